@@ -1,0 +1,6 @@
+/**
+ * @module
+ * @hyperdecoders/core
+ */
+
+export {};

@@ -1,0 +1,6 @@
+/**
+ * @module
+ * @hyperdecoders/kernels
+ */
+
+export {};

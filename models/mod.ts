@@ -1,0 +1,6 @@
+/**
+ * @module
+ * @hyperdecoders/models
+ */
+
+export {};
