@@ -1,6 +1,26 @@
 /**
+ * The hyperdecoders tensor engine on WebGPU: device, tensors, command recorder, memory scopes, autograd, ops and
+ * optimisers, with a float64 CPU reference of every op.
+ *
+ * @example
+ * ```ts
+ * import { backward, initEngine, matmul, scope, tensor } from "@hyperdecoders/core";
+ * await initEngine();
+ * const w = tensor([1, 2, 3, 4], [2, 2]).asParameter("w");
+ * scope(() => backward(matmul(tensor([1, 1], [1, 2]), w).sum()));
+ * console.log(await w.grad!.data());
+ * ```
  * @module
- * @hyperdecoders/core
  */
-
-export {};
+export * from "./device.ts";
+export * from "./engine.ts";
+export * from "./pool.ts";
+export * from "./recorder.ts";
+export * from "./tensor.ts";
+export * from "./scope.ts";
+export * from "./autograd.ts";
+export * from "./launch.ts";
+export * from "./ops/create.ts";
+export * from "./ops/elementwise.ts";
+export * from "./ops/matmul.ts";
+export * from "./ops/shape.ts";

@@ -1,6 +1,11 @@
 /**
+ * WGSL kernels of the hyperdecoders engine and their typed launch descriptions.
+ *
+ * Each kernel is a {@link Kernel}: bindings, uniform parameters, workgroup size and body. The engine in
+ * `@hyperdecoders/core` compiles, caches and dispatches them; float64 CPU references live beside the ops in core.
  * @module
- * @hyperdecoders/kernels
  */
-
-export {};
+export * from "./kernel.ts";
+export * from "./elementwise.ts";
+export * from "./sum_to.ts";
+export * from "./matmul.ts";

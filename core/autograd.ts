@@ -1,0 +1,158 @@
+/**
+ * Reverse-mode autodiff on a tape. Each op records, beside its forward, a closure that maps the output gradient to
+ * input gradients using other ops; `backward()` walks the tape in reverse, accumulates gradients, and frees saved
+ * tensors as it goes.
+ * @module
+ */
+import { keep } from "./scope.ts";
+import { fmtShape, type GradNode, type Tensor } from "./tensor.ts";
+
+/** Maps the output gradient (and the tensors saved at forward time) to one gradient per input (null: none). */
+export type BackwardFn = (grad: Tensor, saved: Tensor[]) => (Tensor | null)[];
+
+/** Adds `b` into `a` where both have the same shape, returning the sum (set by ops/elementwise.ts). */
+export type Accumulate = (a: Tensor, b: Tensor) => Tensor;
+
+interface Node extends GradNode {
+  output: Tensor;
+  inputs: Tensor[];
+  saved: Tensor[];
+  backward: BackwardFn;
+}
+
+let tape: Node[] = [];
+let gradEnabled = true;
+let accumulate: Accumulate | null = null;
+let onesLike: ((t: Tensor) => Tensor) | null = null;
+
+/** Installs the two ops autograd itself needs (done by the ops module, which autograd cannot import). */
+export function installGradHelpers(add: Accumulate, ones: (t: Tensor) => Tensor): void {
+  accumulate = add;
+  onesLike = ones;
+}
+
+/** Whether ops currently record onto the tape. */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` without recording (evaluation, optimiser updates). */
+export function noGrad<T>(fn: () => T): T {
+  const before = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = before;
+  }
+}
+
+/** Number of nodes on the tape (for tests). */
+export function tapeLength(): number {
+  return tape.length;
+}
+
+/**
+ * Records `output = op(inputs)` when any input requires a gradient. `save` lists tensors the backward needs; they
+ * are kept alive (as aliases) until the node is processed or the tape cleared, even if the caller disposes them.
+ */
+export function record(op: string, output: Tensor, inputs: Tensor[], backward: BackwardFn, save: Tensor[] = []): void {
+  if (!gradEnabled || !inputs.some((t) => t.requiresGrad)) return;
+  const saved = save.map((t) => keep(t.view(t.shape)));
+  const node: Node = { op, output, inputs, saved, backward };
+  output.requiresGrad = true;
+  output.node = node;
+  tape.push(node);
+}
+
+function freeNode(node: Node): void {
+  for (const t of node.saved) t.dispose();
+  node.saved = [];
+}
+
+/** Drops the tape and everything it saved (call after a forward pass whose backward is not wanted). */
+export function clearTape(): void {
+  for (const node of tape) freeNode(node);
+  tape = [];
+}
+
+/**
+ * Back-propagates from `output` (a one-element tensor, or any tensor with `grad` given). Leaf tensors that require
+ * gradients get `.grad` (accumulated across calls until zeroed). The tape is consumed.
+ */
+export function backward(output: Tensor, grad?: Tensor): void {
+  if (!accumulate || !onesLike) throw new Error("backward: the ops module is not loaded");
+  if (!output.requiresGrad) {
+    throw new Error(`backward: ${output.describe()} does not require a gradient (was it computed under noGrad()?)`);
+  }
+  if (!grad && output.size !== 1) {
+    throw new Error(`backward: output ${fmtShape(output.shape)} is not a scalar; pass its gradient explicitly`);
+  }
+  if (grad && grad.size !== output.size) {
+    throw new Error(`backward: gradient ${grad.describe()} does not match output ${output.describe()}`);
+  }
+  const add = accumulate;
+  const nodes = tape;
+  tape = [];
+  const grads = new Map<Tensor, Tensor>();
+  const before = gradEnabled;
+  gradEnabled = false;
+  try {
+    const seed = grad ? grad.view(output.shape) : onesLike(output);
+    if (output.node) grads.set(output, keep(seed));
+    else addLeafGrad(output, seed, add);
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const node = nodes[i];
+      const g = grads.get(node.output);
+      if (!g) {
+        freeNode(node);
+        continue;
+      }
+      grads.delete(node.output);
+      // A backward may pass the output gradient straight through; give each such input its own reference.
+      const inputGrads = node.backward(g, node.saved).map((ig) => (ig === g ? g.view(g.shape) : ig));
+      g.dispose();
+      freeNode(node);
+      for (let k = 0; k < node.inputs.length; k++) {
+        const input = node.inputs[k];
+        const ig = inputGrads[k];
+        if (!ig || !input.requiresGrad) {
+          ig?.dispose();
+          continue;
+        }
+        if (ig.size !== input.size) {
+          throw new Error(
+            `backward of ${node.op}: gradient ${ig.describe()} does not match input ${input.describe()}`,
+          );
+        }
+        const shaped = ig.shape.length === input.shape.length && ig.shape.every((d, j) => d === input.shape[j])
+          ? ig
+          : ig.view(input.shape);
+        if (shaped !== ig) ig.dispose();
+        if (input.node) {
+          const prev = grads.get(input);
+          if (prev) {
+            grads.set(input, keep(add(prev, shaped)));
+            prev.dispose();
+            shaped.dispose();
+          } else grads.set(input, keep(shaped));
+        } else addLeafGrad(input, shaped, add);
+      }
+    }
+  } finally {
+    gradEnabled = before;
+    for (const g of grads.values()) g.dispose();
+    for (const node of nodes) freeNode(node);
+  }
+}
+
+function addLeafGrad(leaf: Tensor, g: Tensor, add: Accumulate): void {
+  if (leaf.grad) {
+    const sum = keep(add(leaf.grad, g));
+    leaf.grad.dispose();
+    g.dispose();
+    leaf.grad = sum;
+  } else {
+    leaf.grad = keep(g);
+  }
+}

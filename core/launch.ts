@@ -1,0 +1,14 @@
+/**
+ * Encodes one kernel dispatch over tensors (the single path from ops to the recorder).
+ * @module
+ */
+import type { Kernel } from "@hyperdecoders/kernels";
+import { getEngine } from "./engine.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** Dispatches `kernel` with `tensors` bound in the kernel's binding order. */
+export function launch(kernel: Kernel, tensors: Tensor[], params: number[], groups: [number, number, number]): void {
+  const engine = getEngine();
+  const buffers = tensors.map((t) => t.buffer);
+  engine.recorder.dispatch(kernel, buffers, params, groups);
+}

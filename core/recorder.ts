@@ -1,0 +1,204 @@
+/**
+ * The command recorder: eager encoding, lazy submission.
+ *
+ * Every op appends a dispatch to one open compute pass at once; nothing is submitted until a value is read, a step
+ * ends (`flush()`), or the uniform ring or dispatch budget fills. Pipelines are cached by WGSL source, bind groups by
+ * pipeline and buffers, and shape parameters go into one uniform ring buffer per flush, bound with dynamic offsets.
+ * @module
+ */
+import { type Kernel, kernelSource, paramWords } from "@hyperdecoders/kernels";
+import type { PooledBuffer } from "./pool.ts";
+
+/** Counters a test or a benchmark can read. */
+export interface RecorderStats {
+  /** `queue.submit` calls. */
+  submits: number;
+  /** Dispatches encoded. */
+  dispatches: number;
+  /** Pipelines compiled. */
+  pipelines: number;
+  /** Bind groups created. */
+  bindGroups: number;
+  /** Readbacks (mapAsync round trips). */
+  readbacks: number;
+}
+
+interface CachedPipeline {
+  id: number;
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  words: number;
+  kernel: Kernel;
+}
+
+const SLOT_BYTES = 256;
+const RING_SLOTS = 4096;
+const MAX_BIND_GROUPS = 8192;
+
+/** Records dispatches into one command encoder per flush. */
+export class Recorder {
+  #device: GPUDevice;
+  #pipelines = new Map<string, CachedPipeline>();
+  #bindGroups = new Map<string, GPUBindGroup>();
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #ring: GPUBuffer;
+  #ringData = new ArrayBuffer(SLOT_BYTES * RING_SLOTS);
+  #ringU32 = new Uint32Array(this.#ringData);
+  #ringF32 = new Float32Array(this.#ringData);
+  #ringI32 = new Int32Array(this.#ringData);
+  #slot = 0;
+  #pending = 0;
+  #epoch = 0;
+  /** Dispatches after which the recorder submits on its own. */
+  dispatchBudget = 4096;
+  /** Counters since creation. */
+  readonly stats: RecorderStats = { submits: 0, dispatches: 0, pipelines: 0, bindGroups: 0, readbacks: 0 };
+
+  /** Creates a recorder on a device. */
+  constructor(device: GPUDevice) {
+    this.#device = device;
+    this.#ring = device.createBuffer({
+      size: SLOT_BYTES * RING_SLOTS,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  /** Submit epoch: increases by one at every flush. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** Dispatches or copies encoded but not yet submitted. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  #pipelineFor(kernel: Kernel): CachedPipeline {
+    const code = kernelSource(kernel);
+    let cached = this.#pipelines.get(code);
+    if (cached) return cached;
+    const entries: GPUBindGroupLayoutEntry[] = [
+      { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: "uniform", hasDynamicOffset: true } },
+      ...kernel.bindings.map((b, i): GPUBindGroupLayoutEntry => ({
+        binding: i + 1,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: b.access === "read" ? "read-only-storage" : "storage" },
+      })),
+    ];
+    const layout = this.#device.createBindGroupLayout({ entries });
+    const module = this.#device.createShaderModule({ code, label: kernel.name });
+    const pipeline = this.#device.createComputePipeline({
+      layout: this.#device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: "main" },
+      label: kernel.name,
+    });
+    cached = { id: this.#pipelines.size + 1, pipeline, layout, words: paramWords(kernel), kernel };
+    this.#pipelines.set(code, cached);
+    this.stats.pipelines++;
+    return cached;
+  }
+
+  #bindGroupFor(p: CachedPipeline, buffers: PooledBuffer[]): GPUBindGroup {
+    let key = `${p.id}`;
+    for (const b of buffers) key += `,${b.id}`;
+    let group = this.#bindGroups.get(key);
+    if (group) return group;
+    if (this.#bindGroups.size >= MAX_BIND_GROUPS) this.#bindGroups.clear();
+    group = this.#device.createBindGroup({
+      layout: p.layout,
+      entries: [
+        { binding: 0, resource: { buffer: this.#ring, offset: 0, size: SLOT_BYTES } },
+        ...buffers.map((b, i): GPUBindGroupEntry => ({ binding: i + 1, resource: { buffer: b.buffer } })),
+      ],
+    });
+    this.#bindGroups.set(key, group);
+    this.stats.bindGroups++;
+    return group;
+  }
+
+  #ensurePass(): GPUComputePassEncoder {
+    if (!this.#encoder) this.#encoder = this.#device.createCommandEncoder();
+    if (!this.#pass) this.#pass = this.#encoder.beginComputePass();
+    return this.#pass;
+  }
+
+  #endPass(): GPUCommandEncoder {
+    if (!this.#encoder) this.#encoder = this.#device.createCommandEncoder();
+    if (this.#pass) {
+      this.#pass.end();
+      this.#pass = null;
+    }
+    return this.#encoder;
+  }
+
+  /**
+   * Encodes one dispatch of `kernel` over `groups` workgroups, binding `buffers` in the kernel's binding order and
+   * the parameter values (numbers, converted per the kernel's declared types).
+   */
+  dispatch(kernel: Kernel, buffers: PooledBuffer[], params: number[], groups: [number, number, number]): void {
+    if (buffers.length !== kernel.bindings.length) {
+      throw new Error(`${kernel.name}: expected ${kernel.bindings.length} buffers, got ${buffers.length}`);
+    }
+    if (params.length !== kernel.params.length) {
+      throw new Error(`${kernel.name}: expected ${kernel.params.length} parameters, got ${params.length}`);
+    }
+    if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
+    const p = this.#pipelineFor(kernel);
+    if (this.#slot >= RING_SLOTS || this.#pending >= this.dispatchBudget) this.flush();
+    const base = (this.#slot * SLOT_BYTES) / 4;
+    for (let i = 0; i < params.length; i++) {
+      const type = kernel.params[i][1];
+      if (type === "f32") this.#ringF32[base + i] = params[i];
+      else if (type === "i32") this.#ringI32[base + i] = params[i];
+      else this.#ringU32[base + i] = params[i];
+    }
+    const group = this.#bindGroupFor(p, buffers);
+    const pass = this.#ensurePass();
+    pass.setPipeline(p.pipeline);
+    pass.setBindGroup(0, group, [this.#slot * SLOT_BYTES]);
+    pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    this.#slot++;
+    this.#pending++;
+    this.stats.dispatches++;
+  }
+
+  /** Encodes a buffer-to-buffer copy (closes the open pass). */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.#endPass().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.#pending++;
+  }
+
+  /** Submits everything encoded so far (a no-op when nothing is pending). */
+  flush(): void {
+    if (!this.#encoder) return;
+    const encoder = this.#endPass();
+    if (this.#slot > 0) this.#device.queue.writeBuffer(this.#ring, 0, this.#ringData, 0, this.#slot * SLOT_BYTES);
+    this.#device.queue.submit([encoder.finish()]);
+    this.#encoder = null;
+    this.#slot = 0;
+    this.#pending = 0;
+    this.#epoch++;
+    this.stats.submits++;
+  }
+
+  /** Copies `bytes` bytes of a buffer back to the CPU (flushes first). */
+  async read(src: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    const staging = this.#device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.copy(src, offset, staging, 0, size);
+    this.flush();
+    this.stats.readbacks++;
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+      return staging.getMappedRange().slice(0, bytes);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** Drops cached bind groups (after buffers were destroyed). */
+  clearBindGroups(): void {
+    this.#bindGroups.clear();
+  }
+}
