@@ -1,0 +1,24 @@
+/**
+ * `deno task check`: formatting, lint, type-check of every package and script, and `deno publish --dry-run` for the
+ * workspace. Exits non-zero when any step fails and says which.
+ * @module
+ */
+
+const steps: [string, string[]][] = [
+  ["fmt", ["fmt", "--check"]],
+  ["lint", ["lint"]],
+  ["type-check", ["check", "."]],
+  ["publish dry-run", ["publish", "--dry-run", "--allow-dirty"]],
+];
+
+const failed: string[] = [];
+for (const [name, args] of steps) {
+  console.log(`== ${name}: deno ${args.join(" ")}`);
+  const { code } = await new Deno.Command(Deno.execPath(), { args, stdout: "inherit", stderr: "inherit" }).output();
+  if (code !== 0) failed.push(name);
+}
+if (failed.length > 0) {
+  console.error(`check failed: ${failed.join(", ")}`);
+  Deno.exit(1);
+}
+console.log("check passed");
