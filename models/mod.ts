@@ -4,3 +4,14 @@
  */
 
 export {};
+export * from "./io/dtype.ts";
+export * from "./io/byte_reader.ts";
+export * from "./io/tensor_source.ts";
+export * from "./io/safetensors.ts";
+export * from "./io/safetensors_writer.ts";
+export * from "./io/sharded.ts";
+export * from "./io/zip_reader.ts";
+export * from "./io/unpickler.ts";
+export * from "./io/torch_checkpoint.ts";
+export * from "./io/file_reader.ts";
+export * from "./io/open_checkpoint.ts";
