@@ -112,6 +112,13 @@ export function numel(shape: readonly number[]): number {
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** Throws on a big-endian host, where typed-array views would not match the little-endian file layout. */
+export function assertLittleEndianHost(what: string): void {
+  if (!LITTLE_ENDIAN_HOST) {
+    throw new Error(`${what}: this host is big-endian; little-endian tensor files are not supported`);
+  }
+}
+
 function ownAligned(bytes: Uint8Array, align: number): Uint8Array {
   // Typed-array views need an aligned byteOffset; a copy starts at offset 0 of a fresh buffer.
   return bytes.byteOffset % align === 0 ? bytes : bytes.slice();
@@ -204,9 +211,7 @@ export function float32ToF16Bits(values: Float32Array): Uint16Array {
  * `what` names the tensor in error messages.
  */
 export function decodeTensorBytes(dtype: DType, bytes: Uint8Array, what: string): TensorData {
-  if (!LITTLE_ENDIAN_HOST && dtypeItemSize(dtype) > 1) {
-    throw new Error(`${what}: this host is big-endian; decoding little-endian ${dtype} tensors is not supported`);
-  }
+  if (dtypeItemSize(dtype) > 1) assertLittleEndianHost(what);
   const size = dtypeItemSize(dtype);
   if (bytes.byteLength % size !== 0) {
     throw new Error(`${what}: ${bytes.byteLength} bytes is not a whole number of ${dtype} elements (${size} bytes)`);

@@ -221,10 +221,10 @@ export class SafetensorsSource implements TensorSource {
   }
 
   /** The raw little-endian bytes of one tensor, in a fresh buffer. */
-  readBytes(name: string): Promise<Uint8Array> {
-    if (this.#closed) return Promise.reject(new Error(`safetensors file '${this.label}' is closed`));
+  async readBytes(name: string): Promise<Uint8Array> {
+    if (this.#closed) throw new Error(`safetensors file '${this.label}' is closed`);
     const e = this.entry(name);
-    return this.#reader.read(this.#dataStart + e.begin, e.end - e.begin);
+    return await this.#reader.read(this.#dataStart + e.begin, e.end - e.begin);
   }
 
   /** Reads and decodes one tensor. */

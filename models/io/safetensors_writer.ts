@@ -4,7 +4,15 @@
  * with spaces to a multiple of 8 bytes.
  * @module
  */
-import { type DType, dtypeItemSize, float32ToBf16Bits, float32ToF16Bits, isDType, numel } from "./dtype.ts";
+import {
+  assertLittleEndianHost,
+  type DType,
+  dtypeItemSize,
+  float32ToBf16Bits,
+  float32ToF16Bits,
+  isDType,
+  numel,
+} from "./dtype.ts";
 
 /** Numeric data accepted by the writer; it is converted to the target dtype (floats rounded to nearest even). */
 export type WritableData =
@@ -126,6 +134,7 @@ export function serializeSafetensors(
   tensors: Record<string, TensorToWrite>,
   metadata?: Record<string, string>,
 ): Uint8Array {
+  assertLittleEndianHost("serializeSafetensors");
   const items = Object.entries(tensors).map(([name, t]) => {
     const what = `serializeSafetensors: tensor '${name}'`;
     if (name === "__metadata__") throw new Error(`${what}: this name is reserved for the metadata map`);
