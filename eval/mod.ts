@@ -4,3 +4,4 @@
  */
 
 export {};
+export * from "./metrics/mod.ts";
