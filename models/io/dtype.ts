@@ -36,7 +36,7 @@ export type TensorData =
   | Uint8Array;
 
 /** A decoded tensor: `dtype` is the stored element type, `data` is row-major. */
-export interface Tensor {
+export interface StoredTensor {
   /** Element type as stored in the file (F16/BF16 data is still returned as `Float32Array`). */
   dtype: DType;
   /** Dimensions, outermost first; `[]` for a scalar. */

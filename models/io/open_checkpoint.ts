@@ -3,7 +3,7 @@
  * @module
  */
 import { basename, join } from "node:path";
-import type { Float32Tensor, Tensor } from "./dtype.ts";
+import type { Float32Tensor, StoredTensor } from "./dtype.ts";
 import { openFileReader } from "./file_reader.ts";
 import { SafetensorsSource } from "./safetensors.ts";
 import { parseShardIndex, ShardedSource } from "./sharded.ts";
@@ -52,7 +52,7 @@ export class Checkpoint implements TensorSource {
   }
 
   /** Reads one tensor (floats as `Float32Array`, I64 as `BigInt64Array`). */
-  read(name: string): Promise<Tensor> {
+  read(name: string): Promise<StoredTensor> {
     return this.#source.read(name);
   }
 

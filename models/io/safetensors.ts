@@ -14,7 +14,7 @@ import {
   type Float32Tensor,
   isDType,
   safetensorsItemSize,
-  type Tensor,
+  type StoredTensor,
   toFloat32Array,
 } from "./dtype.ts";
 import { missingTensorError, type TensorInfo, type TensorSource } from "./tensor_source.ts";
@@ -228,7 +228,7 @@ export class SafetensorsSource implements TensorSource {
   }
 
   /** Reads and decodes one tensor. */
-  async read(name: string): Promise<Tensor> {
+  async read(name: string): Promise<StoredTensor> {
     const { dtype, shape } = this.info(name);
     const bytes = await this.readBytes(name);
     return {
@@ -262,14 +262,14 @@ export interface DecodedSafetensors {
   /** The `__metadata__` map. */
   metadata: Record<string, string>;
   /** All tensors, decoded. */
-  tensors: Record<string, Tensor>;
+  tensors: Record<string, StoredTensor>;
 }
 
 /** Decodes a whole safetensors file held in memory, synchronously (small files: fixtures, reference outputs). */
 export function decodeSafetensors(bytes: Uint8Array, label = "in-memory safetensors"): DecodedSafetensors {
   const n = parseHeaderLength(bytes, bytes.byteLength, label);
   const header = parseSafetensorsHeader(bytes.subarray(8, 8 + n), bytes.byteLength, label);
-  const tensors: Record<string, Tensor> = {};
+  const tensors: Record<string, StoredTensor> = {};
   for (const e of header.entries) {
     if (!isDType(e.dtype)) fail(label, `tensor '${e.name}' has dtype ${e.dtype}, which is not supported`);
     const raw = bytes.slice(header.dataStart + e.begin, header.dataStart + e.end);

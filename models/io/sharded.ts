@@ -3,7 +3,7 @@
  * `weight_map` names the shard file holding each tensor.
  * @module
  */
-import type { Float32Tensor, Tensor } from "./dtype.ts";
+import type { Float32Tensor, StoredTensor } from "./dtype.ts";
 import { missingTensorError, type TensorInfo, type TensorSource } from "./tensor_source.ts";
 
 /** A parsed shard index. */
@@ -115,7 +115,7 @@ export class ShardedSource implements TensorSource {
   }
 
   /** Reads one tensor from its shard. */
-  read(name: string): Promise<Tensor> {
+  read(name: string): Promise<StoredTensor> {
     try {
       return this.#route(name).read(name);
     } catch (e) {

@@ -2,7 +2,7 @@
  * The common interface of checkpoint readers (safetensors, sharded safetensors, PyTorch zip pickles).
  * @module
  */
-import type { DType, Float32Tensor, Tensor } from "./dtype.ts";
+import type { DType, Float32Tensor, StoredTensor } from "./dtype.ts";
 
 /** Element type and shape of one stored tensor, known without reading its data. */
 export interface TensorInfo {
@@ -26,7 +26,7 @@ export interface TensorSource {
   /** dtype and shape of a tensor; throws naming the source if absent. */
   info(name: string): TensorInfo;
   /** Reads and decodes one tensor (F32/F16/BF16 → `Float32Array`, I64 → `BigInt64Array`, ...). */
-  read(name: string): Promise<Tensor>;
+  read(name: string): Promise<StoredTensor>;
   /** Reads one tensor converted to float32 (integers are converted too). */
   readFloat32(name: string): Promise<Float32Tensor>;
   /** Releases file handles; further reads reject. */

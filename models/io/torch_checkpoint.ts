@@ -11,7 +11,7 @@ import {
   dtypeItemSize,
   type Float32Tensor,
   numel,
-  type Tensor,
+  type StoredTensor,
   toFloat32Array,
 } from "./dtype.ts";
 import { missingTensorError, type TensorInfo, type TensorSource } from "./tensor_source.ts";
@@ -299,7 +299,7 @@ export class TorchCheckpointSource implements TensorSource {
   }
 
   /** Reads and decodes one tensor. */
-  async read(name: string): Promise<Tensor> {
+  async read(name: string): Promise<StoredTensor> {
     const { dtype, shape } = this.info(name);
     const bytes = await this.readBytes(name);
     return {
