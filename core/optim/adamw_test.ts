@@ -1,0 +1,171 @@
+import assert from "node:assert/strict";
+import { initEngine, liveBytes } from "../engine.ts";
+import { getEngine } from "../engine.ts";
+import { refAdamWStep } from "../reference/optim.ts";
+import { scope } from "../scope.ts";
+import { type Tensor, tensor } from "../tensor.ts";
+import { assertClose, randomNormal } from "../testing.ts";
+import { AdamW, type AdamWOptions } from "./adamw.ts";
+
+await initEngine();
+
+const SIZES = [1, 7, 33, 65, 257, 40_001];
+
+interface Case {
+  params: Tensor[];
+  ref: { x0: Float64Array; x: Float64Array; m: Float64Array; v: Float64Array }[];
+}
+
+function makeCase(seed: number): Case {
+  const params: Tensor[] = [];
+  const ref = SIZES.map((n, k) => {
+    const x = Float64Array.from(Float32Array.from(randomNormal(n, seed + k)));
+    params.push(tensor(Float32Array.from(x), [n]).asParameter(`p${k}`));
+    return { x0: Float64Array.from(Float32Array.from(x)), x, m: new Float64Array(n), v: new Float64Array(n) };
+  });
+  return { params, ref };
+}
+
+/** Gives every parameter a fresh gradient for step `t`, returning the float32 values the GPU sees. */
+function setGrads(params: Tensor[], t: number, scale = 1): Float32Array[] {
+  return params.map((p, k) => {
+    // grads of mixed magnitude, some tiny, so that eps matters somewhere
+    const g = Float32Array.from(randomNormal(p.size, 1000 * t + k, k === 2 ? 1e-6 : scale));
+    p.grad?.dispose();
+    p.grad = tensor(g, p.shape);
+    return g;
+  });
+}
+
+for (const variant of ["torch", "transformers"] as const) {
+  Deno.test(`AdamW (${variant}): 6 steps with weight decay and a varying lr match the float64 reference`, async () => {
+    const { params, ref } = makeCase(1);
+    const options: AdamWOptions = { lr: 1e-2, weightDecay: 0.1, variant };
+    const opt = new AdamW(params, options);
+    const lrs = [1e-2, 5e-3, 2e-2, 1e-2, 0, 3e-3];
+    for (let t = 1; t <= lrs.length; t++) {
+      const grads = setGrads(params, t);
+      opt.step(lrs[t - 1]);
+      ref.forEach((r, k) =>
+        refAdamWStep(r.x, grads[k], r.m, r.v, t, {
+          lr: lrs[t - 1],
+          betas: [0.9, 0.999],
+          eps: 1e-8,
+          weightDecay: 0.1,
+          variant,
+        })
+      );
+    }
+    assert.equal(opt.stepCount, lrs.length);
+    for (let k = 0; k < params.length; k++) {
+      const x = await params[k].data();
+      assertClose(x, ref[k].x, 1e-5, `${variant} parameter of ${SIZES[k]} elements`);
+      // the change alone, so that errors small next to the parameter but not next to the update show
+      const { x0 } = ref[k];
+      assertClose(x.map((xi, i) => xi - x0[i]), ref[k].x.map((xi, i) => xi - x0[i]), 1e-4, `${variant} update`);
+    }
+    const state = await opt.state();
+    for (let k = 0; k < params.length; k++) {
+      assertClose(state.m[`p${k}`], ref[k].m, 1e-5, `m of ${SIZES[k]}`);
+      assertClose(state.v[`p${k}`], ref[k].v, 1e-5, `v of ${SIZES[k]}`);
+    }
+    opt.dispose();
+    for (const p of params) p.dispose();
+  });
+}
+
+Deno.test("AdamW: the two variants differ only where eps matters when weight decay is 0", async () => {
+  const run = async (variant: "torch" | "transformers", gradScale: number) => {
+    const p = tensor([0.5, -0.25, 1], [3]).asParameter("w");
+    const opt = new AdamW([p], { lr: 0.1, variant });
+    p.grad = tensor([gradScale, -gradScale, 2 * gradScale], [3]);
+    opt.step();
+    const out = await p.data();
+    opt.dispose();
+    p.dispose();
+    return out;
+  };
+  // large gradients: eps is negligible and the variants agree
+  assertClose(await run("transformers", 1), await run("torch", 1), 1e-6);
+  // gradients near eps: √v̂ vs √v differ by √bc2 ≈ 0.03 at step 1, so the eps term differs visibly
+  const a = await run("torch", 1e-7);
+  const b = await run("transformers", 1e-7);
+  assert.ok(Math.abs(a[0] - b[0]) > 1e-3, `variants agree unexpectedly: ${a[0]} vs ${b[0]}`);
+});
+
+Deno.test("AdamW: state() / loadState() round-trip continues the trajectory exactly", async () => {
+  const a = makeCase(7);
+  const optA = new AdamW(a.params, { lr: 1e-2 });
+  for (let t = 1; t <= 3; t++) {
+    setGrads(a.params, t);
+    optA.step();
+  }
+  const saved = await optA.state();
+  assert.equal(saved.step, 3);
+  // a second model with the same parameter values and the loaded state
+  const bParams = await Promise.all(
+    a.params.map(async (p) => tensor((await p.data()) as Float32Array, p.shape).asParameter(p.name)),
+  );
+  const optB = new AdamW(bParams, { lr: 1e-2 });
+  optB.loadState(saved);
+  assert.equal(optB.stepCount, 3);
+  for (let t = 4; t <= 5; t++) {
+    setGrads(a.params, t);
+    setGrads(bParams, t);
+    optA.step();
+    optB.step();
+  }
+  for (let k = 0; k < SIZES.length; k++) {
+    assert.deepEqual(await bParams[k].data(), await a.params[k].data(), `parameter ${k} after reload`);
+  }
+  // a fresh optimiser (no state) would diverge, so the comparison above can fail
+  const cParams = [tensor((await bParams[5].data()) as Float32Array, [SIZES[5]]).asParameter("p5")];
+  assert.throws(() => optB.loadState({ step: 1, m: { nope: new Float32Array(1) }, v: {} }), /"nope"/);
+  assert.throws(
+    () => new AdamW(cParams).loadState({ step: 1, m: { p5: new Float32Array(3) }, v: { p5: new Float32Array(3) } }),
+    /m\["p5"\] has 3 values; parameter p5 \[40001\] f32 needs 40001/,
+  );
+  for (const t of [...a.params, ...bParams, ...cParams]) t.dispose();
+  optA.dispose();
+  optB.dispose();
+});
+
+Deno.test("AdamW: moments survive scopes; later steps upload nothing, create no buffers and do not submit", () => {
+  const engine = getEngine();
+  const { params } = makeCase(3);
+  const opt = new AdamW(params);
+  setGrads(params, 1);
+  scope(() => opt.step(1e-3));
+  engine.flush();
+  const live = liveBytes();
+  const created = engine.pool.buffersCreated;
+  const submits = engine.recorder.stats.submits;
+  const dispatches = engine.recorder.stats.dispatches;
+  scope(() => opt.step(2e-3));
+  assert.equal(engine.recorder.stats.dispatches - dispatches, params.length, "one dispatch per parameter");
+  assert.equal(engine.recorder.stats.submits, submits, "a step does not submit on its own");
+  assert.equal(engine.pool.buffersCreated, created, "no buffer created");
+  assert.equal(liveBytes(), live, "moments are still alive after the scope and nothing new is");
+  opt.zeroGrad();
+  assert.ok(params.every((p) => p.grad === null));
+  assert.ok(liveBytes() < live);
+  opt.step(); // no gradients: nothing to do
+  assert.equal(engine.recorder.stats.dispatches - dispatches, params.length);
+  opt.dispose();
+  for (const p of params) p.dispose();
+});
+
+Deno.test("AdamW: bad options and mismatched gradients are errors that say what is wrong", () => {
+  const p = tensor([1, 2], [2]).asParameter("w");
+  const q = tensor([1, 2], [2], "i32");
+  assert.throws(() => new AdamW([p], { betas: [1, 0.999] }), /AdamW: betas must lie in \[0, 1\)/);
+  assert.throws(() => new AdamW([p, p]), /listed twice/);
+  assert.throws(() => new AdamW([q]), /AdamW: parameter param0 must be f32, got \[2\] i32/);
+  const opt = new AdamW([p]);
+  assert.throws(() => opt.step(NaN), /learning rate must be a finite number/);
+  p.grad = tensor([1, 2, 3], [3]);
+  assert.throws(() => opt.step(), /AdamW: gradient \[3\] f32 does not match parameter w w \[2\] f32/);
+  p.dispose();
+  q.dispose();
+  opt.dispose();
+});

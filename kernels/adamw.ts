@@ -1,0 +1,64 @@
+/**
+ * The fused AdamW update: one dispatch per parameter updates the parameter, the first moment and the second moment
+ * in place.
+ * @module
+ */
+import { grid1d, type Kernel, LINEAR_ID_WGSL } from "./kernel.ts";
+
+/** Threads per workgroup of {@link ADAMW_KERNEL}. */
+export const ADAMW_WG = 256;
+
+/**
+ * AdamW in the general form both torch and transformers reduce to:
+ *
+ * ```
+ * m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²
+ * x = x·pre − step_size · m / (√v / bc2_sqrt + eps);  x = x·post
+ * ```
+ *
+ * Parameters, in order: `n`, `beta1`, `beta2`, `one_minus_beta1`, `one_minus_beta2`, `eps`, `step_size`, `bc2_sqrt`,
+ * `pre`, `post`. The host computes 1 − β (in float64: f32(0.999) is 1.3e-8 off, a 1.3e-5 relative error in 1 − β2),
+ * the bias corrections and the decay factors from the learning rate and step count, so a step uploads nothing but
+ * uniform values. Bindings: `xs` (parameter, read-write), `gs` (gradient), `ms`, `vs` (moments, read-write).
+ */
+export const ADAMW_KERNEL: Kernel = {
+  name: "adamw",
+  bindings: [
+    { name: "xs", access: "read_write" },
+    { name: "gs", access: "read" },
+    { name: "ms", access: "read_write" },
+    { name: "vs", access: "read_write" },
+  ],
+  params: [
+    ["n", "u32"],
+    ["beta1", "f32"],
+    ["beta2", "f32"],
+    ["one_minus_beta1", "f32"],
+    ["one_minus_beta2", "f32"],
+    ["eps", "f32"],
+    ["step_size", "f32"],
+    ["bc2_sqrt", "f32"],
+    ["pre", "f32"],
+    ["post", "f32"],
+  ],
+  workgroupSize: [ADAMW_WG, 1, 1],
+  body: `${LINEAR_ID_WGSL}
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+  let i = linear_id(wid, nwg, lid.x, ${ADAMW_WG}u);
+  if (i >= p.n) { return; }
+  let g = gs[i];
+  let m = p.beta1 * ms[i] + p.one_minus_beta1 * g;
+  let v = p.beta2 * vs[i] + p.one_minus_beta2 * g * g;
+  ms[i] = m;
+  vs[i] = v;
+  let x = xs[i] * p.pre - p.step_size * m / (sqrt(v) / p.bc2_sqrt + p.eps);
+  xs[i] = x * p.post;
+}`,
+};
+
+/** Grid for {@link ADAMW_KERNEL} over `n` elements. */
+export function adamwGrid(n: number): [number, number, number] {
+  return grid1d(n, ADAMW_WG);
+}
