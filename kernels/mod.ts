@@ -9,3 +9,6 @@ export * from "./kernel.ts";
 export * from "./elementwise.ts";
 export * from "./sum_to.ts";
 export * from "./matmul.ts";
+export * from "./adamw.ts";
+export * from "./norm_clip.ts";
+export * from "./finite.ts";
