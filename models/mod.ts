@@ -3,7 +3,7 @@
  * @hyperdecoders/models
  */
 
-export {};
+
 export * from "./io/dtype.ts";
 export * from "./io/byte_reader.ts";
 export * from "./io/tensor_source.ts";
@@ -15,3 +15,10 @@ export * from "./io/unpickler.ts";
 export * from "./io/torch_checkpoint.ts";
 export * from "./io/file_reader.ts";
 export * from "./io/open_checkpoint.ts";
+export * from "./t5/config.ts";
+export * from "./t5/model.ts";
+export * from "./t5/init.ts";
+export * from "./t5/load.ts";
+export * from "./t5/load_dir.ts";
+export * from "./t5/generate.ts";
+export * from "./t5/parity.ts";

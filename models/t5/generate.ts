@@ -1,0 +1,268 @@
+/**
+ * Generation with a key/value cache, reproducing Hugging Face `generate()` token for token: greedy search and beam
+ * search (transformers 5 vectorised algorithm: 2·beams candidates per step, length penalty, early stopping).
+ * Cross-attention keys and values are computed once per input; each step reads back one row of log-probabilities
+ * per sequence (WebGPU readbacks cost ~10 ms, so a step is one readback).
+ * @module
+ */
+import {
+  embedding,
+  logSoftmax,
+  noGrad,
+  reshape,
+  scope,
+  type Tensor,
+  tensor,
+} from "@hyperdecoders/core";
+import type { DecoderCache, ForwardOptions, T5Model } from "./model.ts";
+
+/** Options of {@link greedySearch} and {@link beamSearch}. */
+export interface GenerateOptions {
+  /** Most new tokens after the decoder start token (default 20, as HF's max_length 20 minus the start). */
+  maxNewTokens?: number;
+  /** Fewest new tokens before EOS may be chosen (EOS log-prob forced to −∞ before that). */
+  minNewTokens?: number;
+  /** Adapter hooks and other forward options (evaluation mode is forced). */
+  forward?: ForwardOptions;
+}
+
+/** Options of {@link beamSearch}. */
+export interface BeamOptions extends GenerateOptions {
+  /** Beams per input (default 4). */
+  numBeams?: number;
+  /** Length penalty exponent (default 1). */
+  lengthPenalty?: number;
+  /** Stop a batch entry once `numBeams` hypotheses are finished (default true). */
+  earlyStopping?: boolean;
+}
+
+function encodeOnce(model: T5Model, inputIds: Tensor, mask: Tensor, options: GenerateOptions) {
+  const fwd = { ...options.forward, training: false };
+  return { fwd, encoderOut: noGrad(() => scope(() => model.encode(inputIds, mask, fwd))) };
+}
+
+/** Runs one decoder step for `ids` (one token per row) and returns log-probabilities [rows, V] on the CPU. */
+async function stepLogProbs(
+  model: T5Model,
+  ids: Int32Array,
+  encoderOut: Tensor,
+  mask: Tensor,
+  cache: DecoderCache,
+  fwd: ForwardOptions,
+): Promise<Float32Array> {
+  const logProbs = noGrad(() => scope(() => {
+    const input = tensor(ids, [ids.length, 1], "i32");
+    const out = model.decode(input, encoderOut, mask, fwd, cache);
+    return logSoftmax(reshape(model.logits(out), [ids.length, model.config.vocabSize]));
+  }));
+  const data = (await logProbs.data()) as Float32Array;
+  logProbs.dispose();
+  return data;
+}
+
+function freeCache(cache: DecoderCache): void {
+  for (const layer of cache.layers) {
+    for (const t of [layer.selfK, layer.selfV, layer.crossK, layer.crossV]) t?.dispose();
+  }
+}
+
+/**
+ * Greedy decoding: returns, per input, the decoder start token followed by the chosen tokens, padded with the pad id
+ * after EOS, all rows as long as the longest (as HF returns them).
+ */
+export async function greedySearch(
+  model: T5Model,
+  inputIds: Tensor,
+  attentionMask: Tensor,
+  options: GenerateOptions = {},
+): Promise<number[][]> {
+  const c = model.config;
+  const batch = inputIds.shape[0];
+  const maxNew = options.maxNewTokens ?? 20;
+  const minNew = options.minNewTokens ?? 0;
+  const V = c.vocabSize;
+  {
+    const { fwd, encoderOut } = encodeOnce(model, inputIds, attentionMask, options);
+    const cache: DecoderCache = { layers: noGrad(() => scope(() => model.crossKeyValues(encoderOut))), length: 0 };
+    const sequences = Array.from({ length: batch }, () => [c.decoderStartTokenId]);
+    const unfinished = new Array(batch).fill(true);
+    try {
+      for (let step = 0; step < maxNew; step++) {
+        const last = Int32Array.from(sequences, (s) => s[s.length - 1]);
+        const logProbs = await stepLogProbs(model, last, encoderOut, attentionMask, cache, fwd);
+        for (let b = 0; b < batch; b++) {
+          let next = c.padTokenId;
+          if (unfinished[b]) {
+            let best = -Infinity;
+            for (let v = 0; v < V; v++) {
+              const lp = step < minNew && v === c.eosTokenId ? -Infinity : logProbs[b * V + v];
+              if (lp > best) [best, next] = [lp, v];
+            }
+          }
+          sequences[b].push(next);
+          if (next === c.eosTokenId) unfinished[b] = false;
+        }
+        if (!unfinished.some(Boolean)) break;
+      }
+    } finally {
+      freeCache(cache);
+      encoderOut.dispose();
+    }
+    return sequences;
+  }
+}
+
+interface Candidate {
+  score: number;
+  beam: number;
+  token: number;
+}
+
+/** Indices of the `k` largest values, descending; ties keep the lower index first (as torch.topk on CPU). */
+function topK(values: ArrayLike<number>, k: number): number[] {
+  const idx = Array.from({ length: values.length }, (_, i) => i);
+  idx.sort((a, b) => (values[b] - values[a]) || (a - b));
+  return idx.slice(0, k);
+}
+
+const f32 = Math.fround;
+const NEG = -1e9;
+
+/**
+ * Beam search as transformers 5 implements it: per step the top 2·beams continuations of all beams; candidates ending
+ * in EOS among the top `beams` enter the finished set (score = sum of log-probs / generated length^penalty); the best
+ * `beams` unfinished continue. Returns the best finished sequence per input (start token first, pad after EOS),
+ * all rows as long as the longest.
+ */
+export async function beamSearch(
+  model: T5Model,
+  inputIds: Tensor,
+  attentionMask: Tensor,
+  options: BeamOptions = {},
+): Promise<number[][]> {
+  const c = model.config;
+  const batch = inputIds.shape[0];
+  const nb = options.numBeams ?? 4;
+  const maxNew = options.maxNewTokens ?? 20;
+  const minNew = options.minNewTokens ?? 0;
+  const penalty = options.lengthPenalty ?? 1;
+  const early = options.earlyStopping ?? true;
+  const V = c.vocabSize;
+  const keepK = 2 * nb;
+  const promptLen = 1;
+  const maxLength = promptLen + maxNew;
+  {
+    const base = encodeOnce(model, inputIds, attentionMask, options);
+    // Expand every input to nb rows (row b·nb + j), as HF's repeat_interleave.
+    const expand = Int32Array.from({ length: batch * nb }, (_, i) => Math.floor(i / nb));
+    const maskData = await attentionMask.data();
+    const S = attentionMask.shape[1];
+    const expandedMask = new Float32Array(batch * nb * S);
+    for (let r = 0; r < batch * nb; r++) {
+      for (let s = 0; s < S; s++) expandedMask[r * S + s] = maskData[expand[r] * S + s];
+    }
+    const mask = tensor(expandedMask, [batch * nb, S]);
+    const encoderOut = noGrad(() => scope(() => gatherRows(base.encoderOut, expand)));
+    base.encoderOut.dispose();
+    const cache: DecoderCache = { layers: noGrad(() => scope(() => model.crossKeyValues(encoderOut))), length: 0 };
+    let running: number[][] = Array.from({ length: batch * nb }, () => [c.decoderStartTokenId]);
+    let runningScores: number[] = Array.from({ length: batch * nb }, (_, i) => (i % nb === 0 ? 0 : NEG));
+    const finished: { seq: number[]; score: number; done: boolean }[][] = Array.from(
+      { length: batch },
+      () => Array.from({ length: nb }, () => ({ seq: [] as number[], score: NEG, done: false })),
+    );
+    let heuristicOpen = new Array(batch).fill(true);
+    try {
+      for (let curLen = promptLen; curLen < maxLength; curLen++) {
+        const last = Int32Array.from(running, (s) => s[s.length - 1]);
+        const logProbs = await stepLogProbs(model, last, encoderOut, mask, cache, base.fwd);
+        const nextRunning: number[][] = [];
+        const nextScores: number[] = [];
+        const reorder = new Int32Array(batch * nb);
+        const hitsAll: boolean[] = [];
+        for (let b = 0; b < batch; b++) {
+          const acc = new Float32Array(nb * V);
+          for (let j = 0; j < nb; j++) {
+            const row = b * nb + j;
+            for (let v = 0; v < V; v++) {
+              const lp = curLen - promptLen < minNew && v === c.eosTokenId ? -Infinity : logProbs[row * V + v];
+              acc[j * V + v] = f32(lp + runningScores[row]);
+            }
+          }
+          const cands: Candidate[] = topK(acc, keepK).map((i) => ({
+            score: acc[i],
+            beam: Math.floor(i / V),
+            token: i % V,
+          }));
+          const hits = cands.map((cd) => cd.token === c.eosTokenId || curLen + 1 >= maxLength);
+          hitsAll.push(...hits);
+          // Running beams for the next step: best nb candidates that did not stop.
+          const runScores = cands.map((cd, i) => f32(cd.score + (hits[i] ? NEG : 0)));
+          for (const i of topK(runScores, nb)) {
+            const src = b * nb + cands[i].beam;
+            reorder[nextRunning.length] = src;
+            nextRunning.push([...running[src], cands[i].token]);
+            nextScores.push(runScores[i]);
+          }
+          // Finished set: merge the previous finished with candidates that stopped among the top nb.
+          const fin = finished[b];
+          const full = fin.every((h) => h.done) && early;
+          const genLen = curLen + 1 - promptLen;
+          const merged = [
+            ...fin.map((h) => ({ ...h })),
+            ...cands.map((cd, i) => {
+              let s = f32(cd.score / genLen ** penalty);
+              if (full) s = f32(s + NEG);
+              if (!heuristicOpen[b]) s = f32(s + NEG);
+              const justFinished = hits[i] && i < nb;
+              if (!justFinished) s = f32(s + NEG);
+              return { seq: [...running[b * nb + cd.beam], cd.token], score: s, done: justFinished };
+            }),
+          ];
+          finished[b] = topK(merged.map((m) => m.score), nb).map((i) => merged[i]);
+        }
+        running = nextRunning;
+        runningScores = nextScores;
+        // Reorder the self-attention cache to the surviving beams.
+        for (const layer of cache.layers) {
+          const [k, v] = [layer.selfK!, layer.selfV!];
+          const [nk, nv] = noGrad(() => scope(() => [gatherRows(k, reorder), gatherRows(v, reorder)]));
+          k.dispose();
+          v.dispose();
+          layer.selfK = nk;
+          layer.selfV = nv;
+        }
+        // Early-stop heuristic and loop condition (after cur_len += 1).
+        const nextLen = curLen + 1;
+        heuristicOpen = heuristicOpen.map((open, b) => {
+          const best = f32(runningScores[b * nb] / (nextLen - promptLen) ** penalty);
+          const fin = finished[b];
+          const worst = fin.every((h) => h.done) ? Math.min(...fin.map((h) => h.score)) : NEG;
+          return open && best > worst;
+        });
+        const improvement = heuristicOpen.some(Boolean);
+        const openBeam = !(finished.every((f) => f.every((h) => h.done)) && early);
+        const valid = !hitsAll.every(Boolean);
+        if (!(improvement && openBeam && valid)) break;
+      }
+    } finally {
+      freeCache(cache);
+      encoderOut.dispose();
+      mask.dispose();
+    }
+    const best = finished.map((f) => f[0].seq);
+    const length = Math.max(...best.map((s) => s.length));
+    return best.map((s) => [...s, ...new Array(length - s.length).fill(c.padTokenId)]);
+  }
+}
+
+/** Rows of `x` (any shape [N, ...]) picked by `rows`, as a new tensor [rows.length, ...]. */
+export function gatherRows(x: Tensor, rows: Int32Array): Tensor {
+  const rest = x.shape.slice(1);
+  const width = rest.reduce((a, b) => a * b, 1);
+  if (x.dtype !== "f32") {
+    throw new Error(`gatherRows: expected an f32 tensor, got ${x.describe()} (convert masks to f32 first)`);
+  }
+  const picked = embedding(x.view([x.shape[0], width]), tensor(rows, [rows.length], "i32"));
+  return picked.view([rows.length, ...rest]);
+}

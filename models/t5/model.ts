@@ -1,0 +1,339 @@
+/**
+ * T5 (v1.0 and v1.1 / LM-adapt) on the engine, computed as Hugging Face computes it: pre-norm blocks with RMSNorm,
+ * unscaled attention with a relative position bias from the first block of each stack, relu or gated-gelu
+ * feed-forward, tied or separate LM head, dropout in training mode. Feed-forward adapters plug in through hooks.
+ * @module
+ */
+import {
+  add,
+  attentionSoftmax,
+  concat,
+  crossEntropy,
+  dropout,
+  embedding,
+  geluNew,
+  keep,
+  linear,
+  matmul,
+  mul,
+  permute,
+  relativePositionBias,
+  relu,
+  reshape,
+  rmsNorm,
+  scale,
+  type Tensor,
+  tensor,
+} from "@hyperdecoders/core";
+import type { T5Config } from "./config.ts";
+import { t5ParameterShapes } from "./config.ts";
+
+/**
+ * Adds an adapter branch to a feed-forward sub-layer: given the block index, the sub-layer's pre-norm input `h` and its
+ * normalised input, returns the tensor to add to the residual stream (or null for none).
+ */
+export type FeedForwardHook = (layer: number, h: Tensor, normed: Tensor) => Tensor | null;
+
+/** Options of a forward pass. */
+export interface ForwardOptions {
+  /** Training mode: dropout on (with `seed`). */
+  training?: boolean;
+  /** Seed of this pass's dropout masks (each dropout site derives its own). */
+  seed?: number;
+  /** Adapter branch of the encoder's feed-forward sub-layers. */
+  encoderHook?: FeedForwardHook;
+  /** Adapter branch of the decoder's feed-forward sub-layers. */
+  decoderHook?: FeedForwardHook;
+}
+
+/** Keys and values of one decoder layer kept across decoding steps. */
+export interface LayerCache {
+  /** Self-attention keys so far, [B, H, t, Dk]. */
+  selfK: Tensor | null;
+  /** Self-attention values so far, [B, H, t, Dk]. */
+  selfV: Tensor | null;
+  /** Cross-attention keys of the encoder output, [B, H, S, Dk] (computed once). */
+  crossK: Tensor;
+  /** Cross-attention values of the encoder output, [B, H, S, Dk]. */
+  crossV: Tensor;
+}
+
+/** Decoding state: per-layer caches and the number of positions already decoded. */
+export interface DecoderCache {
+  /** One entry per decoder block. */
+  layers: LayerCache[];
+  /** Positions decoded so far. */
+  length: number;
+}
+
+/** Output of {@link T5Model.forward}. */
+export interface T5Output {
+  /** [B, T, V] logits. */
+  logits: Tensor;
+  /** Final encoder hidden states [B, S, D]. */
+  encoderOut: Tensor;
+  /** Decoder output before the LM head [B, T, D]. */
+  decoderOut: Tensor;
+  /** Mean token cross-entropy over labels ≠ -100, when labels were given. */
+  loss: Tensor | null;
+}
+
+/** Shifts labels right for teacher forcing: start id first, -100 replaced by the pad id. */
+export function shiftRight(labels: Int32Array, batch: number, length: number, startId = 0, padId = 0): Int32Array {
+  const out = new Int32Array(batch * length);
+  for (let b = 0; b < batch; b++) {
+    out[b * length] = startId;
+    for (let t = 1; t < length; t++) {
+      const v = labels[b * length + t - 1];
+      out[b * length + t] = v === -100 ? padId : v;
+    }
+  }
+  return out;
+}
+
+class DropoutSites {
+  #next = 0;
+  constructor(readonly p: number, readonly seed: number, readonly on: boolean) {}
+  apply(x: Tensor): Tensor {
+    if (!this.on || this.p === 0) return x;
+    return dropout(x, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
+  }
+}
+
+/** A T5 encoder–decoder with its weights as named tensors (Hugging Face names). */
+export class T5Model {
+  /** The configuration. */
+  readonly config: T5Config;
+  /** Parameters by checkpoint name. */
+  readonly params: Map<string, Tensor>;
+
+  /** Wraps weights; every name of {@link t5ParameterShapes} must be present with its shape. */
+  constructor(config: T5Config, params: Map<string, Tensor>) {
+    this.config = config;
+    const expected = t5ParameterShapes(config);
+    for (const [name, shape] of expected) {
+      const t = params.get(name);
+      if (!t) throw new Error(`T5Model: missing parameter "${name}" (expected shape [${shape}])`);
+      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+        throw new Error(`T5Model: parameter "${name}" has shape [${t.shape}], config.json implies [${shape}]`);
+      }
+    }
+    this.params = params;
+  }
+
+  /** A parameter by name. */
+  param(name: string): Tensor {
+    const t = this.params.get(name);
+    if (!t) throw new Error(`T5Model: no parameter "${name}"`);
+    return t;
+  }
+
+  /** The LM head weight: `lm_head.weight`, or the shared embedding when tied. */
+  get lmHead(): Tensor {
+    return this.params.get("lm_head.weight") ?? this.param("shared.weight");
+  }
+
+  /** Frees every parameter. */
+  dispose(): void {
+    for (const t of this.params.values()) t.dispose();
+  }
+
+  #heads(x: Tensor, batch: number, length: number): Tensor {
+    const { numHeads, dKv } = this.config;
+    return permute(reshape(x, [batch, length, numHeads, dKv]), [0, 2, 1, 3]);
+  }
+
+  #mergeHeads(x: Tensor, batch: number, length: number): Tensor {
+    const { numHeads, dKv } = this.config;
+    return reshape(permute(x, [0, 2, 1, 3]), [batch, length, numHeads * dKv]);
+  }
+
+  /** Projects `x` [B, L, D] to per-head keys and values with the weights under `prefix`. */
+  projectKV(prefix: string, x: Tensor): { k: Tensor; v: Tensor } {
+    const [batch, length] = x.shape;
+    return {
+      k: this.#heads(linear(x, this.param(`${prefix}.k.weight`)), batch, length),
+      v: this.#heads(linear(x, this.param(`${prefix}.v.weight`)), batch, length),
+    };
+  }
+
+  #attend(
+    prefix: string,
+    xq: Tensor,
+    k: Tensor,
+    v: Tensor,
+    bias: Tensor | null,
+    keyMask: Tensor | null,
+    causal: boolean,
+    drop: DropoutSites,
+  ): Tensor {
+    const [batch, lq] = xq.shape;
+    const q = this.#heads(linear(xq, this.param(`${prefix}.q.weight`)), batch, lq);
+    const scores = matmulQK(q, k);
+    const probs = drop.apply(attentionSoftmax(scores, bias, keyMask, { causal }));
+    const ctx = this.#mergeHeads(matmulPV(probs, v), batch, lq);
+    return linear(ctx, this.param(`${prefix}.o.weight`));
+  }
+
+  #feedForward(prefix: string, x: Tensor, drop: DropoutSites): Tensor {
+    const c = this.config;
+    const act = (t: Tensor) => (c.activation === "relu" ? relu(t) : geluNew(t));
+    let hidden: Tensor;
+    if (c.gated) {
+      hidden = mul(act(linear(x, this.param(`${prefix}.DenseReluDense.wi_0.weight`))), linear(x, this.param(`${prefix}.DenseReluDense.wi_1.weight`)));
+    } else {
+      hidden = act(linear(x, this.param(`${prefix}.DenseReluDense.wi.weight`)));
+    }
+    return linear(drop.apply(hidden), this.param(`${prefix}.DenseReluDense.wo.weight`));
+  }
+
+  #ffSublayer(prefix: string, layer: number, h: Tensor, drop: DropoutSites, hook?: FeedForwardHook): Tensor {
+    const normed = rmsNorm(h, this.param(`${prefix}.layer_norm.weight`), this.config.layerNormEpsilon);
+    let out = add(h, drop.apply(this.#feedForward(prefix, normed, drop)));
+    const adapter = hook?.(layer, h, normed);
+    if (adapter) out = add(out, adapter);
+    return out;
+  }
+
+  /** Encoder: ids [B, S] i32 and mask [B, S] (1 = token) → final hidden states [B, S, D]. */
+  encode(inputIds: Tensor, attentionMask: Tensor, options: ForwardOptions = {}): Tensor {
+    const c = this.config;
+    const drop = new DropoutSites(c.dropoutRate, options.seed ?? 0, options.training ?? false);
+    const [, length] = inputIds.shape;
+    let h = drop.apply(embedding(this.param("shared.weight"), inputIds));
+    const bias = relativePositionBias(
+      this.param("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"),
+      length,
+      length,
+      { bidirectional: true, numBuckets: c.relativeAttentionNumBuckets, maxDistance: c.relativeAttentionMaxDistance },
+    );
+    for (let i = 0; i < c.numLayers; i++) {
+      const prefix = `encoder.block.${i}.layer.0`;
+      const normed = rmsNorm(h, this.param(`${prefix}.layer_norm.weight`), c.layerNormEpsilon);
+      const { k, v } = this.projectKV(`${prefix}.SelfAttention`, normed);
+      h = add(h, drop.apply(this.#attend(`${prefix}.SelfAttention`, normed, k, v, bias, attentionMask, false, drop)));
+      h = this.#ffSublayer(`encoder.block.${i}.layer.1`, i, h, drop, options.encoderHook);
+    }
+    return drop.apply(rmsNorm(h, this.param("encoder.final_layer_norm.weight"), c.layerNormEpsilon));
+  }
+
+  /** Cross-attention keys and values of every decoder layer for an encoder output (computed once per input). */
+  crossKeyValues(encoderOut: Tensor): LayerCache[] {
+    const layers: LayerCache[] = [];
+    for (let i = 0; i < this.config.numDecoderLayers; i++) {
+      const { k, v } = this.projectKV(`decoder.block.${i}.layer.1.EncDecAttention`, encoderOut);
+      layers.push({ selfK: null, selfV: null, crossK: k, crossV: v });
+    }
+    return layers;
+  }
+
+  /**
+   * Decoder: ids [B, T] i32 → output [B, T, D] (after the final norm and dropout). With `cache`, `decoderIds` are the
+   * next positions after `cache.length`; keys and values are appended to the cache (kept out of scopes).
+   */
+  decode(
+    decoderIds: Tensor,
+    encoderOut: Tensor,
+    encoderMask: Tensor,
+    options: ForwardOptions = {},
+    cache?: DecoderCache,
+  ): Tensor {
+    const c = this.config;
+    const drop = new DropoutSites(c.dropoutRate, (options.seed ?? 0) + 1_000_003, options.training ?? false);
+    const [, length] = decoderIds.shape;
+    const past = cache?.length ?? 0;
+    let h = drop.apply(embedding(this.param("shared.weight"), decoderIds));
+    const bias = relativePositionBias(
+      this.param("decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"),
+      length,
+      past + length,
+      {
+        bidirectional: false,
+        numBuckets: c.relativeAttentionNumBuckets,
+        maxDistance: c.relativeAttentionMaxDistance,
+        queryOffset: past,
+      },
+    );
+    for (let i = 0; i < c.numDecoderLayers; i++) {
+      const selfPrefix = `decoder.block.${i}.layer.0`;
+      const normed = rmsNorm(h, this.param(`${selfPrefix}.layer_norm.weight`), c.layerNormEpsilon);
+      let { k, v } = this.projectKV(`${selfPrefix}.SelfAttention`, normed);
+      const layerCache = cache?.layers[i];
+      if (layerCache) {
+        if (layerCache.selfK && layerCache.selfV) {
+          const [oldK, oldV] = [layerCache.selfK, layerCache.selfV];
+          k = concat([oldK, k], 2);
+          v = concat([oldV, v], 2);
+          oldK.dispose();
+          oldV.dispose();
+        }
+        layerCache.selfK = keep(k);
+        layerCache.selfV = keep(v);
+      }
+      h = add(h, drop.apply(this.#attend(`${selfPrefix}.SelfAttention`, normed, k, v, bias, null, true, drop)));
+      const crossPrefix = `decoder.block.${i}.layer.1`;
+      const normedX = rmsNorm(h, this.param(`${crossPrefix}.layer_norm.weight`), c.layerNormEpsilon);
+      let ck: Tensor, cv: Tensor;
+      if (layerCache) {
+        ck = layerCache.crossK;
+        cv = layerCache.crossV;
+      } else {
+        ({ k: ck, v: cv } = this.projectKV(`${crossPrefix}.EncDecAttention`, encoderOut));
+      }
+      h = add(
+        h,
+        drop.apply(this.#attend(`${crossPrefix}.EncDecAttention`, normedX, ck, cv, null, encoderMask, false, drop)),
+      );
+      h = this.#ffSublayer(`decoder.block.${i}.layer.2`, i, h, drop, options.decoderHook);
+    }
+    if (cache) cache.length = past + length;
+    return drop.apply(rmsNorm(h, this.param("decoder.final_layer_norm.weight"), c.layerNormEpsilon));
+  }
+
+  /** LM head: decoder output [B, T, D] → logits [B, T, V] (scaled by D^-0.5 first when the config says so). */
+  logits(decoderOut: Tensor): Tensor {
+    const s = this.config.scaleDecoderOutputs ? scale(decoderOut, this.config.dModel ** -0.5) : decoderOut;
+    return linear(s, this.lmHead);
+  }
+
+  /**
+   * Teacher-forced forward: encoder, decoder on the labels shifted right, logits and (with labels) the mean token
+   * cross-entropy over labels ≠ -100.
+   */
+  forward(
+    inputs: { inputIds: Tensor; attentionMask: Tensor; labels?: Int32Array; labelShape?: [number, number] },
+    options: ForwardOptions = {},
+  ): T5Output {
+    const encoderOut = this.encode(inputs.inputIds, inputs.attentionMask, options);
+    let decoderIds: Tensor;
+    let labelTensor: Tensor | null = null;
+    if (inputs.labels && inputs.labelShape) {
+      const [b, t] = inputs.labelShape;
+      decoderIds = tensor(shiftRight(inputs.labels, b, t, this.config.decoderStartTokenId, this.config.padTokenId), [b, t], "i32");
+      labelTensor = tensor(inputs.labels, [b * t], "i32");
+    } else {
+      throw new Error("T5Model.forward: labels and labelShape are required (use encode/decode for inference)");
+    }
+    const decoderOut = this.decode(decoderIds, encoderOut, inputs.attentionMask, options);
+    const logits = this.logits(decoderOut);
+    const [b, t] = inputs.labelShape;
+    const loss = crossEntropy(reshape(logits, [b * t, this.config.vocabSize]), labelTensor, { ignoreIndex: -100 });
+    return { logits, encoderOut, decoderOut, loss };
+  }
+
+  /** Marks exactly the named parameters trainable (others frozen: no gradient buffers). */
+  setTrainable(predicate: (name: string) => boolean): void {
+    for (const [name, t] of this.params) t.requiresGrad = predicate(name);
+  }
+}
+
+
+/** scores = Q·Kᵀ per head, without 1/√d scaling (folded into T5's query init). */
+function matmulQK(q: Tensor, k: Tensor): Tensor {
+  return matmul(q, k, { transB: true });
+}
+
+/** context = P·V per head. */
+function matmulPV(p: Tensor, v: Tensor): Tensor {
+  return matmul(p, v);
+}
