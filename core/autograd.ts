@@ -4,6 +4,7 @@
  * tensors as it goes.
  * @module
  */
+import { clone } from "./ops/create.ts";
 import { keep } from "./scope.ts";
 import { fmtShape, type GradNode, type Tensor } from "./tensor.ts";
 
@@ -95,12 +96,13 @@ export function backward(output: Tensor, grad?: Tensor): void {
   const nodes = tape;
   tape = [];
   const grads = new Map<Tensor, Tensor>();
+  const leaves = new Set<Tensor>();
   const before = gradEnabled;
   gradEnabled = false;
   try {
     const seed = grad ? grad.view(output.shape) : onesLike(output);
     if (output.node) grads.set(output, keep(seed));
-    else addLeafGrad(output, seed, add);
+    else addLeafGrad(output, seed, add, leaves);
     for (let i = nodes.length - 1; i >= 0; i--) {
       const node = nodes[i];
       const g = grads.get(node.output);
@@ -136,7 +138,7 @@ export function backward(output: Tensor, grad?: Tensor): void {
             prev.dispose();
             shaped.dispose();
           } else grads.set(input, keep(shaped));
-        } else addLeafGrad(input, shaped, add);
+        } else addLeafGrad(input, shaped, add, leaves);
       }
     }
   } finally {
@@ -144,9 +146,19 @@ export function backward(output: Tensor, grad?: Tensor): void {
     for (const g of grads.values()) g.dispose();
     for (const node of nodes) freeNode(node);
   }
+  // A pass-through backward (add, reshape) can leave two leaves' gradients, or a leaf's gradient and the caller's
+  // `grad`, as views of one buffer; give each its own so that in-place updates (clipping) touch one gradient only.
+  for (const leaf of leaves) {
+    if (leaf.grad?.sharesStorage) {
+      const own = keep(clone(leaf.grad));
+      leaf.grad.dispose();
+      leaf.grad = own;
+    }
+  }
 }
 
-function addLeafGrad(leaf: Tensor, g: Tensor, add: Accumulate): void {
+function addLeafGrad(leaf: Tensor, g: Tensor, add: Accumulate, touched: Set<Tensor>): void {
+  touched.add(leaf);
   if (leaf.grad) {
     const sum = keep(add(leaf.grad, g));
     leaf.grad.dispose();

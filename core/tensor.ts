@@ -82,6 +82,11 @@ export class Tensor {
     return this.#storage === null;
   }
 
+  /** True while another tensor (a view, a saved alias) holds the same storage. */
+  get sharesStorage(): boolean {
+    return this.#storage !== null && this.#storage.refs > 1;
+  }
+
   /** Number of dimensions. */
   get rank(): number {
     return this.shape.length;

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { backward } from "../autograd.ts";
+import { getEngine, initEngine } from "../engine.ts";
+import { add } from "../ops/elementwise.ts";
+import { refClipGradNorm } from "../reference/optim.ts";
+import { scope } from "../scope.ts";
+import { type Tensor, tensor } from "../tensor.ts";
+import { assertClose, randomNormal } from "../testing.ts";
+import { clipGradNorm } from "./clip.ts";
+
+await initEngine();
+
+const SIZES = [1, 7, 33, 65, 257, 300_001];
+
+function withGrads(sizes: number[], seed: number, std: number): { params: Tensor[]; grads: Float32Array[] } {
+  const grads = sizes.map((n, k) => Float32Array.from(randomNormal(n, seed + k, std)));
+  const params = sizes.map((n, k) => {
+    const p = tensor(new Float32Array(n), [n]).asParameter(`p${k}`);
+    p.grad = tensor(grads[k], [n]);
+    return p;
+  });
+  return { params, grads };
+}
+
+for (const [label, std, maxNorm] of [["clipped", 1, 1.0], ["below the limit", 1e-3, 5.0]] as const) {
+  Deno.test(`clipGradNorm (${label}): norm and scaled gradients match torch's rule in float64`, async () => {
+    const { params, grads } = withGrads(SIZES, 5, std);
+    const expected = refClipGradNorm(grads, maxNorm);
+    assert.equal(expected.norm > maxNorm, label === "clipped", "the case exercises the intended branch");
+    const readbacks = getEngine().recorder.stats.readbacks;
+    const norm = clipGradNorm(params, maxNorm);
+    assert.equal(getEngine().recorder.stats.readbacks, readbacks, "clipping reads nothing back");
+    assert.deepEqual(norm.shape, [1]);
+    assertClose([await norm.item()], [expected.norm], 1e-5, "norm");
+    for (let k = 0; k < params.length; k++) {
+      assertClose(await params[k].grad!.data(), expected.clipped[k], 1e-5, `gradient of ${SIZES[k]} elements`);
+    }
+    norm.dispose();
+    for (const p of params) p.dispose();
+  });
+}
+
+Deno.test("clipGradNorm: parameters without gradients are skipped; no gradients gives a zero norm", async () => {
+  const { params, grads } = withGrads([33, 65], 9, 1);
+  const bare = tensor(new Float32Array(4), [4]).asParameter("bare");
+  const norm = clipGradNorm([params[0], bare, params[1]], 0.5);
+  const expected = refClipGradNorm(grads, 0.5);
+  assertClose([await norm.item()], [expected.norm], 1e-5);
+  assert.equal(bare.grad, null);
+  const none = clipGradNorm([bare], 1);
+  assert.equal(await none.item(), 0);
+  assert.throws(() => clipGradNorm(params, 0), /clipGradNorm: maxNorm must be a finite number > 0, got 0/);
+  for (const t of [norm, none, bare, ...params]) t.dispose();
+});
+
+Deno.test("backward gives leaves their own gradient storage, so clipping in place scales each once", async () => {
+  // add(a, b) passes its output gradient straight through to both inputs: before the fix a.grad and b.grad were
+  // views of one buffer, and clipping (or any in-place update of a gradient) hit it twice.
+  const a = tensor([1, 2, 3], [3]).asParameter("a");
+  const b = tensor([4, 5, 6], [3]).asParameter("b");
+  const g = [3, 0, 4];
+  scope(() => backward(add(a, b), tensor(g, [3])));
+  assert.notEqual(a.grad!.buffer, b.grad!.buffer, "a.grad and b.grad share storage");
+  const norm = clipGradNorm([a, b], 1);
+  const expected = refClipGradNorm([g, g], 1);
+  assertClose([await norm.item()], [expected.norm], 1e-6, "norm");
+  assertClose(await a.grad!.data(), expected.clipped[0], 1e-6, "a.grad");
+  assertClose(await b.grad!.data(), expected.clipped[1], 1e-6, "b.grad");
+  for (const t of [norm, a, b]) t.dispose();
+});
