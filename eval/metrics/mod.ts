@@ -16,7 +16,7 @@
  * ```ts
  * import { averageScore, glueAverage, scoreTask } from "@hyperdecoders/eval";
  *
- * const mrpc = scoreTask("mrpc", ["1", "0", "yes"], ["1", "1", "0"]); // { f1: 66.67, acc: 33.33 }
+ * const mrpc = scoreTask("mrpc", ["1", "0", "yes"], ["1", "1", "0"]); // { f1: 50, acc: 33.33 }: "yes" counts wrong
  * const stsb = scoreTask("stsb", ["3.8", "1.0", "x"], ["4.0", "1.2", "2.0"]); // "x" parses as -1.0
  * const best = averageScore({ mrpc, stsb }); // mean of (F1+acc)/2 and (Pearson+Spearman)/2
  * // glueAverage(results) needs all 8 GLUE tasks.
@@ -38,7 +38,7 @@
  * import { RougeScorer } from "@hyperdecoders/eval";
  *
  * const scorer = new RougeScorer(["rouge1", "rouge2", "rougeLsum"], { useStemmer: true });
- * scorer.score("The cats sat.\nThey purred.", "the cat sat"); // target first, then prediction
+ * scorer.score("The cats sat.\nThey purred.", "the cat sat"); // target first; rouge1 P 1, R 0.6, F 0.75
  * ```
  *
  * @module

@@ -6,13 +6,15 @@ tokenize.py, rouge_scorer.py, scoring.py, importable as the `rouge_score` packag
 
     python3 eval/metrics/testdata/make_reference.py   # from the repository root; rewrites the JSON files here
 
-The inputs are drawn with fixed seeds, so a rerun with the same versions reproduces the files byte for byte.
+The inputs are drawn with fixed seeds and the files are passed through `deno fmt` (as the repository keeps them), so
+a rerun with the same versions reproduces them byte for byte.
 """
 
 import json
 import math
 import os
 import random
+import subprocess
 
 import numpy as np
 from nltk.stem.porter import PorterStemmer
@@ -190,16 +192,18 @@ def correlation_cases(rng):
 
 def main():
     rng = random.Random(20220315)
-    with open(os.path.join(HERE, "porter_nltk.json"), "w") as f:
-        json.dump(porter_cases(rng), f, separators=(",", ":"))
-        f.write("\n")
-    with open(os.path.join(HERE, "rouge_score.json"), "w") as f:
-        json.dump(rouge_cases(rng), f, ensure_ascii=False, separators=(",", ":"))
-        f.write("\n")
-    with open(os.path.join(HERE, "sklearn_scipy.json"), "w") as f:
-        json.dump({"classification": classification_cases(rng), "correlation": correlation_cases(rng)}, f,
-                  separators=(",", ":"))
-        f.write("\n")
+    outputs = {
+        "porter_nltk.json": porter_cases(rng),
+        "rouge_score.json": rouge_cases(rng),
+        "sklearn_scipy.json": {"classification": classification_cases(rng), "correlation": correlation_cases(rng)},
+    }
+    paths = []
+    for name, data in outputs.items():
+        paths.append(os.path.join(HERE, name))
+        with open(paths[-1], "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+            f.write("\n")
+    subprocess.run(["deno", "fmt", "--quiet", *paths], check=True)
 
 
 if __name__ == "__main__":
