@@ -1,0 +1,92 @@
+/**
+ * `slice` (a copy of a range along one axis) and `concat` (along one axis), for any 4-byte dtype; each one's
+ * backward is the other's data movement (slice → zero-padded copy, concat → slices of the gradient).
+ * @module
+ */
+import { AXIS_COPY_KERNEL, axisCopyGrid } from "@hyperdecoders/kernels";
+import { record } from "../autograd.ts";
+import { launch } from "../launch.ts";
+import { empty, fmtShape, type Tensor } from "../tensor.ts";
+import { fill_ } from "./create.ts";
+
+function normAxis(op: string, shape: readonly number[], axis: number): number {
+  const a = Number.isInteger(axis) && axis < 0 ? axis + shape.length : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= shape.length) {
+    throw new Error(`${op}: axis ${axis} is out of range for shape ${fmtShape(shape)}`);
+  }
+  return a;
+}
+
+/** Copies `count` entries along `axis` from `src` (starting at `srcOff`) into `dst` (starting at `dstOff`). */
+function axisCopy(src: Tensor, dst: Tensor, axis: number, count: number, srcOff: number, dstOff: number): void {
+  const outer = src.shape.slice(0, axis).reduce((p, d) => p * d, 1);
+  const inner = src.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
+  const n = outer * count * inner;
+  if (n === 0) return;
+  launch(
+    AXIS_COPY_KERNEL,
+    [src, dst],
+    [n, count, inner, src.shape[axis], dst.shape[axis], srcOff, dstOff],
+    axisCopyGrid(n),
+  );
+}
+
+function sliceRaw(x: Tensor, axis: number, start: number, end: number): Tensor {
+  const shape = [...x.shape];
+  shape[axis] = end - start;
+  const out = empty(shape, x.dtype, "slice");
+  axisCopy(x, out, axis, end - start, start, 0);
+  return out;
+}
+
+/**
+ * Entries `start ≤ k < end` of `axis` (a copy; negative `axis` counts from the end; `0 ≤ start ≤ end ≤ size`).
+ * The gradient is scattered back into zeros of the input's shape.
+ */
+export function slice(x: Tensor, axis: number, start: number, end: number): Tensor {
+  const a = normAxis("slice", x.shape, axis);
+  const size = x.shape[a];
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > size) {
+    throw new Error(`slice: range [${start}, ${end}) is invalid for axis ${axis} of ${x.describe()} (size ${size})`);
+  }
+  const out = sliceRaw(x, a, start, end);
+  record("slice", out, [x], (g) => {
+    const dx = fill_(empty(x.shape, "f32", "slice backward"), 0);
+    axisCopy(g, dx, a, end - start, 0, start);
+    return [dx];
+  });
+  return out;
+}
+
+/** Joins tensors along `axis`; all other dims and the dtype must agree. The gradient is sliced back. */
+export function concat(xs: readonly Tensor[], axis: number): Tensor {
+  if (xs.length === 0) throw new Error("concat: no tensors given");
+  const first = xs[0];
+  const a = normAxis("concat", first.shape, axis);
+  for (const t of xs) {
+    const ok = t.dtype === first.dtype && t.rank === first.rank &&
+      t.shape.every((d, i) => i === a || d === first.shape[i]);
+    if (!ok) {
+      throw new Error(
+        `concat: ${t.describe()} does not match ${first.describe()} outside axis ${axis} (or differs in dtype)`,
+      );
+    }
+  }
+  const shape = [...first.shape];
+  shape[a] = xs.reduce((s, t) => s + t.shape[a], 0);
+  const out = empty(shape, first.dtype, "concat");
+  const offsets: number[] = [];
+  let off = 0;
+  for (const t of xs) {
+    offsets.push(off);
+    axisCopy(t, out, a, t.shape[a], 0, off);
+    off += t.shape[a];
+  }
+  record(
+    "concat",
+    out,
+    [...xs],
+    (g) => xs.map((t, k) => (t.requiresGrad ? sliceRaw(g, a, offsets[k], offsets[k] + t.shape[a]) : null)),
+  );
+  return out;
+}
