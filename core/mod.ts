@@ -24,3 +24,4 @@ export * from "./ops/create.ts";
 export * from "./ops/elementwise.ts";
 export * from "./ops/matmul.ts";
 export * from "./ops/shape.ts";
+export * from "./ops/reduce.ts";

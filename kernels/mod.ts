@@ -14,3 +14,4 @@ export * from "./norm_clip.ts";
 export * from "./finite.ts";
 export * from "./permute.ts";
 export * from "./slice_concat.ts";
+export * from "./reduce.ts";

@@ -15,8 +15,9 @@ import {
 } from "@hyperdecoders/kernels";
 import { installGradHelpers, record } from "../autograd.ts";
 import { launch } from "../launch.ts";
-import { empty, fmtShape, type Tensor } from "../tensor.ts";
+import { empty, fmtShape, sizeOf, type Tensor } from "../tensor.ts";
 import { onesLike } from "./create.ts";
+import { columnSum } from "./reduce.ts";
 
 /** Throws unless `t` has dtype f32. */
 export function requireF32(op: string, ...ts: Tensor[]): void {
@@ -66,6 +67,15 @@ function pad(values: number[], fill: number): number[] {
 /** Sums `g` over the axes that broadcasting expanded, giving a tensor of `shape`. */
 export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(g.shape, shape)) return g;
+  // Summing over every leading axis (bias gradients) goes to the coalesced, segmented column reduction.
+  const lead = shape.findIndex((d) => d !== 1);
+  const tail = lead < 0 ? [] : shape.slice(lead);
+  if (tail.length < g.rank && sizeOf(tail) > 0 && sameShape(tail, g.shape.slice(g.rank - tail.length))) {
+    const summed = columnSum(g, sizeOf(tail));
+    const out = summed.view(shape);
+    summed.dispose();
+    return out;
+  }
   const full = g.shape;
   const rank = full.length;
   const own = pad([...shape].slice(-rank), 1).slice(MAX_RANK - rank);
