@@ -15,3 +15,4 @@ export * from "./finite.ts";
 export * from "./permute.ts";
 export * from "./slice_concat.ts";
 export * from "./reduce.ts";
+export * from "./matmul_variants.ts";

@@ -3,10 +3,10 @@
  * `linear` (x · Wᵀ as PyTorch stores weights), with backward beside forward.
  * @module
  */
-import { matmulGrid, matmulKernel } from "@hyperdecoders/kernels";
+import { chooseMatmul } from "@hyperdecoders/kernels";
 import { record } from "../autograd.ts";
-import { launch } from "../launch.ts";
 import { empty, fmtShape, type Tensor } from "../tensor.ts";
+import { launchMatmul } from "./_matmul_launch.ts";
 import { requireF32, sumTo } from "./elementwise.ts";
 import { reshape } from "./shape.ts";
 
@@ -55,14 +55,10 @@ function plan(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Plan {
 function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   requireF32("matmul", a, b);
   const pl = plan(a, b, transA, transB);
-  const out = empty([...pl.batchShape, pl.M, pl.N], "f32", "matmul");
   if (pl.K === 0) throw new Error(`matmul: empty inner dimension (a ${fmtShape(a.shape)}, b ${fmtShape(b.shape)})`);
-  launch(
-    matmulKernel(transA, transB),
-    [a, b, out],
-    [pl.M, pl.N, pl.K, pl.sa, pl.sb, pl.M * pl.N],
-    matmulGrid(pl.M, pl.N, pl.batch),
-  );
+  const out = empty([...pl.batchShape, pl.M, pl.N], "f32", "matmul");
+  const choice = chooseMatmul(pl.M, pl.N, pl.K, pl.batch, transA, transB);
+  launchMatmul(a, b, out, choice, { ...pl, transA, transB });
   return out;
 }
 

@@ -1,0 +1,411 @@
+/**
+ * Matmul kernel variants and the function that picks one per shape.
+ *
+ * - `tiled64`: the baseline kernel of `matmul.ts` (64×64 tile, 4×4 outputs per thread).
+ * - `tile64`: 64×64 tile, 4×4 per thread, 256 threads, k-major `vec4` workgroup tiles, bounds checks hoisted out
+ *   of interior tiles.
+ * - `big128` / `big128k16`: 128×128 tile, 8×8 per thread, 256 threads, BK 8 or 16, for big GEMMs.
+ * - `splitk`: the `tile64` kernel over S slices of K writing partials `[batch, S, M, N]`, then a reduction kernel
+ *   (no float atomics), for skinny shapes with few output tiles and a long K (adapter weight gradients).
+ *
+ * Every generated kernel reads `vec4`s straight from global memory where the layout allows (`vec4` choice: the
+ * output's N and, when A is transposed, M divisible by 4), and otherwise gathers four scalars per `vec4`.
+ * @module
+ */
+import { grid1d, type Kernel, LINEAR_ID_WGSL, MAX_GROUPS_PER_DIM } from "./kernel.ts";
+import { matmulGrid, matmulKernel } from "./matmul.ts";
+
+/** Names of the matmul variants. */
+export type MatmulVariant = "tiled64" | "tile64" | "big128" | "big128k16" | "splitk";
+
+/** Every variant, baseline first. */
+export const MATMUL_VARIANTS: readonly MatmulVariant[] = ["tiled64", "tile64", "big128", "big128k16", "splitk"];
+
+/** Block tile of a generated GEMM kernel: BM×BN outputs per workgroup, BK deep, TM×TN outputs per thread. */
+export interface GemmTile {
+  /** Rows of C per workgroup. */
+  BM: number;
+  /** Columns of C per workgroup. */
+  BN: number;
+  /** K slice staged in workgroup memory per step. */
+  BK: number;
+  /** Rows per thread (multiple of 4). */
+  TM: number;
+  /** Columns per thread (multiple of 4). */
+  TN: number;
+}
+
+/** Tiles of the generated variants (`splitk` runs on the `tile64` tile). */
+export const GEMM_TILES: Record<"tile64" | "big128" | "big128k16", GemmTile> = {
+  tile64: { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 },
+  big128: { BM: 128, BN: 128, BK: 8, TM: 8, TN: 8 },
+  big128k16: { BM: 128, BN: 128, BK: 16, TM: 8, TN: 8 },
+};
+
+/** Parameters of the generated GEMM kernels, in order. */
+export const GEMM_PARAMS: [string, "u32"][] = [
+  ["M", "u32"],
+  ["N", "u32"],
+  ["K", "u32"],
+  ["sa", "u32"],
+  ["sb", "u32"],
+  ["S", "u32"],
+  ["kChunk", "u32"],
+];
+
+/** How one product runs: the variant, the number of K slices (1 unless split-K) and whether it uses vec4 I/O. */
+export interface MatmulChoice {
+  /** Kernel variant. */
+  variant: MatmulVariant;
+  /** K slices (split-K); 1 for the others. */
+  splits: number;
+  /** Global `vec4` loads/stores (requires {@link vec4Eligible}). */
+  vec4: boolean;
+}
+
+/** Workgroups a big GPU needs to be busy (about two per SM on a 132-SM H100). */
+const TARGET_GROUPS = 256;
+/** Most elements of split-K partials (64 MiB). */
+const MAX_PARTIAL_ELEMENTS = 16 * 1024 * 1024;
+/** Most K slices, and the least K per slice. */
+const MAX_SPLITS = 64;
+const MIN_SPLIT_K = 128;
+
+/** Whether global memory can be read and written as `vec4`: N divisible by 4, and M too when A is transposed. */
+export function vec4Eligible(M: number, N: number, transA: boolean): boolean {
+  return N % 4 === 0 && (!transA || M % 4 === 0);
+}
+
+function tilesOf(tile: GemmTile, M: number, N: number, batch: number): number {
+  return Math.ceil(M / tile.BM) * Math.ceil(N / tile.BN) * batch;
+}
+
+/** The K slices split-K would use for this shape (1 when splitting does not pay or does not fit). */
+export function splitCount(M: number, N: number, K: number, batch: number): number {
+  const tiles = tilesOf(GEMM_TILES.tile64, M, N, batch);
+  let s = Math.ceil(TARGET_GROUPS / tiles);
+  s = Math.min(s, MAX_SPLITS, Math.floor(K / MIN_SPLIT_K), Math.floor(MAX_GROUPS_PER_DIM / batch));
+  s = Math.min(s, Math.floor(MAX_PARTIAL_ELEMENTS / (batch * M * N)));
+  return Math.max(1, s);
+}
+
+/**
+ * Picks the kernel for `op(A)[M×K] · op(B)[K×N]` over `batch` products: `big128` when its 128×128 tiles alone keep
+ * a big GPU busy, `tile64` when 64×64 tiles do, split-K when the output is small and K long, else `tile64`.
+ */
+export function chooseMatmul(
+  M: number,
+  N: number,
+  K: number,
+  batch: number,
+  transA: boolean,
+  transB: boolean,
+): MatmulChoice {
+  void transB;
+  const vec4 = vec4Eligible(M, N, transA);
+  if (M >= 128 && N >= 128 && tilesOf(GEMM_TILES.big128, M, N, batch) >= TARGET_GROUPS / 2) {
+    return { variant: "big128", splits: 1, vec4 };
+  }
+  if (tilesOf(GEMM_TILES.tile64, M, N, batch) < TARGET_GROUPS / 2) {
+    const splits = splitCount(M, N, K, batch);
+    if (splits >= 2) return { variant: "splitk", splits, vec4 };
+  }
+  return { variant: "tile64", splits: 1, vec4 };
+}
+
+/** One dispatch of a plan. */
+export interface MatmulDispatch {
+  /** The kernel. */
+  kernel: Kernel;
+  /** Its parameter values, in the kernel's order. */
+  params: number[];
+  /** Workgroup grid. */
+  grid: [number, number, number];
+}
+
+/**
+ * The dispatches of one product. With `reduce`, `main` writes `partialElements` floats of partials (bound in place
+ * of C) that `reduce` sums into C: bind `[A, B, partials]` to `main` and `[partials, C]` to `reduce`.
+ */
+export interface MatmulPlan {
+  /** The GEMM dispatch (binds A, B, then C or the partials). */
+  main: MatmulDispatch;
+  /** The split-K reduction (binds partials, C), or null. */
+  reduce: MatmulDispatch | null;
+  /** Size of the partials buffer in floats (0 without split-K). */
+  partialElements: number;
+}
+
+/** Shape of one (batched) product: C[b] = op(A[b]) · op(B[b]) with batch strides `sa`, `sb` (0 broadcasts). */
+export interface MatmulShape {
+  /** Rows of C. */
+  M: number;
+  /** Columns of C. */
+  N: number;
+  /** Inner dimension. */
+  K: number;
+  /** Number of products. */
+  batch: number;
+  /** A is stored [K, M]. */
+  transA: boolean;
+  /** B is stored [N, K]. */
+  transB: boolean;
+  /** Elements between consecutive A matrices (0: shared). */
+  sa: number;
+  /** Elements between consecutive B matrices (0: shared). */
+  sb: number;
+}
+
+/** The dispatches that compute a product with a given choice. */
+export function planMatmul(choice: MatmulChoice, s: MatmulShape): MatmulPlan {
+  const { M, N, K, batch, transA, transB, sa, sb } = s;
+  if (choice.variant === "tiled64") {
+    return {
+      main: { kernel: matmulKernel(transA, transB), params: [M, N, K, sa, sb, M * N], grid: matmulGrid(M, N, batch) },
+      reduce: null,
+      partialElements: 0,
+    };
+  }
+  if (choice.vec4 && !vec4Eligible(M, N, transA)) {
+    throw new Error(`matmul: vec4 kernel chosen for a shape that is not vec4-aligned (M ${M}, N ${N})`);
+  }
+  const tile = GEMM_TILES[choice.variant === "splitk" ? "tile64" : choice.variant];
+  let S = choice.variant === "splitk" ? Math.max(1, Math.min(choice.splits, K)) : 1;
+  const kChunk = Math.ceil(Math.ceil(K / S) / tile.BK) * tile.BK;
+  S = Math.ceil(K / kChunk);
+  if (batch * S > MAX_GROUPS_PER_DIM) throw new Error(`matmul: batch ${batch} × ${S} K slices exceeds 65535`);
+  const kernel = gemmKernel(choice.variant === "splitk" ? "tile64" : choice.variant, transA, transB, choice.vec4);
+  const main: MatmulDispatch = {
+    kernel,
+    params: [M, N, K, sa, sb, S, kChunk],
+    grid: [Math.ceil(N / tile.BN), Math.ceil(M / tile.BM), batch * S],
+  };
+  if (S === 1) return { main, reduce: null, partialElements: 0 };
+  const n = batch * M * N;
+  return {
+    main,
+    reduce: { kernel: SPLITK_REDUCE_KERNEL, params: [n, M * N, S], grid: grid1d(n, REDUCE_WG) },
+    partialElements: n * S,
+  };
+}
+
+const REDUCE_WG = 256;
+
+/** Sums split-K partials `P[batch, S, M·N]` over S into `C[batch, M·N]` (`n` = batch·M·N, `MN` = M·N). */
+export const SPLITK_REDUCE_KERNEL: Kernel = {
+  name: "matmul_splitk_reduce",
+  bindings: [{ name: "P", access: "read" }, { name: "C", access: "read_write" }],
+  params: [["n", "u32"], ["MN", "u32"], ["S", "u32"]],
+  workgroupSize: [REDUCE_WG, 1, 1],
+  body: `${LINEAR_ID_WGSL}
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+  let i = linear_id(wid, nwg, lid.x, ${REDUCE_WG}u);
+  if (i >= p.n) { return; }
+  let b = i / p.MN;
+  let base = b * p.S * p.MN + i % p.MN;
+  var acc = 0.0;
+  for (var s = 0u; s < p.S; s++) { acc += P[base + s * p.MN]; }
+  C[i] = acc;
+}`,
+};
+
+const kernelCache = new Map<string, Kernel>();
+
+/**
+ * A generated GEMM kernel: `tile` names the block tile; `vec4` switches global I/O to `vec4` where the layout allows.
+ * Writes `C[z]` for workgroup z = b·S + s over K range [s·kChunk, min(K, (s+1)·kChunk)); with S = 1 that is the
+ * whole product.
+ */
+export function gemmKernel(
+  tile: keyof typeof GEMM_TILES,
+  transA: boolean,
+  transB: boolean,
+  vec4: boolean,
+): Kernel {
+  const key = `${tile}_${transA ? "t" : "n"}${transB ? "t" : "n"}${vec4 ? "_v4" : ""}`;
+  let kernel = kernelCache.get(key);
+  if (!kernel) {
+    kernel = buildGemm(`matmul_${key}`, GEMM_TILES[tile], transA, transB, vec4);
+    kernelCache.set(key, kernel);
+  }
+  return kernel;
+}
+
+/** WGSL statements that stage one operand's tile into workgroup memory. */
+function stageOperand(
+  op: "A" | "B",
+  tile: GemmTile,
+  natural: boolean,
+  vecLoad: boolean,
+  threads: number,
+  checked: boolean,
+): string {
+  const { BK } = tile;
+  const span = op === "A" ? tile.BM : tile.BN; // tile extent along M (A) or N (B)
+  const span4 = span / 4;
+  const units = (span4 * BK) / threads;
+  const [origin, limit, base, shared] = op === "A" ? ["row0", "p.M", "aBase", "As"] : ["col0", "p.N", "bBase", "Bs"];
+  const lines: string[] = [];
+  for (let l = 0; l < units; l++) {
+    const u = `(tid + ${l * threads}u)`;
+    // natural: the operand's contiguous axis runs along M (A) / N (B); else along K.
+    const [k, x4] = natural ? [`${u} / ${span4}u`, `${u} % ${span4}u`] : [`${u} % ${BK}u`, `${u} / ${BK}u`];
+    lines.push(`{
+      let k = ${k};
+      let x = ${origin} + 4u * (${x4});
+      let gk = k0 + k;`);
+    if (natural) {
+      lines.push(`      let i = ${base} + gk * ${limit} + x;`);
+      if (vecLoad) {
+        const load = `${op}[i >> 2u]`;
+        lines.push(
+          checked
+            ? `      var v = vec4<f32>(0.0); if (gk < kEnd && x < ${limit}) { v = ${load}; }`
+            : `      let v = ${load};`,
+        );
+      } else if (checked) {
+        lines.push(`      var v = vec4<f32>(0.0);
+      if (gk < kEnd) {
+        if (x < ${limit}) { v.x = ${op}[i]; }
+        if (x + 1u < ${limit}) { v.y = ${op}[i + 1u]; }
+        if (x + 2u < ${limit}) { v.z = ${op}[i + 2u]; }
+        if (x + 3u < ${limit}) { v.w = ${op}[i + 3u]; }
+      }`);
+      } else {
+        lines.push(`      let v = vec4<f32>(${op}[i], ${op}[i + 1u], ${op}[i + 2u], ${op}[i + 3u]);`);
+      }
+    } else {
+      lines.push(`      let i = ${base} + x * p.K + gk;`);
+      if (checked) {
+        lines.push(`      var v = vec4<f32>(0.0);
+      if (gk < kEnd) {
+        if (x < ${limit}) { v.x = ${op}[i]; }
+        if (x + 1u < ${limit}) { v.y = ${op}[i + p.K]; }
+        if (x + 2u < ${limit}) { v.z = ${op}[i + 2u * p.K]; }
+        if (x + 3u < ${limit}) { v.w = ${op}[i + 3u * p.K]; }
+      }`);
+      } else {
+        lines.push(`      let v = vec4<f32>(${op}[i], ${op}[i + p.K], ${op}[i + 2u * p.K], ${op}[i + 3u * p.K]);`);
+      }
+    }
+    lines.push(`      ${shared}[k * ${span4}u + (${x4})] = v;\n    }`);
+  }
+  return lines.join("\n");
+}
+
+function buildGemm(name: string, tile: GemmTile, transA: boolean, transB: boolean, vec4: boolean): Kernel {
+  const { BM, BN, BK, TM, TN } = tile;
+  if (TM % 4 || TN % 4) throw new Error(`${name}: TM and TN must be multiples of 4`);
+  const WX = BN / TN;
+  const WY = BM / TM;
+  const threads = WX * WY;
+  const RB = TM / 4;
+  const CB = TN / 4;
+  const BM4 = BM / 4;
+  const BN4 = BN / 4;
+  if ((BM4 * BK) % threads || (BN4 * BK) % threads) throw new Error(`${name}: tile does not divide among threads`);
+  // A's contiguous axis is M when transposed; B's is N when not transposed.
+  const aNatural = transA;
+  const bNatural = !transB;
+  const vecA = vec4 && aNatural;
+  const vecB = vec4 && bNatural;
+  const acc = (i: number, cb: number): string => `acc${i}_${cb}`;
+  const decls: string[] = [];
+  for (let i = 0; i < TM; i++) for (let cb = 0; cb < CB; cb++) decls.push(`var ${acc(i, cb)} = vec4<f32>(0.0);`);
+  const steps: string[] = [];
+  for (let k = 0; k < BK; k++) {
+    const s: string[] = [];
+    for (let rb = 0; rb < RB; rb++) s.push(`let a${rb} = As[${k * BM4 + rb * WY}u + ty];`);
+    for (let cb = 0; cb < CB; cb++) s.push(`let b${cb} = Bs[${k * BN4 + cb * WX}u + tx];`);
+    for (let rb = 0; rb < RB; rb++) {
+      for (let r = 0; r < 4; r++) {
+        for (let cb = 0; cb < CB; cb++) {
+          const c = acc(rb * 4 + r, cb);
+          s.push(`${c} = fma(vec4<f32>(a${rb}[${r}]), b${cb}, ${c});`);
+        }
+      }
+    }
+    steps.push(`{ ${s.join("\n      ")} }`);
+  }
+  const stores: string[] = [];
+  for (let rb = 0; rb < RB; rb++) {
+    for (let r = 0; r < 4; r++) {
+      const i = rb * 4 + r;
+      const inner: string[] = [];
+      for (let cb = 0; cb < CB; cb++) {
+        const a = acc(i, cb);
+        inner.push(`{
+      let col = col0 + (${cb * WX}u + tx) * 4u;
+      let o = rowBase + col;`);
+        if (vec4) {
+          inner.push(`      if (col < p.N) { C[o >> 2u] = ${a}; }`);
+        } else {
+          inner.push(`      if (col < p.N) { C[o] = ${a}.x; }
+      if (col + 1u < p.N) { C[o + 1u] = ${a}.y; }
+      if (col + 2u < p.N) { C[o + 2u] = ${a}.z; }
+      if (col + 3u < p.N) { C[o + 3u] = ${a}.w; }`);
+        }
+        inner.push("    }");
+      }
+      stores.push(`{
+    let row = row0 + (${rb * WY}u + ty) * 4u + ${r}u;
+    if (row < p.M) {
+      let rowBase = cBase + row * p.N;
+    ${inner.join("\n    ")}
+    }
+  }`);
+    }
+  }
+  const elem = (v: boolean) => (v ? "vec4<f32>" as const : "f32" as const);
+  return {
+    name,
+    bindings: [
+      { name: "A", access: "read", elem: elem(vecA) },
+      { name: "B", access: "read", elem: elem(vecB) },
+      { name: "C", access: "read_write", elem: elem(vec4) },
+    ],
+    params: GEMM_PARAMS,
+    workgroupSize: [WX, WY, 1],
+    body: `
+var<workgroup> As: array<vec4<f32>, ${BK * BM4}>;
+var<workgroup> Bs: array<vec4<f32>, ${BK * BN4}>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let tx = lid.x;
+  let ty = lid.y;
+  let tid = ty * ${WX}u + tx;
+  let row0 = wid.y * ${BM}u;
+  let col0 = wid.x * ${BN}u;
+  let z = wid.z;
+  let b = z / p.S;
+  let kBegin = (z % p.S) * p.kChunk;
+  let kEnd = min(p.K, kBegin + p.kChunk);
+  let aBase = b * p.sa;
+  let bBase = b * p.sb;
+  let cBase = z * p.M * p.N;
+  let fullM = row0 + ${BM}u <= p.M;
+  let fullN = col0 + ${BN}u <= p.N;
+  ${decls.join("\n  ")}
+  for (var k0 = kBegin; k0 < kEnd; k0 += ${BK}u) {
+    let fullK = k0 + ${BK}u <= kEnd;
+    if (fullM && fullK) {
+      ${stageOperand("A", tile, aNatural, vecA, threads, false)}
+    } else {
+      ${stageOperand("A", tile, aNatural, vecA, threads, true)}
+    }
+    if (fullN && fullK) {
+      ${stageOperand("B", tile, bNatural, vecB, threads, false)}
+    } else {
+      ${stageOperand("B", tile, bNatural, vecB, threads, true)}
+    }
+    workgroupBarrier();
+    ${steps.join("\n    ")}
+    workgroupBarrier();
+  }
+  ${stores.join("\n  ")}
+}`,
+  };
+}
