@@ -39,7 +39,10 @@ export class PorterStemmer {
   readonly mode: PorterMode;
   readonly #pool = new Map<string, string>();
 
-  /** @param mode Which variant to apply; NLTK's default (and rouge_score's) is "NLTK_EXTENSIONS". */
+  /**
+   * Creates a stemmer for one mode.
+   * @param mode Which variant to apply; NLTK's default (and rouge_score's) is "NLTK_EXTENSIONS".
+   */
   constructor(mode: PorterMode = "NLTK_EXTENSIONS") {
     if (!MODES.includes(mode)) {
       throw new Error(`PorterStemmer: unknown mode ${JSON.stringify(mode)}; use one of ${MODES.join(", ")}`);

@@ -182,7 +182,10 @@ export class RougeScorer {
   readonly rougeTypes: readonly string[];
   readonly #stemmer: Stemmer | null;
 
-  /** @param rougeTypes e.g. ["rouge1", "rouge2", "rougeL", "rougeLsum"]. */
+  /**
+   * Creates a scorer; throws on an unknown ROUGE type.
+   * @param rougeTypes e.g. ["rouge1", "rouge2", "rougeL", "rougeLsum"].
+   */
   constructor(rougeTypes: readonly string[], options: RougeScorerOptions = {}) {
     for (const type of rougeTypes) {
       if (!/^rouge[1-9]$/.test(type) && type !== "rougeL" && type !== "rougeLsum") {
