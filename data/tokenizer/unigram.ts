@@ -7,8 +7,9 @@
 /** Construction options of {@linkcode UnigramModel}. */
 export interface UnigramOptions {
   /**
-   * Accumulate path scores in float32 as SentencePiece does (`float best_path_score`); otherwise float64 as
-   * Hugging Face `tokenizers` does. The two can pick different paths on near-ties.
+   * SentencePiece numerics: path scores are stored as float32 (`float best_path_score`) while a piece candidate
+   * (`double score + float`) is compared in double before being stored; unknown candidates are float sums.
+   * Otherwise float64 throughout, as Hugging Face `tokenizers`. The two can pick different paths on near-ties.
    */
   float32: boolean;
   /** Penalty below the minimum score given to an unknown character (10 in both libraries). */
@@ -42,7 +43,6 @@ export class UnigramModel {
   #nodeId: Int32Array;
   #nodeCount = 1;
   #score: Float64Array;
-  #userDefined: Uint8Array;
   #unkId: number;
   #unkScore: number;
   #f32: boolean;
@@ -87,7 +87,6 @@ export class UnigramModel {
     this.#hMask = cap - 1;
     this.#nodeId = new Int32Array(total + 2).fill(-1);
     this.#score = new Float64Array(pieces.length);
-    this.#userDefined = new Uint8Array(pieces.length);
     let maxScore = -Infinity;
     for (let i = 0; i < pieces.length; i++) if (usage[i] === Usage.Normal) maxScore = Math.max(maxScore, scores[i]);
     for (let i = 0; i < pieces.length; i++) {
@@ -96,7 +95,6 @@ export class UnigramModel {
       const p = pieces[i];
       if (u === Usage.UserDefined) {
         // sentencepiece: `length * max_score_ - 0.1` with length in UTF-8 bytes (float product, double subtraction).
-        this.#userDefined[i] = 1;
         this.#score[i] = Math.fround(Math.fround(utf8Length(p)) * Math.fround(maxScore)) - 0.1;
       } else {
         this.#score[i] = scores[i];
@@ -155,7 +153,6 @@ export class UnigramModel {
     const nodeId = this.#nodeId;
     const score = this.#score;
     const f32 = this.#f32;
-    const ud = this.#userDefined;
     const unkId = this.#unkId;
     const unkScore = this.#unkScore;
     startAt[0] = 0;
@@ -172,8 +169,9 @@ export class UnigramModel {
       while (node !== 0) {
         const id = nodeId[node];
         if (id >= 0) {
-          let cand = base + score[id];
-          if (f32 && ud[id] === 0) cand = Math.fround(cand);
+          // SentencePiece: `score` is a double (the user-defined branch of its ternary is double), so the sum is
+          // compared in double against the stored float and only rounded when stored.
+          const cand = base + score[id];
           if (startAt[k] === -1 || cand > best[k]) {
             best[k] = f32 ? Math.fround(cand) : cand;
             startAt[k] = s;
