@@ -15,4 +15,5 @@ export * from "./finite.ts";
 export * from "./permute.ts";
 export * from "./slice_concat.ts";
 export * from "./reduce.ts";
+export * from "./softmax.ts";
 export * from "./matmul_variants.ts";
