@@ -26,3 +26,4 @@ export * from "./ops/matmul.ts";
 export * from "./ops/shape.ts";
 export * from "./ops/reduce.ts";
 export * from "./ops/softmax.ts";
+export * from "./ops/norm.ts";

@@ -17,3 +17,4 @@ export * from "./slice_concat.ts";
 export * from "./reduce.ts";
 export * from "./softmax.ts";
 export * from "./matmul_variants.ts";
+export * from "./rmsnorm.ts";

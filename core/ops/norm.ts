@@ -1,0 +1,71 @@
+/**
+ * T5LayerNorm (RMSNorm): fused forward and backward.
+ * @module
+ */
+import {
+  planReduce,
+  reduceGrid,
+  reduceKernel,
+  RMSNORM_GRAD_W_KERNEL,
+  RMSNORM_GRAD_W_TILE,
+  RMSNORM_GRAD_X_KERNEL,
+  RMSNORM_KERNEL,
+  rowGrid,
+} from "@hyperdecoders/kernels";
+import { record } from "../autograd.ts";
+import { launch } from "../launch.ts";
+import { empty, type Tensor } from "../tensor.ts";
+import { requireF32 } from "./elementwise.ts";
+
+/**
+ * T5LayerNorm over the last axis: `y = weight · x / sqrt(mean(x²) + eps)` (no mean subtraction, no bias), for
+ * `x` [..., D] and `weight` [D]; computed in f32 as Hugging Face does for an all-f32 model.
+ */
+export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
+  requireF32("rmsNorm", x, weight);
+  const D = x.shape[x.rank - 1];
+  if (x.rank === 0 || weight.rank !== 1 || weight.shape[0] !== D) {
+    throw new Error(`rmsNorm: weight ${weight.describe()} must be [D] for input ${x.describe()} [..., D]`);
+  }
+  if (!(eps >= 0)) throw new Error(`rmsNorm: eps must be a number ≥ 0, got ${eps}`);
+  const rows = D === 0 ? 0 : x.size / D;
+  const out = empty(x.shape, "f32", "rmsNorm");
+  const rstd = empty([rows], "f32", "rmsNorm (1/rms per row)");
+  launch(RMSNORM_KERNEL, [x, weight, out, rstd], [rows, D, eps], rowGrid(rows));
+  record("rmsNorm", out, [x, weight], (g, [sx, sw, sr]) => {
+    let dx: Tensor | null = null;
+    if (x.requiresGrad) {
+      dx = empty(x.shape, "f32", "rmsNorm backward (x)");
+      launch(RMSNORM_GRAD_X_KERNEL, [sx, sw, sr, g, dx], [rows, D], rowGrid(rows));
+    }
+    return [dx, weight.requiresGrad ? weightGrad(sx, sr, g, rows, D) : null];
+  }, [x, weight, rstd]);
+  rstd.dispose();
+  return out;
+}
+
+/** Σ over rows of g·x·rstd: per-segment partials of 32 columns × 8 row lanes, then a column sum when segmented. */
+function weightGrad(x: Tensor, rstd: Tensor, g: Tensor, rows: number, D: number): Tensor {
+  const tiles = Math.ceil(D / RMSNORM_GRAD_W_TILE);
+  const lanes = 256 / RMSNORM_GRAD_W_TILE;
+  // Enough segments to occupy the GPU (≈ 256 workgroups), each thread still summing ≥ 16 rows.
+  let nseg = rows > lanes * 32 && tiles < 256 ? Math.min(Math.ceil(rows / (lanes * 16)), Math.ceil(256 / tiles)) : 1;
+  const seg = Math.max(1, Math.ceil(rows / nseg));
+  nseg = Math.max(1, Math.ceil(rows / seg));
+  const dw = empty([D], "f32", "rmsNorm backward (weight)");
+  if (nseg === 1) {
+    launch(RMSNORM_GRAD_W_KERNEL, [x, rstd, g, dw], [rows, D, seg, 1, tiles], rowGrid(tiles));
+    return dw;
+  }
+  const partial = empty([nseg, D], "f32", "rmsNorm backward (weight partials)");
+  launch(RMSNORM_GRAD_W_KERNEL, [x, rstd, g, partial], [rows, D, seg, nseg, tiles], rowGrid(nseg * tiles));
+  const plan = planReduce(1, nseg, D, false);
+  launch(
+    reduceKernel("sum", plan.tileX),
+    [partial, dw],
+    [1, nseg, D, plan.seg, plan.nseg, plan.tiles, 1],
+    reduceGrid(1, plan),
+  );
+  partial.dispose();
+  return dw;
+}
