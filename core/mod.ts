@@ -27,3 +27,4 @@ export * from "./ops/shape.ts";
 export * from "./ops/reduce.ts";
 export * from "./ops/softmax.ts";
 export * from "./ops/norm.ts";
+export * from "./ops/loss.ts";

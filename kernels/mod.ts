@@ -18,3 +18,4 @@ export * from "./reduce.ts";
 export * from "./softmax.ts";
 export * from "./matmul_variants.ts";
 export * from "./rmsnorm.ts";
+export * from "./cross_entropy.ts";
