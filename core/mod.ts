@@ -28,3 +28,4 @@ export * from "./ops/reduce.ts";
 export * from "./ops/softmax.ts";
 export * from "./ops/norm.ts";
 export * from "./ops/loss.ts";
+export * from "./ops/pool.ts";

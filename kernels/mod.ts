@@ -19,3 +19,4 @@ export * from "./softmax.ts";
 export * from "./matmul_variants.ts";
 export * from "./rmsnorm.ts";
 export * from "./cross_entropy.ts";
+export * from "./pool.ts";
