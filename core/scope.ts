@@ -43,6 +43,10 @@ function collect(value: unknown, out: Set<unknown>, depth: number): void {
  * objects) and those it `keep()`s. Returned tensors move to the enclosing scope. `fn` must be synchronous.
  */
 export function scope<T>(fn: () => T): T {
+  // Refuse async functions before they run: their code after an `await` would use tensors the scope has freed.
+  if (fn.constructor?.name === "AsyncFunction") {
+    throw new Error("scope(fn): fn must be synchronous (it is an async function); await outside the scope");
+  }
   const set = new Set<Owned>();
   stack.push(set);
   let result: T;

@@ -50,6 +50,12 @@ function checkShape(shape: readonly number[], what: string): void {
   }
 }
 
+/** The explanation used when a disposed tensor is used: what it was and how it usually happens. */
+export function disposedMessage(t: Tensor): string {
+  return `use of a disposed tensor ${t.describe()} (freed by dispose() or by the scope() that created it; ` +
+    "return it from the scope or keep() it to use it later)";
+}
+
 /** A GPU tensor. Create with {@link tensor}, {@link zeros}, {@link empty} or an op. */
 export class Tensor {
   /** Dimensions. */
@@ -94,7 +100,7 @@ export class Tensor {
 
   /** The pooled buffer behind the tensor; throws on use after dispose. */
   get buffer(): PooledBuffer {
-    if (!this.#storage) throw new Error(`use of a disposed tensor ${this.describe()}`);
+    if (!this.#storage) throw new Error(disposedMessage(this));
     return this.#storage.buffer;
   }
 

@@ -15,13 +15,14 @@ import {
 } from "@hyperdecoders/kernels";
 import { installGradHelpers, record } from "../autograd.ts";
 import { launch } from "../launch.ts";
-import { empty, fmtShape, sizeOf, type Tensor } from "../tensor.ts";
+import { disposedMessage, empty, fmtShape, sizeOf, type Tensor } from "../tensor.ts";
 import { onesLike } from "./create.ts";
 import { columnSum } from "./reduce.ts";
 
-/** Throws unless `t` has dtype f32. */
+/** Throws unless every tensor is live (not disposed) and has dtype f32; errors name `op`. */
 export function requireF32(op: string, ...ts: Tensor[]): void {
   for (const t of ts) {
+    if (t.disposed) throw new Error(`${op}: ${disposedMessage(t)}`);
     if (t.dtype !== "f32") throw new Error(`${op}: expected an f32 tensor, got ${t.describe()}`);
   }
 }
