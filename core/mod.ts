@@ -29,3 +29,7 @@ export * from "./ops/softmax.ts";
 export * from "./ops/norm.ts";
 export * from "./ops/loss.ts";
 export * from "./ops/pool.ts";
+export * from "./numerics.ts";
+export * from "./optim/adamw.ts";
+export * from "./optim/clip.ts";
+export * from "./optim/schedule.ts";
