@@ -20,3 +20,6 @@ export * from "./matmul_variants.ts";
 export * from "./rmsnorm.ts";
 export * from "./cross_entropy.ts";
 export * from "./pool.ts";
+export * from "./embedding.ts";
+export * from "./dropout.ts";
+export * from "./where.ts";

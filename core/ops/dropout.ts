@@ -1,0 +1,34 @@
+/**
+ * Inverted dropout with a mask that is a hash of (seed, element index): reproducible, never stored, and recomputed
+ * by the backward.
+ * @module
+ */
+import { DROPOUT_KERNEL, dropoutGrid, dropoutKeys, dropoutThreshold } from "@hyperdecoders/kernels";
+import { record } from "../autograd.ts";
+import { launch } from "../launch.ts";
+import { empty, type Tensor } from "../tensor.ts";
+import { requireF32 } from "./elementwise.ts";
+import { reshape } from "./shape.ts";
+
+function applyMask(x: Tensor, params: number[], what: string): Tensor {
+  const out = empty(x.shape, "f32", what);
+  launch(DROPOUT_KERNEL, [x, out], [x.size, ...params], dropoutGrid(x.size));
+  return out;
+}
+
+/**
+ * Zeroes each element with probability `p` and scales the kept ones by `1/(1−p)` (PyTorch's training-mode
+ * `F.dropout`). Element `i` is kept iff `hash(seed, i) >> 8 ≥ round(p·2²⁴)` (kernels/dropout.ts), so the same seed
+ * gives the same mask; every dropout site of a step needs its own seed (any non-negative safe integer).
+ * `p = 0` returns a free view of `x` (identity, gradient passed through); `p = 1` gives zeros.
+ */
+export function dropout(x: Tensor, p: number, seed: number): Tensor {
+  requireF32("dropout", x);
+  if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p} (input ${x.describe()})`);
+  const keys = dropoutKeys(seed);
+  if (p === 0) return reshape(x, x.shape);
+  const params = [keys[0], keys[1], dropoutThreshold(p), p === 1 ? 0 : 1 / (1 - p)];
+  const out = applyMask(x, params, "dropout");
+  record("dropout", out, [x], (g) => [applyMask(g, params, "dropout backward")]);
+  return out;
+}

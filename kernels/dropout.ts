@@ -1,0 +1,74 @@
+/**
+ * Inverted dropout with a counter-based hash RNG: element `i` is kept iff `hash(i, key) >> 8 ≥ threshold`, so the
+ * mask is a pure function of (seed, index) and is recomputed in the backward instead of stored.
+ * @module
+ */
+import { EW_WG } from "./elementwise.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL } from "./kernel.ts";
+
+/**
+ * The integer mixer both the kernel and the CPU use ("lowbias32" by C. Wellons): a bijection on u32 with low bias.
+ */
+export function dropoutMix(x: number): number {
+  let h = x >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d) >>> 0;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** The two 32-bit keys of a seed (any safe integer ≥ 0): `[mix(low word), mix(high word ^ 0x85ebca6b)]`. */
+export function dropoutKeys(seed: number): [number, number] {
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new Error(`dropout: seed must be a non-negative safe integer, got ${seed}`);
+  }
+  const lo = seed >>> 0;
+  const hi = Math.floor(seed / 2 ** 32) >>> 0;
+  return [dropoutMix(lo), dropoutMix((hi ^ 0x85ebca6b) >>> 0)];
+}
+
+/** The 32 random bits of element `index` under `keys`: `mix(mix(index + k0) ^ k1)`. */
+export function dropoutBits(index: number, keys: [number, number]): number {
+  return dropoutMix((dropoutMix((index + keys[0]) >>> 0) ^ keys[1]) >>> 0);
+}
+
+/** The drop threshold on 24-bit uniforms for drop probability `p`: drop iff `bits >> 8 < round(p · 2²⁴)`. */
+export function dropoutThreshold(p: number): number {
+  return Math.round(p * 2 ** 24);
+}
+
+/**
+ * `ys[i] = keep(i) ? xs[i] · scale : 0`. Parameters: `n`, the keys `k0`, `k1`, the 24-bit threshold `thr`, `scale`.
+ * The same kernel applied to the output gradient with the same keys is the backward.
+ */
+export const DROPOUT_KERNEL: Kernel = {
+  name: "dropout",
+  bindings: [{ name: "xs", access: "read" }, { name: "ys", access: "read_write" }],
+  params: [["n", "u32"], ["k0", "u32"], ["k1", "u32"], ["thr", "u32"], ["scale", "f32"]],
+  workgroupSize: [EW_WG, 1, 1],
+  body: `${LINEAR_ID_WGSL}
+fn mix(x: u32) -> u32 {
+  var h = x;
+  h ^= h >> 16u;
+  h *= 0x7feb352du;
+  h ^= h >> 15u;
+  h *= 0x846ca68bu;
+  h ^= h >> 16u;
+  return h;
+}
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
+  if (i >= p.n) { return; }
+  let bits = mix(mix(i + p.k0) ^ p.k1);
+  ys[i] = select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr);
+}`,
+};
+
+/** Grid for {@link DROPOUT_KERNEL} over `n` elements. */
+export function dropoutGrid(n: number): [number, number, number] {
+  return grid1d(n, EW_WG);
+}
