@@ -233,6 +233,14 @@ export function gemmKernel(
   return kernel;
 }
 
+/**
+ * `vec4`s per k-row of a workgroup tile. Transposing loads store k-fastest across threads, so rows are padded by one
+ * `vec4` to spread those stores over all memory banks.
+ */
+function sharedStride(span: number, natural: boolean): number {
+  return span / 4 + (natural ? 0 : 1);
+}
+
 /** WGSL statements that stage one operand's tile into workgroup memory. */
 function stageOperand(
   op: "A" | "B",
@@ -290,7 +298,7 @@ function stageOperand(
         lines.push(`      let v = vec4<f32>(${op}[i], ${op}[i + p.K], ${op}[i + 2u * p.K], ${op}[i + 3u * p.K]);`);
       }
     }
-    lines.push(`      ${shared}[k * ${span4}u + (${x4})] = v;\n    }`);
+    lines.push(`      ${shared}[k * ${sharedStride(span, natural)}u + (${x4})] = v;\n    }`);
   }
   return lines.join("\n");
 }
@@ -309,6 +317,8 @@ function buildGemm(name: string, tile: GemmTile, transA: boolean, transB: boolea
   // A's contiguous axis is M when transposed; B's is N when not transposed.
   const aNatural = transA;
   const bNatural = !transB;
+  const strideA = sharedStride(BM, aNatural);
+  const strideB = sharedStride(BN, bNatural);
   const vecA = vec4 && aNatural;
   const vecB = vec4 && bNatural;
   const acc = (i: number, cb: number): string => `acc${i}_${cb}`;
@@ -317,8 +327,8 @@ function buildGemm(name: string, tile: GemmTile, transA: boolean, transB: boolea
   const steps: string[] = [];
   for (let k = 0; k < BK; k++) {
     const s: string[] = [];
-    for (let rb = 0; rb < RB; rb++) s.push(`let a${rb} = As[${k * BM4 + rb * WY}u + ty];`);
-    for (let cb = 0; cb < CB; cb++) s.push(`let b${cb} = Bs[${k * BN4 + cb * WX}u + tx];`);
+    for (let rb = 0; rb < RB; rb++) s.push(`let a${rb} = As[${k * strideA + rb * WY}u + ty];`);
+    for (let cb = 0; cb < CB; cb++) s.push(`let b${cb} = Bs[${k * strideB + cb * WX}u + tx];`);
     for (let rb = 0; rb < RB; rb++) {
       for (let r = 0; r < 4; r++) {
         for (let cb = 0; cb < CB; cb++) {
@@ -369,8 +379,8 @@ function buildGemm(name: string, tile: GemmTile, transA: boolean, transB: boolea
     params: GEMM_PARAMS,
     workgroupSize: [WX, WY, 1],
     body: `
-var<workgroup> As: array<vec4<f32>, ${BK * BM4}>;
-var<workgroup> Bs: array<vec4<f32>, ${BK * BN4}>;
+var<workgroup> As: array<vec4<f32>, ${BK * strideA}>;
+var<workgroup> Bs: array<vec4<f32>, ${BK * strideB}>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
