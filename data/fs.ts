@@ -1,0 +1,166 @@
+/**
+ * Deno adapters (the only part of the data pipeline, with `prepare.ts`, `stats.ts` and `bench.ts`, that uses
+ * `Deno.*`): byte streams and random-access buffers over local paths or http(s) URLs, a shard sink writing into a
+ * directory, and opening prepared dataset directories.
+ *
+ * @module
+ */
+import zlib from "node:zlib";
+import { join } from "node:path";
+import { type AsyncBuffer, asyncBufferFromUrl, type Compressors } from "hyparquet";
+import { type Manifest, parseManifest } from "./manifest.ts";
+import { sha256Hex, type ShardSink } from "./shard_writer.ts";
+import { type TaskSource, taskSourcesFromManifest } from "./task_source.ts";
+
+/** True for http(s) URLs. */
+export function isUrl(location: string): boolean {
+  return /^https?:\/\//i.test(location);
+}
+
+/** Streams the bytes of a local file or an http(s) URL (not downloaded whole). Errors name the location. */
+export async function openByteStream(location: string): Promise<ReadableStream<Uint8Array>> {
+  if (isUrl(location)) {
+    let res: Response;
+    try {
+      res = await fetch(location);
+    } catch (e) {
+      throw new Error(`${location}: cannot fetch (${(e as Error).message}); check the URL and the network`);
+    }
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw new Error(`${location}: HTTP ${res.status} ${res.statusText}; check the URL`);
+    }
+    return res.body;
+  }
+  try {
+    return (await Deno.open(location, { read: true })).readable;
+  } catch (e) {
+    throw new Error(`${location}: cannot open (${(e as Error).message}); check the path`);
+  }
+}
+
+/** Random-access buffer for parquet: a local file read with seek (nothing is loaded whole) or HTTP range requests. */
+export async function openAsyncBuffer(location: string): Promise<AsyncBuffer> {
+  if (isUrl(location)) {
+    try {
+      return await asyncBufferFromUrl({ url: location });
+    } catch (e) {
+      throw new Error(`${location}: cannot fetch (${(e as Error).message}); check the URL`);
+    }
+  }
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(location, { read: true });
+  } catch (e) {
+    throw new Error(`${location}: cannot open (${(e as Error).message}); check the path`);
+  }
+  const byteLength = (await file.stat()).size;
+  // Reads are serialised: a file handle has one position.
+  let queue: Promise<unknown> = Promise.resolve();
+  const read = async (start: number, end: number): Promise<ArrayBuffer> => {
+    const out = new Uint8Array(end - start);
+    await file.seek(start, Deno.SeekMode.Start);
+    let o = 0;
+    while (o < out.length) {
+      const n = await file.read(out.subarray(o));
+      if (n === null) break;
+      o += n;
+    }
+    return out.buffer.slice(0, o);
+  };
+  return {
+    byteLength,
+    slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const p = queue.then(() => read(start, Math.min(end ?? byteLength, byteLength)));
+      queue = p.catch(() => {});
+      return p;
+    },
+  };
+}
+
+/** Parquet decompressors beyond snappy (built into hyparquet): GZIP, BROTLI and ZSTD through `node:zlib`. */
+export function parquetCompressors(): Compressors {
+  return {
+    GZIP: (input: Uint8Array) => new Uint8Array(zlib.gunzipSync(input)),
+    BROTLI: (input: Uint8Array) => new Uint8Array(zlib.brotliDecompressSync(input)),
+    ZSTD: (input: Uint8Array) => new Uint8Array(zlib.zstdDecompressSync(input)),
+  };
+}
+
+/** A {@link ShardSink} writing into directory `dir` (subdirectories are created). */
+export function directorySink(dir: string): ShardSink {
+  return {
+    async write(file: string, bytes: Uint8Array): Promise<void> {
+      const path = join(dir, file);
+      await Deno.mkdir(join(path, ".."), { recursive: true });
+      await Deno.writeFile(path, bytes);
+    },
+  };
+}
+
+/** Reads `<dir>/manifest.json`, or `undefined` when absent. */
+export async function readManifest(dir: string): Promise<Manifest | undefined> {
+  const file = join(dir, "manifest.json");
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  return parseManifest(text, file);
+}
+
+/** A prepared dataset directory. */
+export interface DatasetDir {
+  /** Directory path. */
+  dir: string;
+  /** Its manifest. */
+  manifest: Manifest;
+  /** Task sources of one split (all tasks, or `tasks`). */
+  sources(split: string, tasks?: string[]): TaskSource[];
+}
+
+/** Opens a prepared dataset directory (throws when it has no manifest). */
+export async function openDatasetDir(dir: string): Promise<DatasetDir> {
+  const manifest = await readManifest(dir);
+  if (!manifest) {
+    throw new Error(`${join(dir, "manifest.json")}: not found; create the dataset with "deno task data prepare"`);
+  }
+  const open = (file: string) => openByteStream(join(dir, file));
+  return {
+    dir,
+    manifest,
+    sources: (split, tasks) => taskSourcesFromManifest(manifest, open, split, tasks, join(dir, "manifest.json")),
+  };
+}
+
+/** Task sources of `split` across several dataset directories (tasks must not repeat across them). */
+export async function openTaskSources(dirs: string[], split: string, tasks?: string[]): Promise<TaskSource[]> {
+  const out: TaskSource[] = [];
+  for (const dir of dirs) {
+    const ds = await openDatasetDir(dir);
+    const have = new Set(ds.manifest.entries.filter((e) => e.split === split).map((e) => e.task));
+    out.push(...ds.sources(split, tasks ? tasks.filter((t) => have.has(t)) : undefined));
+  }
+  for (const t of tasks ?? []) {
+    if (!out.some((s) => s.task === t)) throw new Error(`no "${split}" split of task "${t}" in ${dirs.join(", ")}`);
+  }
+  const seen = new Set<string>();
+  for (const s of out) {
+    if (seen.has(s.task)) throw new Error(`task "${s.task}" (${split}) is in more than one of ${dirs.join(", ")}`);
+    seen.add(s.task);
+  }
+  return out;
+}
+
+/** Where a tokenizer was loaded from and the SHA-256 of its defining file (`tokenizer.json`, else `spiece.model`,
+ * for a folder), for manifests. */
+export async function tokenizerInfo(location: string): Promise<{ location: string; sha256: string }> {
+  let file = location;
+  if ((await Deno.stat(location)).isDirectory) {
+    const json = join(location, "tokenizer.json");
+    file = await Deno.stat(json).then(() => json, () => join(location, "spiece.model"));
+  }
+  return { location, sha256: await sha256Hex(await Deno.readFile(file)) };
+}

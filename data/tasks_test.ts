@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { DataFormatError } from "./errors.ts";
+import { formatExample, getTask, labelToTarget, stsbTarget, targetToLabel } from "./tasks.ts";
+
+const at = { file: "f", line: 1 };
+const fmt = (task: string, rec: Record<string, unknown>, opts = {}) =>
+  formatExample(getTask(task), rec, "id-1", at, opts);
+
+Deno.test("templates produce the reference code's exact strings (method.md §8)", () => {
+  const cases: [string, Record<string, unknown>, string, string][] = [
+    ["cola", { sentence: "The boy ran.", label: 1 }, "cola sentence: The boy ran.", "1"],
+    ["sst2", { sentence: "a gorgeous film ", label: 0 }, "sst2 sentence: a gorgeous film ", "0"],
+    ["mrpc", { sentence1: "A b.", sentence2: "C d.", label: 1 }, "mrpc sentence1: A b. sentence2: C d.", "1"],
+    ["stsb", { sentence1: "A.", sentence2: "B.", label: 3.75 }, "stsb sentence1: A. sentence2: B.", "3.8"],
+    ["qqp", { question1: "Why?", question2: "How?", label: 0 }, "qqp question1: Why? question2: How?", "0"],
+    ["mnli", { premise: "P.", hypothesis: "H.", label: 2 }, "mnli premise: P. hypothesis: H.", "2"],
+    ["qnli", { question: "Q?", sentence: "S.", label: 1 }, "qnli question: Q? sentence: S.", "1"],
+    ["rte", { sentence1: "A.", sentence2: "B.", label: 0 }, "rte sentence1: A. sentence2: B.", "0"],
+    ["anli", { premise: "P.", hypothesis: "H.", label: 1 }, "anli premise: P. hypothesis: H.", "1"],
+    [
+      "art",
+      { observation_1: "O1.", observation_2: "O2.", hypothesis_1: "H1.", hypothesis_2: "H2.", label: 2 },
+      "art observation 1: O1. observation 2: O2. hypothesis 1: H1. hypothesis 2: H2.",
+      "2",
+    ],
+    ["xsum", { document: "Long text.", summary: "Short." }, "summarize: Long text.", "Short."],
+    ["cnn_dailymail", { article: "News.", highlights: "A.\nB." }, "summarize: News.", "A.\nB."],
+    ["wiki_lingua_english_en", { source: "How to.", target: "Do it." }, "summarize: How to.", "Do it."],
+    ["mrqa", { question: "Who?", context: "Me.", answers: ["Me"] }, "question: Who? context: Me.", ""],
+    ["user", { task: "mine", input: "raw input {{ x }}", target: "out" }, "raw input {{ x }}", "out"],
+  ];
+  for (const [task, rec, source, target] of cases) {
+    const ex = task === "mrqa"
+      ? { ...formatExample({ ...getTask("mrqa"), kind: "generation", targetField: "t" }, { ...rec, t: "" }, "i", at) }
+      : fmt(task, rec);
+    assert.equal(ex.source, source, task);
+    assert.equal(ex.target, target, task);
+    assert.equal(ex.task, task === "user" ? "mine" : task);
+  }
+});
+
+Deno.test("STS-B: paper rounding round(x·5)/5 (half to even) vs the code's 0.1 rounding", () => {
+  assert.equal(stsbTarget(3.75), "3.8");
+  assert.equal(stsbTarget(3.7), "3.6"); // 18.5 rounds to even 18, as numpy/Python do
+  assert.equal(stsbTarget(3.71), "3.8");
+  assert.equal(stsbTarget(3.69), "3.6");
+  assert.equal(stsbTarget(0.5), "0.4"); // 2.5 rounds to even 2
+  assert.equal(stsbTarget(0.7), "0.8"); // 3.5 rounds to even 4
+  assert.equal(stsbTarget(5), "5.0");
+  assert.equal(stsbTarget(0), "0.0");
+  assert.equal(stsbTarget(3.75, "code"), "3.8");
+  assert.equal(stsbTarget(3.7, "code"), "3.7");
+  assert.equal(stsbTarget(2.25, "code"), "2.2");
+  const paper = new Set(Array.from({ length: 501 }, (_, i) => stsbTarget(i / 100)));
+  assert.equal(paper.size, 26, "0.0, 0.2, …, 5.0");
+  assert.equal(fmt("stsb", { sentence1: "a", sentence2: "b", label: 3.7 }, { stsbRounding: "code" }).target, "3.7");
+  assert.deepEqual(fmt("stsb", { sentence1: "a", sentence2: "b", label: 3.75 }).meta, { score: 3.75 });
+});
+
+Deno.test("label maps: target strings and back; unknown predictions map to -1", () => {
+  const mnli = getTask("mnli");
+  assert.equal(labelToTarget(mnli, 2), "2");
+  assert.equal(targetToLabel(mnli, "2"), 2);
+  assert.equal(targetToLabel(mnli, " 1 "), 1);
+  assert.equal(targetToLabel(mnli, "entailment"), -1);
+  assert.deepEqual(mnli.labelNames, ["entailment", "neutral", "contradiction"]);
+  const art = getTask("art");
+  assert.equal(targetToLabel(art, "0"), -1);
+  assert.throws(() => labelToTarget(art, 0), /out of range/);
+  assert.throws(() => labelToTarget(mnli, 3), /out of range/);
+});
+
+Deno.test("formatExample: missing fields and unlabelled rows are errors naming file and line", () => {
+  assert.throws(() => fmt("rte", { sentence1: "a", label: 0 }), (e: Error) => {
+    assert.ok(e instanceof DataFormatError);
+    assert.equal(e.message, 'f:1: field "sentence2" missing or not a string (task rte)');
+    return true;
+  });
+  assert.throws(() => fmt("rte", { sentence1: "a", sentence2: "b", label: -1 }), /f:1: label -1 means "unlabelled"/);
+  assert.throws(() => fmt("cola", { sentence: "a", label: "1" }), /f:1: field "label" missing or not a number/);
+  assert.throws(() => getTask("nope"), /unknown task "nope"; known tasks: cola/);
+});
