@@ -23,3 +23,4 @@ export * from "./pool.ts";
 export * from "./embedding.ts";
 export * from "./dropout.ts";
 export * from "./where.ts";
+export * from "./attention.ts";

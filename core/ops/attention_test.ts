@@ -1,0 +1,211 @@
+import assert from "node:assert/strict";
+import { getEngine, initEngine } from "../engine.ts";
+import "./elementwise.ts"; // installs the gradient helpers autograd needs
+import { checkOp } from "../_op_check.ts";
+import {
+  refAttentionSoftmax,
+  refRelativePositionBias,
+  refRelativePositionBiasGrad,
+  refSoftmaxRowsGrad,
+} from "../reference/attention.ts";
+import { ref, refSumTo, type RefTensor } from "../reference/ref_tensor.ts";
+import { randomNormal, seededRandom } from "../testing.ts";
+import { tensor } from "../tensor.ts";
+import { attentionSoftmax, relativePositionBias } from "./attention.ts";
+
+await initEngine();
+
+const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** A [B, Lk] keep-mask with a random-length padded tail per batch entry (at least one kept key unless allPad). */
+function paddingMask(B: number, Lk: number, seed: number, allPadRow = -1): Float64Array {
+  const rand = seededRandom(seed);
+  const m = new Float64Array(B * Lk);
+  for (let b = 0; b < B; b++) {
+    const len = b === allPadRow ? 0 : 1 + Math.floor(rand() * Lk);
+    for (let j = 0; j < len; j++) m[b * Lk + j] = 1;
+  }
+  return m;
+}
+
+interface SoftmaxCase {
+  shape: number[];
+  biasBatch?: number;
+  mask?: "f32" | "i32";
+  causal?: boolean;
+  allPadRow?: number;
+}
+
+const SOFTMAX_CASES: SoftmaxCase[] = [
+  { shape: [1, 1, 1, 1] },
+  { shape: [1, 1, 1, 7], causal: true }, // decode step: one query sees every key
+  { shape: [2, 3, 7, 33], biasBatch: 1, mask: "f32" },
+  { shape: [2, 2, 5, 65], biasBatch: 2, mask: "f32", causal: true }, // Lq < Lk: queries are the last 5 keys
+  { shape: [1, 2, 33, 33], causal: true },
+  { shape: [3, 1, 4, 257], biasBatch: 3, mask: "i32" },
+  { shape: [2, 4, 16, 130], biasBatch: 1, mask: "f32" }, // large-ish: 16k scores, skip finite differences
+];
+
+Deno.test("attentionSoftmax: bias + padding/causal masks, forward and backward vs float64 reference", async () => {
+  for (const c of SOFTMAX_CASES) {
+    const [B, H, Lq, Lk] = c.shape;
+    const n = size(c.shape);
+    const maskData = c.mask ? paddingMask(B, Lk, n, c.allPadRow) : null;
+    const maskRef = maskData ? ref(maskData, [B, Lk]) : null;
+    const biasShape = c.biasBatch ? [c.biasBatch, H, Lq, Lk] : null;
+    const inputs = [ref(randomNormal(n, n, 2), c.shape)];
+    if (biasShape) inputs.push(ref(randomNormal(size(biasShape), 7), biasShape));
+    const maskT = maskData && c.mask === "i32" ? tensor(Int32Array.from(maskData), [B, Lk], "i32") : null;
+    if (maskData && c.mask === "f32") inputs.push(maskRef!);
+    const diff = inputs.map((_, k) => k < (biasShape ? 2 : 1));
+    await checkOp({
+      name: `attentionSoftmax ${JSON.stringify(c)}`,
+      inputs,
+      gpu: (xs) => {
+        const mask = maskT ?? (c.mask === "f32" ? xs[xs.length - 1] : null);
+        return attentionSoftmax(xs[0], biasShape ? xs[1] : null, mask, { causal: c.causal });
+      },
+      ref: (xs) => refAttentionSoftmax(xs[0], biasShape ? xs[1] : null, maskRef, c.causal ?? false),
+      refGrad: (xs, g) => {
+        const ds = refSoftmaxRowsGrad(refAttentionSoftmax(xs[0], biasShape ? xs[1] : null, maskRef, !!c.causal), g);
+        const grads: RefTensor[] = [ds];
+        if (biasShape) grads.push(refSumTo(ds, biasShape));
+        if (c.mask === "f32") grads.push({ shape: [B, Lk], data: new Float64Array(B * Lk) });
+        return grads;
+      },
+      differentiable: diff,
+      skipFiniteDifference: n > 2000,
+    });
+    maskT?.dispose();
+  }
+});
+
+Deno.test("attentionSoftmax: fully masked rows are uniform like HF (finfo.min added, not substituted)", async () => {
+  const [B, H, Lq, Lk] = [3, 2, 3, 9];
+  const maskData = paddingMask(B, Lk, 11, 1); // batch entry 1 is all padding
+  const maskRef = ref(maskData, [B, Lk]);
+  const scores = ref(randomNormal(B * H * Lq * Lk, 12, 3), [B, H, Lq, Lk]);
+  const bias = ref(randomNormal(H * Lq * Lk, 13), [1, H, Lq, Lk]);
+  const expected = refAttentionSoftmax(scores, bias, maskRef, false);
+  for (let k = 0; k < H * Lq * Lk; k++) {
+    assert.equal(expected.data[H * Lq * Lk + k], 1 / Lk, "reference row of an all-padding entry is uniform");
+  }
+  await checkOp({
+    name: "attentionSoftmax with an all-padding batch entry",
+    inputs: [scores, bias],
+    gpu: ([s, b]) => {
+      const m = tensor(Float32Array.from(maskData), [B, Lk]);
+      const y = attentionSoftmax(s, b, m);
+      m.dispose();
+      return y;
+    },
+    ref: ([s, b]) => refAttentionSoftmax(s, b, maskRef, false),
+    refGrad: ([s, b], g) => {
+      const ds = refSoftmaxRowsGrad(refAttentionSoftmax(s, b, maskRef, false), g);
+      return [ds, refSumTo(ds, b.shape)];
+    },
+    // finite differences cannot see through `x + finfo.min` (it rounds to finfo.min); torch's autograd, like ours,
+    // gives the analytic softmax gradient of the uniform row
+    skipFiniteDifference: true,
+  });
+});
+
+Deno.test("attentionSoftmax: more than 65,535 rows (2-D workgroup grid)", async () => {
+  const shape = [1, 1, 70_001, 3];
+  const n = size(shape);
+  await checkOp({
+    name: "attentionSoftmax 70,001 rows",
+    inputs: [ref(randomNormal(n, 21), shape)],
+    gpu: ([s]) => attentionSoftmax(s, null, null, { causal: true }),
+    ref: ([s]) => refAttentionSoftmax(s, null, null, true),
+    refGrad: ([s], g) => [refSoftmaxRowsGrad(refAttentionSoftmax(s, null, null, true), g)],
+    skipFiniteDifference: true,
+  });
+});
+
+Deno.test("attentionSoftmax: shape errors name the op and the shapes", () => {
+  const s = tensor(new Float32Array(2 * 3 * 4 * 5), [2, 3, 4, 5]);
+  const b = tensor(new Float32Array(3 * 4 * 4), [1, 3, 4, 4]);
+  const m = tensor(new Int32Array(2 * 4), [2, 4], "i32");
+  assert.throws(
+    () => attentionSoftmax(s, b, null),
+    /attentionSoftmax: bias \[1, 3, 4, 4\] f32 must be \[1 or 2, 3, 4, 5\] for scores \[2, 3, 4, 5\] f32/,
+  );
+  assert.throws(() => attentionSoftmax(s, null, m), /attentionSoftmax: keyMask \[2, 4\] i32 must be \[2, 5\]/);
+  assert.throws(() => attentionSoftmax(m, null, null), /attentionSoftmax: expected an f32 tensor, got \[2, 4\] i32/);
+  for (const t of [s, b, m]) t.dispose();
+});
+
+const BIAS_CASES: { Lq: number; Lk: number; H: number; bidirectional: boolean; offset?: number; nb?: number }[] = [
+  { Lq: 1, Lk: 1, H: 1, bidirectional: true },
+  { Lq: 7, Lk: 7, H: 3, bidirectional: true },
+  { Lq: 5, Lk: 33, H: 2, bidirectional: false, offset: 28 },
+  { Lq: 33, Lk: 65, H: 2, bidirectional: true, nb: 16 },
+  { Lq: 1, Lk: 257, H: 4, bidirectional: false, offset: 256 }, // one decode step with a KV cache
+  { Lq: 150, Lk: 150, H: 8, bidirectional: true }, // large: rel spans every bucket
+];
+
+Deno.test("relativePositionBias: forward and table gradient vs float64 reference", async () => {
+  for (const c of BIAS_CASES) {
+    const nb = c.nb ?? 32;
+    const o = { bidirectional: c.bidirectional, numBuckets: nb, maxDistance: 128, queryOffset: c.offset ?? 0 };
+    await checkOp({
+      name: `relativePositionBias ${JSON.stringify(c)}`,
+      inputs: [ref(randomNormal(nb * c.H, c.Lq + c.Lk), [nb, c.H])],
+      gpu: ([t]) => relativePositionBias(t, c.Lq, c.Lk, o),
+      ref: ([t]) => refRelativePositionBias(t, c.Lq, c.Lk, o),
+      refGrad: ([t], g) => [refRelativePositionBiasGrad(t.shape, c.Lq, c.Lk, o, g)],
+      skipFiniteDifference: c.Lq * c.Lk * c.H > 5000,
+    });
+  }
+});
+
+Deno.test("relativePositionBias: the bucket tensor is cached (a repeated call uploads nothing)", async () => {
+  const table = tensor(Float32Array.from(randomNormal(32 * 2, 3)), [32, 2]);
+  const opts = { bidirectional: false, queryOffset: 3 };
+  const first = relativePositionBias(table, 4, 9, opts);
+  const queue = getEngine().gpu.device.queue;
+  const original = queue.writeBuffer;
+  let uploads = 0;
+  queue.writeBuffer = function (...args: Parameters<GPUQueue["writeBuffer"]>): undefined {
+    uploads++;
+    return original.apply(this, args);
+  };
+  let second;
+  try {
+    second = relativePositionBias(table, 4, 9, opts);
+  } finally {
+    queue.writeBuffer = original;
+  }
+  assert.equal(uploads, 0);
+  assert.deepEqual(await first.data(), await second.data());
+  const third = relativePositionBias(table, 4, 9, { ...opts, queryOffset: 4 });
+  assert.notDeepEqual(await first.data(), await third.data(), "another offset gives another bias");
+  assert.throws(
+    () => relativePositionBias(table, 4, 9, { ...opts, numBuckets: 16 }),
+    /table must be \[numBuckets = 16, H\]/,
+  );
+  for (const t of [table, first, second, third]) t.dispose();
+});
+
+Deno.test("attentionSoftmax ∘ relativePositionBias: gradient reaches the bucket table through the batch sum", async () => {
+  const [B, H, Lq, Lk] = [2, 2, 5, 6];
+  const o = { bidirectional: false, numBuckets: 32, maxDistance: 128, queryOffset: 1 };
+  const maskData = paddingMask(B, Lk, 5);
+  const maskRef = ref(maskData, [B, Lk]);
+  await checkOp({
+    name: "softmax(scores + relative bias) with causal and padding masks",
+    inputs: [ref(randomNormal(B * H * Lq * Lk, 31), [B, H, Lq, Lk]), ref(randomNormal(32 * H, 32), [32, H])],
+    gpu: ([s, t]) => {
+      const m = tensor(Float32Array.from(maskData), [B, Lk]);
+      const y = attentionSoftmax(s, relativePositionBias(t, Lq, Lk, o), m, { causal: true });
+      m.dispose();
+      return y;
+    },
+    ref: ([s, t]) => refAttentionSoftmax(s, refRelativePositionBias(t, Lq, Lk, o), maskRef, true),
+    refGrad: ([s, t], g) => {
+      const ds = refSoftmaxRowsGrad(refAttentionSoftmax(s, refRelativePositionBias(t, Lq, Lk, o), maskRef, true), g);
+      return [ds, refRelativePositionBiasGrad(t.shape, Lq, Lk, o, refSumTo(ds, [1, H, Lq, Lk]))];
+    },
+  });
+});
