@@ -32,36 +32,76 @@ export class PrecompiledNormalizer {
     return this.#ascii[c];
   }
 
+  /**
+   * 1 when `c` (a BMP code unit) always has a grapheme break on both sides next to another such character, 2 when
+   * not (combining marks, ZWJ, Prepend, Hangul jamo, regional indicators, CR, surrogates). Probed lazily with
+   * `Intl.Segmenter` itself so that it follows the same Unicode data.
+   */
+  #simple = new Uint8Array(65536);
+
+  #isSimple(c: number): boolean {
+    let st = this.#simple[c];
+    if (st === 0) {
+      st = 1;
+      if (
+        c === 13 || (c >= 0xd800 && c < 0xe000) || (c >= 0x1100 && c < 0x1200) || (c >= 0xa960 && c < 0xa980) ||
+        (c >= 0xac00 && c < 0xd800)
+      ) {
+        st = 2;
+      } else if (c >= 0x80) {
+        const ch = String.fromCharCode(c);
+        for (const probe of ["x" + ch, ch + "x"]) {
+          let count = 0;
+          for (const _ of this.#segmenter.segment(probe)) count++;
+          if (count !== 2) st = 2;
+        }
+      }
+      this.#simple[c] = st;
+    }
+    return st === 1;
+  }
+
+  /** Replacement of a simple BMP character standing alone (`null` = unchanged). */
+  #single(c: number): string | null {
+    if (c < 0x80) return this.#ascii[c];
+    const k = this.#bmp[c];
+    if (k > 0) return this.#bmpStrings[k - 1];
+    if (k < 0) return null;
+    const r = this.#grapheme(String.fromCharCode(c));
+    if (r === null) {
+      this.#bmp[c] = -1;
+    } else {
+      this.#bmpStrings.push(r);
+      this.#bmp[c] = this.#bmpStrings.length;
+    }
+    return r;
+  }
+
+  /** Per BMP code unit: 0 not looked up yet, -1 unchanged, k > 0 replacement `#bmpStrings[k - 1]`. */
+  #bmp = new Int32Array(65536);
+  #bmpStrings: string[] = [];
+
   /** Normalize a string. */
   normalize(s: string): string {
     const n = s.length;
     let out = "";
     let run = 0; // start of the not-yet-copied unchanged run
     let i = 0;
-    const ascii = this.#ascii;
     while (i < n) {
       const c = s.charCodeAt(i);
-      if (c < 0x80) {
-        const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-        if (next < 0x80 && !(c === 13 && next === 10)) {
-          const r = ascii[c];
-          if (r !== null) {
-            out += s.slice(run, i) + r;
-            run = i + 1;
-          }
-          i++;
-          continue;
+      if (this.#isSimple(c) && (i + 1 === n || this.#isSimple(s.charCodeAt(i + 1)))) {
+        const r = this.#single(c);
+        if (r !== null) {
+          out += s.slice(run, i) + r;
+          run = i + 1;
         }
+        i++;
+        continue;
       }
-      // A stretch where grapheme boundaries are not obvious: up to the next pair of ASCII characters (other than
-      // CR LF), between which UAX #29 always breaks.
+      // A stretch where grapheme boundaries are not obvious: up to the next pair of simple characters, between which
+      // UAX #29 always breaks.
       let j = i + 1;
-      while (j < n) {
-        const a = s.charCodeAt(j - 1);
-        const b = s.charCodeAt(j);
-        if (a < 0x80 && b < 0x80 && !(a === 13 && b === 10)) break;
-        j++;
-      }
+      while (j < n && !(this.#isSimple(s.charCodeAt(j - 1)) && this.#isSimple(s.charCodeAt(j)))) j++;
       const chunk = s.slice(i, j);
       for (const { segment, index } of this.#segmenter.segment(chunk)) {
         const r = this.#grapheme(segment);

@@ -6,9 +6,10 @@ import { deepStrictEqual, strictEqual } from "node:assert";
 import { fixturePath } from "../../tests/fixtures.ts";
 import { Tokenizer } from "./mod.ts";
 
-const golden: { rows: { text: string; ids: number[]; decoded: string }[] } = JSON.parse(
-  await Deno.readTextFile(new URL("./testdata/spm_goldens.json", import.meta.url)),
-);
+const lines = (await Deno.readTextFile(new URL("./testdata/spm_goldens.jsonl", import.meta.url))).trimEnd().split("\n");
+const golden: { rows: { text: string; ids: number[]; decoded: string }[] } = {
+  rows: lines.slice(1).map((l) => JSON.parse(l)),
+};
 const dir = fixturePath("spm-2k");
 
 for (const name of ["spiece.model", "tokenizer.json"]) {

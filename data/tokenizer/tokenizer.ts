@@ -8,6 +8,7 @@ import { type NormStep, specFromSpm, specFromTokenizerJson, type TokenizerSpec }
 import { SpmNormalizer } from "./spm_normalizer.ts";
 import type { BatchEncodeOptions, BatchEncoding, DecodeOptions, EncodeOptions, TextTokenizer } from "./types.ts";
 import { UnigramModel, Usage } from "./unigram.ts";
+import { HASH_SEED, hashStep, WordCache } from "./word_cache.ts";
 
 /** Options of {@linkcode Tokenizer.fromSpieceModel}. */
 export interface FromSpieceModelOptions {
@@ -65,8 +66,6 @@ for (
   ]
 ) WS[c] = 1;
 
-const WORD_CACHE_LIMIT = 200_000;
-
 /** The T5 SentencePiece Unigram tokenizer (implements {@linkcode TextTokenizer}). */
 export class Tokenizer implements TextTokenizer {
   /** Number of ids, sentinels included. */
@@ -92,7 +91,7 @@ export class Tokenizer implements TextTokenizer {
   #precompiledOnly: PrecompiledNormalizer | undefined;
   /** ASCII chars that normalization leaves as they are, or maps to whitespace when they are whitespace. */
   #asciiPass = new Uint8Array(128);
-  #cache = new Map<string, number[]>();
+  #cache = new WordCache();
   #scratch = new Uint16Array(256);
   #addedFirst = new Uint8Array(65536);
   #addedByFirst = new Map<number, { content: string; id: number }[]>();
@@ -377,33 +376,37 @@ export class Tokenizer implements TextTokenizer {
       }
     }
     if (!fast) { for (const f of this.#steps) norm = f(norm); }
+    const m = norm.length;
     if (!hf.whitespaceSplit) {
-      if (norm.length > 0) this.#encodeWord(norm, ids);
+      let h = HASH_SEED;
+      for (let i = 0; i < m; i++) h = hashStep(h, norm.charCodeAt(i));
+      if (m > 0) this.#encodeWord(norm, 0, m, h, ids);
       return;
     }
-    const m = norm.length;
     let start = -1;
+    let h = HASH_SEED;
     for (let i = 0; i < m; i++) {
       const c = norm.charCodeAt(i);
       if (WS[c] === 1) {
         if (start >= 0) {
-          this.#encodeWord(norm.slice(start, i), ids);
+          this.#encodeWord(norm, start, i, h, ids);
           start = -1;
         }
-      } else if (start < 0) {
-        start = i;
+      } else {
+        if (start < 0) {
+          start = i;
+          h = HASH_SEED;
+        }
+        h = hashStep(h, c);
       }
     }
-    if (start >= 0) this.#encodeWord(start === 0 ? norm : norm.slice(start), ids);
+    if (start >= 0) this.#encodeWord(norm, start, m, h, ids);
   }
 
-  /** One pre-token: Metaspace (replace spaces, prepend, split on the replacement), then Unigram, cached. */
-  #encodeWord(w: string, ids: number[]): void {
-    const cached = this.#cache.get(w);
-    if (cached !== undefined) {
-      for (let k = 0; k < cached.length; k++) ids.push(cached[k]);
-      return;
-    }
+  /** One pre-token `s[start, end)` (hash `h`): Metaspace (replace spaces, prepend, split), then Unigram, cached. */
+  #encodeWord(s: string, start: number, end: number, h: number, ids: number[]): void {
+    if (this.#cache.get(s, start, end, h, ids)) return;
+    const w = start === 0 && end === s.length ? s : s.slice(start, end);
     const res: number[] = [];
     const ms = this.#spec.hf.metaspace;
     if (this.#scratch.length < w.length + 1) this.#scratch = new Uint16Array(2 * w.length + 2);
@@ -433,8 +436,7 @@ export class Tokenizer implements TextTokenizer {
       for (let i = 0; i < w.length; i++) buf[len++] = w.charCodeAt(i);
       this.#hfModel.encode(buf, len, res);
     }
-    if (this.#cache.size >= WORD_CACHE_LIMIT) this.#cache.clear();
-    this.#cache.set(w, res);
+    this.#cache.set(w, h, res);
     for (let k = 0; k < res.length; k++) ids.push(res[k]);
   }
 }

@@ -1,6 +1,6 @@
-"""Generate spm_goldens.json: ids from the `sentencepiece` library for random strings (raw SentencePiece encoding).
+"""Generate spm_goldens.jsonl: ids from the `sentencepiece` library for random strings (raw SentencePiece encoding).
 
-Run: python3 data/tokenizer/testdata/gen_spm_goldens.py <fixtures>/spm-2k/spiece.model > data/tokenizer/testdata/spm_goldens.json
+Run: python3 data/tokenizer/testdata/gen_spm_goldens.py <fixtures>/spm-2k/spiece.model > data/tokenizer/testdata/spm_goldens.jsonl
 (needs the sentencepiece Python package; Debian: python3-sentencepiece).
 """
 import json
@@ -44,5 +44,8 @@ def rand_text(n_tokens):
 
 texts = [rand_text(rng.randint(1, 40)) for _ in range(1200)]
 texts += [rand_text(rng.randint(1500, 2000)) for _ in range(2)]  # long inputs: float32 path scores grow large
-rows = [{"text": t, "ids": sp.encode(t), "decoded": sp.decode(sp.encode(t))} for t in texts]
-json.dump({"generator": "sentencepiece " + spm.__version__, "rows": rows}, sys.stdout, ensure_ascii=False)
+# JSON Lines (one object per line; first line names the generator), which formatters leave compact.
+print(json.dumps({"generator": "sentencepiece " + spm.__version__}))
+for t in texts:
+    ids = sp.encode(t)
+    print(json.dumps({"text": t, "ids": ids, "decoded": sp.decode(ids)}, ensure_ascii=False))
