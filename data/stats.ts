@@ -19,7 +19,7 @@ export type StatsTable = ReturnType<typeof aq.table>;
 
 /**
  * Reads every shard of the dataset directories and returns one row per (task, split): `n` and the 50/90/99th
- * percentiles and maximum of source and target lengths (`src_p50`, …, `tgt_max`).
+ * percentiles (interpolated, rounded to 0.1) and maximum of source and target lengths (`src_p50`, …, `tgt_max`).
  */
 export async function datasetStats(dirs: string[], options: StatsOptions = {}): Promise<StatsTable> {
   const task: string[] = [];
@@ -53,7 +53,15 @@ export async function datasetStats(dirs: string[], options: StatsOptions = {}): 
       tgt_p90: (d: { tgt: number }) => aq.op.quantile(d.tgt, 0.9),
       tgt_max: (d: { tgt: number }) => aq.op.max(d.tgt),
     })
-    .derive({ o: aq.escape((d: { split: string }) => order.indexOf(d.split)) })
+    .derive({
+      ...Object.fromEntries(
+        ["src_p50", "src_p90", "src_p99", "tgt_p50", "tgt_p90"].map((c) => [
+          c,
+          aq.escape((d: Record<string, number>) => Math.round(d[c] * 10) / 10),
+        ]),
+      ),
+      o: aq.escape((d: { split: string }) => order.indexOf(d.split)),
+    })
     .orderby("task", "o")
     .select(aq.not("o"));
 }
