@@ -86,7 +86,9 @@ export function attentionSoftmax(
     if (ds.size > 0) launch(ATTN_SOFTMAX_GRAD_KERNEL, [savedProbs, g, ds], [rows, Lk], attnRowGrid(rows));
     if (!bias) return [ds];
     const dBias = !bias.requiresGrad ? null : biasMode === 2 ? ds.view(ds.shape) : sumTo(ds, bias.shape);
-    return [scores.requiresGrad ? ds : (ds.dispose(), null), dBias];
+    if (scores.requiresGrad) return [ds, dBias];
+    ds.dispose(); // dBias holds its own reference when it is a view of ds
+    return [null, dBias];
   }, [probs]);
   return probs;
 }

@@ -209,3 +209,21 @@ Deno.test("attentionSoftmax ∘ relativePositionBias: gradient reaches the bucke
     },
   });
 });
+
+Deno.test("attentionSoftmax: gradient to the bias alone (scores constant), shared and per-batch bias", async () => {
+  for (const biasBatch of [1, 2]) {
+    const shape = [2, 2, 3, 5];
+    const biasShape = [biasBatch, 2, 3, 5];
+    await checkOp({
+      name: `attentionSoftmax bias-only gradient, bias batch ${biasBatch}`,
+      inputs: [ref(randomNormal(60, 41), shape), ref(randomNormal(size(biasShape), 42), biasShape)],
+      gpu: ([s, b]) => attentionSoftmax(s, b, null, { causal: true }),
+      ref: ([s, b]) => refAttentionSoftmax(s, b, null, true),
+      refGrad: ([s, b], g) => {
+        const ds = refSoftmaxRowsGrad(refAttentionSoftmax(s, b, null, true), g);
+        return [ds, refSumTo(ds, biasShape)];
+      },
+      differentiable: [false, true],
+    });
+  }
+});
