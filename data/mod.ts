@@ -51,6 +51,7 @@ export {
   targetToLabel,
   TASKS,
   type TaskSpec,
+  taskSpecOf,
   TEMPLATE_VERSION,
 } from "./tasks.ts";
 export { planSizes, planSplits, type SplitName, type SplitOptions, type SplitPlan } from "./splits.ts";

@@ -148,7 +148,11 @@ async function* readInput(
   const loc = input.location;
   if (format === "tsv") yield* readGlueTsv(await openByteStream(loc), task, loc, bad);
   else if (format === "parquet") {
-    yield* readParquetRows(await openAsyncBuffer(loc), loc, { compressors: parquetCompressors() });
+    // MRQA rows also carry large token columns that are not needed.
+    const columns = task === "mrqa"
+      ? ["subset", "context", "qid", "question", "detected_answers", "answers"]
+      : undefined;
+    yield* readParquetRows(await openAsyncBuffer(loc), loc, { columns, compressors: parquetCompressors() });
   } else if (format === "mrqa-jsonl") {
     for await (const r of readMrqaJsonl(await openByteStream(loc), loc, bad)) {
       yield { value: r.value as unknown as RawRecord, line: r.line };

@@ -7,6 +7,7 @@
 import { Template } from "@huggingface/jinja";
 import { DataFormatError } from "./errors.ts";
 import type { Example } from "./example.ts";
+import type { ManifestEntry } from "./manifest.ts";
 
 /** Version of the templates below; stored in every manifest entry. Bump it when any template or target changes. */
 export const TEMPLATE_VERSION = "hyperdecoders-templates/1";
@@ -234,6 +235,13 @@ export function getTask(name: string): TaskSpec {
   const spec = TASKS.get(name);
   if (!spec) throw new Error(`unknown task "${name}"; known tasks: ${[...TASKS.keys()].join(", ")}`);
   return spec;
+}
+
+/** The registry task behind a manifest entry: "mrqa" for MRQA subsets (task "SQuAD", …), "user" for user tasks,
+ * else the entry's task. Use it for label maps, metrics and default lengths at evaluation. */
+export function taskSpecOf(entry: Pick<ManifestEntry, "task" | "provenance">): TaskSpec {
+  const dataset = entry.provenance?.dataset;
+  return getTask(dataset === "mrqa" || dataset === "user" ? dataset : entry.task);
 }
 
 /** Rounds half to even, as Python's `round` and numpy's `rint` do. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DataFormatError } from "./errors.ts";
-import { formatExample, getTask, labelToTarget, stsbTarget, targetToLabel } from "./tasks.ts";
+import { formatExample, getTask, labelToTarget, stsbTarget, targetToLabel, taskSpecOf } from "./tasks.ts";
 
 const at = { file: "f", line: 1 };
 const fmt = (task: string, rec: Record<string, unknown>, opts = {}) =>
@@ -79,4 +79,11 @@ Deno.test("formatExample: missing fields and unlabelled rows are errors naming f
   assert.throws(() => fmt("rte", { sentence1: "a", sentence2: "b", label: -1 }), /f:1: label -1 means "unlabelled"/);
   assert.throws(() => fmt("cola", { sentence: "a", label: "1" }), /f:1: field "label" missing or not a number/);
   assert.throws(() => getTask("nope"), /unknown task "nope"; known tasks: cola/);
+});
+
+Deno.test("taskSpecOf: MRQA subsets and user tasks resolve to their registry entries", () => {
+  const p = (dataset: string) => ({ dataset, templateVersion: "", inputs: [], options: {} });
+  assert.equal(taskSpecOf({ task: "SQuAD", provenance: p("mrqa") }).name, "mrqa");
+  assert.equal(taskSpecOf({ task: "shout", provenance: p("user") }).name, "user");
+  assert.deepEqual(taskSpecOf({ task: "cola", provenance: p("cola") }).metrics, ["matthews_corrcoef"]);
 });
