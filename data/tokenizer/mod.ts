@@ -22,12 +22,14 @@
  * ```ts
  * import { loadTokenizer } from "@hyperdecoders/data";
  *
- * const tok = await loadTokenizer("checkpoints/t5-small"); // folder, spiece.model or tokenizer.json
- * const ids = tok.encode("translate English to German: Hello <extra_id_0>."); // ends with tok.eosId
- * tok.decode(ids); // "translate English to German: Hello."
+ * const tok = await loadTokenizer("../shared/fixtures/spm-2k"); // a folder, spiece.model or tokenizer.json
+ * const ids = tok.encode("summarize: Hello <extra_id_0>."); // sentinel id tok.sentinelId(0), ends with tok.eosId
+ * tok.decode(ids); // "summarize: Hello ." (special tokens skipped)
+ * tok.decode(ids, { skipSpecialTokens: false }); // "summarize: Hello<extra_id_0> .</s>"
  * tok.encode("Hello", { raw: true }); // SentencePiece ids, no </s>
- * const batch = tok.encodeBatch(["a b", "c"], { maxLength: 8, padding: "longest" });
- * batch.ids; batch.attentionMask;
+ * const batch = tok.encodeBatch(["a b", "c"], { maxLength: 8 }); // padded to the longest row
+ * batch.ids; // [[8, 143, 1], [124, 1, 0]] with the spm-2k fixture
+ * batch.attentionMask; // [[1, 1, 1], [1, 1, 0]]
  * ```
  *
  * @module

@@ -452,13 +452,23 @@ function makeStep(step: NormStep): (s: string) => string {
     case "lowercase":
       return (s) => s.toLowerCase();
     case "strip":
-      return (s) => step.left && step.right ? s.trim() : step.left ? s.trimStart() : step.right ? s.trimEnd() : s;
-    case "replace":
+      return (s) => stripWhitespace(s, step.left, step.right);
+    case "replace": {
+      const { pattern, content } = step;
+      // A function replacer, so that `$` in the content is literal (as in tokenizers).
       return (s) =>
-        typeof step.pattern === "string"
-          ? s.replaceAll(step.pattern, step.content)
-          : s.replace(step.pattern, step.content);
+        typeof pattern === "string" ? s.replaceAll(pattern, () => content) : s.replace(pattern, () => content);
+    }
   }
+}
+
+/** `Strip` with Rust's notion of whitespace (Unicode White_Space, which differs from JS `trim` on U+FEFF). */
+function stripWhitespace(s: string, left: boolean, right: boolean): string {
+  let a = 0;
+  let b = s.length;
+  if (left) { while (a < b && WS[s.charCodeAt(a)] === 1) a++; }
+  if (right) { while (b > a && WS[s.charCodeAt(b - 1)] === 1) b--; }
+  return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
 function wellFormed(s: string): string {

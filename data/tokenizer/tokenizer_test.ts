@@ -157,3 +157,21 @@ Deno.test("empty text and lone surrogates", () => {
     deepStrictEqual(tok.encode("a\ud800b", { raw: true }), tok.encode("a\ufffdb", { raw: true }));
   }
 });
+
+Deno.test("tokenizer.json with the newer normalizer Sequence[Precompiled, Strip, Replace] and Metaspace only", () => {
+  const j = JSON.parse(Deno.readTextFileSync(`${dir}/tokenizer.json`));
+  j.normalizer = {
+    type: "Sequence",
+    normalizers: [
+      j.normalizer,
+      { type: "Strip", strip_left: false, strip_right: true },
+      { type: "Replace", pattern: { Regex: " {2,}" }, content: "\u2581" },
+    ],
+  };
+  j.pre_tokenizer = { type: "Metaspace", replacement: "\u2581", prepend_scheme: "always", split: true };
+  const tok = Tokenizer.fromTokenizerJson(j);
+  // Where the two pipelines agree (no leading whitespace), the ids are the same.
+  for (const text of ["Hello world.", "a  b   c", "trailing space   ", "café naïve", "x <extra_id_1> y"]) {
+    deepStrictEqual(tok.encode(text), fromJson.encode(text), text);
+  }
+});
