@@ -5,15 +5,7 @@
  * per sequence (WebGPU readbacks cost ~10 ms, so a step is one readback).
  * @module
  */
-import {
-  embedding,
-  logSoftmax,
-  noGrad,
-  reshape,
-  scope,
-  type Tensor,
-  tensor,
-} from "@hyperdecoders/core";
+import { embedding, logSoftmax, noGrad, reshape, scope, type Tensor, tensor } from "@hyperdecoders/core";
 import type { DecoderCache, ForwardOptions, T5Model } from "./model.ts";
 
 /** Options of {@link greedySearch} and {@link beamSearch}. */
@@ -24,6 +16,29 @@ export interface GenerateOptions {
   minNewTokens?: number;
   /** Adapter hooks and other forward options (evaluation mode is forced). */
   forward?: ForwardOptions;
+  /**
+   * Computes forward options once per input from the encoder output and mask (e.g. generated decoder adapters),
+   * merged over `forward` for every decoding step. Beam search passes the rows expanded to the beams. Tensors it
+   * creates must be kept out of scopes by it; `dispose` on the result is called when generation ends.
+   */
+  prepare?: (encoderOut: Tensor, mask: Tensor) => PreparedForward;
+}
+
+/** Result of {@link GenerateOptions.prepare}: forward options, and a function freeing what they hold. */
+export interface PreparedForward extends ForwardOptions {
+  /** Frees tensors the options hold (called once generation ends). */
+  dispose?: () => void;
+}
+
+function prepareSteps(
+  options: GenerateOptions,
+  fwd: ForwardOptions,
+  encoderOut: Tensor,
+  mask: Tensor,
+): PreparedForward {
+  if (!options.prepare) return fwd;
+  const prepare = options.prepare;
+  return { ...fwd, ...noGrad(() => prepare(encoderOut, mask)) };
 }
 
 /** Options of {@link beamSearch}. */
@@ -50,11 +65,13 @@ async function stepLogProbs(
   cache: DecoderCache,
   fwd: ForwardOptions,
 ): Promise<Float32Array> {
-  const logProbs = noGrad(() => scope(() => {
-    const input = tensor(ids, [ids.length, 1], "i32");
-    const out = model.decode(input, encoderOut, mask, fwd, cache);
-    return logSoftmax(reshape(model.logits(out), [ids.length, model.config.vocabSize]));
-  }));
+  const logProbs = noGrad(() =>
+    scope(() => {
+      const input = tensor(ids, [ids.length, 1], "i32");
+      const out = model.decode(input, encoderOut, mask, fwd, cache);
+      return logSoftmax(reshape(model.logits(out), [ids.length, model.config.vocabSize]));
+    })
+  );
   const data = (await logProbs.data()) as Float32Array;
   logProbs.dispose();
   return data;
@@ -84,12 +101,13 @@ export async function greedySearch(
   {
     const { fwd, encoderOut } = encodeOnce(model, inputIds, attentionMask, options);
     const cache: DecoderCache = { layers: noGrad(() => scope(() => model.crossKeyValues(encoderOut))), length: 0 };
+    const stepFwd = prepareSteps(options, fwd, encoderOut, attentionMask);
     const sequences = Array.from({ length: batch }, () => [c.decoderStartTokenId]);
     const unfinished = new Array(batch).fill(true);
     try {
       for (let step = 0; step < maxNew; step++) {
         const last = Int32Array.from(sequences, (s) => s[s.length - 1]);
-        const logProbs = await stepLogProbs(model, last, encoderOut, attentionMask, cache, fwd);
+        const logProbs = await stepLogProbs(model, last, encoderOut, attentionMask, cache, stepFwd);
         for (let b = 0; b < batch; b++) {
           let next = c.padTokenId;
           if (unfinished[b]) {
@@ -105,6 +123,7 @@ export async function greedySearch(
         if (!unfinished.some(Boolean)) break;
       }
     } finally {
+      stepFwd.dispose?.();
       freeCache(cache);
       encoderOut.dispose();
     }
@@ -165,6 +184,7 @@ export async function beamSearch(
     const encoderOut = noGrad(() => scope(() => gatherRows(base.encoderOut, expand)));
     base.encoderOut.dispose();
     const cache: DecoderCache = { layers: noGrad(() => scope(() => model.crossKeyValues(encoderOut))), length: 0 };
+    const stepFwd = prepareSteps(options, base.fwd, encoderOut, mask);
     let running: number[][] = Array.from({ length: batch * nb }, () => [c.decoderStartTokenId]);
     let runningScores: number[] = Array.from({ length: batch * nb }, (_, i) => (i % nb === 0 ? 0 : NEG));
     const finished: { seq: number[]; score: number; done: boolean }[][] = Array.from(
@@ -175,7 +195,7 @@ export async function beamSearch(
     try {
       for (let curLen = promptLen; curLen < maxLength; curLen++) {
         const last = Int32Array.from(running, (s) => s[s.length - 1]);
-        const logProbs = await stepLogProbs(model, last, encoderOut, mask, cache, base.fwd);
+        const logProbs = await stepLogProbs(model, last, encoderOut, mask, cache, stepFwd);
         const nextRunning: number[][] = [];
         const nextScores: number[] = [];
         const reorder = new Int32Array(batch * nb);
@@ -246,6 +266,7 @@ export async function beamSearch(
         if (!(improvement && openBeam && valid)) break;
       }
     } finally {
+      stepFwd.dispose?.();
       freeCache(cache);
       encoderOut.dispose();
       mask.dispose();

@@ -1,0 +1,93 @@
+/**
+ * Bottleneck adapters `A(x) = ReLU(x·W_d + b_d)·W_u + b_u` (method.md §3): learned ones shared by every input, and
+ * per-example ones (generated or per-task) applied by batched matmul over `[B, T, d]`.
+ * @module
+ */
+import { add, embedding, linear, matmul, relu, reshape, type Tensor, tensor } from "@hyperdecoders/core";
+
+/** One layer's adapter weights for each example of a batch. */
+export interface AdapterWeights {
+  /** W_d per example, [B, d, a]. */
+  down: Tensor;
+  /** b_d per example, [B, 1, a]. */
+  downBias: Tensor;
+  /** W_u per example, [B, a, d]. */
+  up: Tensor;
+  /** b_u per example, [B, 1, d]. */
+  upBias: Tensor;
+}
+
+/** A learned adapter's parameters in PyTorch `nn.Linear` layout. */
+export interface ManualAdapterParams {
+  /** `adapter_down_manual.weight`, [a, d]. */
+  downWeight: Tensor;
+  /** `adapter_down_manual.bias`, [a]. */
+  downBias: Tensor;
+  /** `adapter_up_manual.weight`, [d, a]. */
+  upWeight: Tensor;
+  /** `adapter_up_manual.bias`, [d]. */
+  upBias: Tensor;
+}
+
+/** A learned adapter shared by every example: `x` [..., d] → [..., d]. */
+export function manualAdapter(x: Tensor, p: ManualAdapterParams): Tensor {
+  const hidden = relu(add(linear(x, p.downWeight), p.downBias));
+  return add(linear(hidden, p.upWeight), p.upBias);
+}
+
+/**
+ * Per-example adapters: `x` [B, T, d] with weights for each of the B examples →
+ * `ReLU(x[b]·W_d[b] + b_d[b])·W_u[b] + b_u[b]`, [B, T, d].
+ */
+export function batchedAdapter(x: Tensor, w: AdapterWeights): Tensor {
+  if (x.rank !== 3 || w.down.rank !== 3 || x.shape[0] !== w.down.shape[0] || x.shape[2] !== w.down.shape[1]) {
+    throw new Error(
+      `batchedAdapter: input ${x.describe()} does not match per-example weights ${w.down.describe()} ([B, T, d] with [B, d, a])`,
+    );
+  }
+  const hidden = relu(add(matmul(x, w.down), w.downBias));
+  return add(matmul(hidden, w.up), w.upBias);
+}
+
+/** Per-task adapter parameters of one layer (`TaskSpecificAdapterLayer`). */
+export interface TaskAdapterParams {
+  /** [n_tasks, d, a]. */
+  downWeight: Tensor;
+  /** [n_tasks, 1, a]. */
+  downBias: Tensor;
+  /** [n_tasks, a, d]. */
+  upWeight: Tensor;
+  /** [n_tasks, 1, d]. */
+  upBias: Tensor;
+}
+
+/** Rows of `table` [n, ...] picked per example by `ids` [B] i32 (differentiable in `table`), shaped [B, ...]. */
+export function gatherRows(table: Tensor, ids: Tensor): Tensor {
+  const rest = table.shape.slice(1);
+  const width = rest.reduce((a, b) => a * b, 1);
+  return reshape(embedding(reshape(table, [table.shape[0], width]), ids), [ids.size, ...rest]);
+}
+
+/** Selects each example's task adapter: `ids` [B] i32 task ids. */
+export function selectTaskAdapters(p: TaskAdapterParams, ids: Tensor): AdapterWeights {
+  return {
+    down: gatherRows(p.downWeight, ids),
+    downBias: gatherRows(p.downBias, ids),
+    up: gatherRows(p.upWeight, ids),
+    upBias: gatherRows(p.upBias, ids),
+  };
+}
+
+/**
+ * Task ids for `rows` rows: each of the `ids.length` examples repeated `rows / ids.length` times in a row (beam search
+ * expands example b to rows b·k … b·k + k − 1), uploaded as an i32 tensor.
+ */
+export function taskIdTensor(ids: Int32Array, rows: number, what: string): Tensor {
+  if (ids.length === 0 || rows % ids.length !== 0) {
+    throw new Error(`${what}: ${ids.length} task ids for a batch of ${rows} rows; give one task per example`);
+  }
+  const k = rows / ids.length;
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) out[r] = ids[Math.floor(r / k)];
+  return tensor(out, [rows], "i32");
+}

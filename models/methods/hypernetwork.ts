@@ -1,0 +1,89 @@
+/**
+ * The hypernetwork (method.md §4): the instance embedding (masked mean pool of the encoder output, then an optional
+ * d→d→d ReLU MLP) and the parameter generator shared by all layers of a stack (learned layer embedding, a bottleneck
+ * `z = ReLU(W_1·[e; l_i] + c_1)` and four heads for W_u, W_d, b_u, b_d).
+ *
+ * All layers are generated together: `W_1·[e; l_i] = W_1[:, :d]·e + W_1[:, d:]·l_i`, so the bottleneck of every
+ * (layer, example) pair is one broadcast sum of a [B, b] and an [L, b] product, and each head is one matmul over the
+ * L·B rows (layer-major, so that a layer's weights are a contiguous slice).
+ * @module
+ */
+import { add, linear, maskedMeanPool, relu, reshape, slice, type Tensor } from "@hyperdecoders/core";
+import type { AdapterWeights } from "./adapters.ts";
+
+/** The MLP applied to the pooled encoder output (`mlp.0`, ReLU, `mlp.2`). */
+export interface MlpParams {
+  /** `mlp.0.weight` [d, d]. */
+  w0: Tensor;
+  /** `mlp.0.bias` [d]. */
+  b0: Tensor;
+  /** `mlp.2.weight` [d, d]. */
+  w2: Tensor;
+  /** `mlp.2.bias` [d]. */
+  b2: Tensor;
+}
+
+/** Instance embedding `e = MLP(masked-mean(h))` of encoder states `h` [B, S, d] with mask [B, S]; `mlp` null skips it. */
+export function instanceEmbedding(encoderOut: Tensor, mask: Tensor, mlp: MlpParams | null): Tensor {
+  const pooled = maskedMeanPool(encoderOut, mask);
+  if (!mlp) return pooled;
+  return add(linear(relu(add(linear(pooled, mlp.w0), mlp.b0)), mlp.w2), mlp.b2);
+}
+
+/** One generator's parameters (`param_gen`), PyTorch layout. */
+export interface GeneratorParams {
+  /** `layer_embed.weight` [L, E]. */
+  layerEmbed: Tensor;
+  /** `decoder.linear1.weight` [b, d + E]. */
+  w1: Tensor;
+  /** `decoder.linear1.bias` [b]. */
+  c1: Tensor;
+  /** `decoder.weight_up.{weight,bias}`: [d·a, b], [d·a]. */
+  weightUp: [Tensor, Tensor];
+  /** `decoder.weight_down.{weight,bias}`: [d·a, b], [d·a]. */
+  weightDown: [Tensor, Tensor];
+  /** `decoder.bias_up.{weight,bias}`: [d, b], [d]. */
+  biasUp: [Tensor, Tensor];
+  /** `decoder.bias_down.{weight,bias}`: [a, b], [a]. */
+  biasDown: [Tensor, Tensor];
+}
+
+/**
+ * Generates every layer's adapter weights from per-example embeddings `e` [B, d]: returns L entries of
+ * {@link AdapterWeights} (`W_d` [B, d, a], `b_d` [B, 1, a], `W_u` [B, a, d], `b_u` [B, 1, d]), reshaped as the
+ * reference's `apply_adapter_params` does (row-major views of the flat head outputs).
+ */
+export function generateAdapterWeights(e: Tensor, g: GeneratorParams): AdapterWeights[] {
+  if (e.rank !== 2) throw new Error(`generateAdapterWeights: embedding must be [B, d], got ${e.describe()}`);
+  const [B, d] = e.shape;
+  const [L, E] = g.layerEmbed.shape;
+  const [b, inWidth] = g.w1.shape;
+  if (inWidth !== d + E) {
+    throw new Error(
+      `generateAdapterWeights: linear1 ${g.w1.describe()} expects inputs of width ${inWidth}, but [e; l] has ${d} + ${E}`,
+    );
+  }
+  const a = g.biasDown[0].shape[0];
+  const ze = linear(e, slice(g.w1, 1, 0, d)); // [B, b]
+  const zl = add(linear(g.layerEmbed, slice(g.w1, 1, d, d + E)), g.c1); // [L, b]
+  const z = reshape(relu(add(reshape(ze, [1, B, b]), reshape(zl, [L, 1, b]))), [L * B, b]);
+  const head = ([w, bias]: [Tensor, Tensor]) => add(linear(z, w), bias);
+  const up = head(g.weightUp); // [L·B, d·a]
+  const down = head(g.weightDown);
+  const upBias = head(g.biasUp); // [L·B, d]
+  const downBias = head(g.biasDown); // [L·B, a]
+  const layers: AdapterWeights[] = [];
+  for (let i = 0; i < L; i++) {
+    const rows = (
+      t: Tensor,
+      shape: number[],
+    ) => (L === 1 ? reshape(t, shape) : reshape(slice(t, 0, i * B, (i + 1) * B), shape));
+    layers.push({
+      down: rows(down, [B, d, a]),
+      downBias: rows(downBias, [B, 1, a]),
+      up: rows(up, [B, a, d]),
+      upBias: rows(upBias, [B, 1, d]),
+    });
+  }
+  return layers;
+}

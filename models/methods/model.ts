@@ -1,0 +1,443 @@
+/**
+ * `AdaptedT5`: a T5 model with a method's adapters in its stacks: the hyperdecoder and every baseline of the paper
+ * as one composable model (method.md §3–6). It is a {@link T5Model} whose `encode` and `decode` apply the method, so
+ * `forward`, greedy search and beam search work unchanged; `generationOptions()` makes generation compute the
+ * per-input decoder adapters once per input instead of at every step.
+ *
+ * @example
+ * ```ts
+ * const model = new AdaptedT5(await loadT5(dir), methodPreset("hyperdecoder", { tasks: ["rte"] }));
+ * const opt = new AdamW(model.trainableParameters(), { lr: 3e-4 });
+ * const { loss } = model.forward({ inputIds, attentionMask, labels, labelShape }, { training: true, seed: step });
+ * const tokens = await greedySearch(model, inputIds, attentionMask, { ...model.generationOptions(), maxNewTokens: 4 });
+ * ```
+ * @module
+ */
+import { embedding, keep, noGrad, scope, type Tensor, tensor } from "@hyperdecoders/core";
+import type { DecoderCache, FeedForwardHook, ForwardOptions } from "../t5/model.ts";
+import { T5Model } from "../t5/model.ts";
+import type { GenerateOptions, PreparedForward } from "../t5/generate.ts";
+import { type AdapterWeights, batchedAdapter, manualAdapter, selectTaskAdapters, taskIdTensor } from "./adapters.ts";
+import { type MethodConfig, parseMethodConfig, taskIds } from "./config.ts";
+import { generateAdapterWeights, type GeneratorParams, instanceEmbedding, type MlpParams } from "./hypernetwork.ts";
+import { InitRandom, linearDefault, xavierUniform } from "./init.ts";
+import {
+  adapterPrefix,
+  backboneComponent,
+  isBackboneTrainable,
+  methodParameterSpecs,
+  type ParameterCounts,
+  type ParameterGroupName,
+  type ParameterSpec,
+  skillPrefix,
+  type Stack,
+  stackLayers,
+  stackMode,
+  summarizeCounts,
+} from "./parameters.ts";
+import { logisticNoise, skilledLora, skillMixture, type SkillWeights, skillWeights } from "./skills.ts";
+
+/** Forward options of an {@link AdaptedT5}: T5's, plus each example's task. */
+export interface AdaptedForwardOptions extends ForwardOptions {
+  /**
+   * Task of each example, as names or ids of `method.tasks`: needed by the task, manual_specific and skills modes
+   * (ignored otherwise). With beam search the list is per input; rows expanded to beams reuse their input's task.
+   */
+  tasks?: ArrayLike<number> | readonly string[];
+}
+
+/** Parameters sharing one learning-rate multiplier. */
+export interface ParameterGroup {
+  /** Group name: "default", or "skill_logits" (the skills baseline's fast group). */
+  name: ParameterGroupName;
+  /** Multiply the base learning rate by this for the group. */
+  lrScale: number;
+  /** The parameters (named tensors with `requiresGrad`). */
+  params: Tensor[];
+}
+
+/** Everything a stack's adapters need for one pass. */
+interface StackInputs {
+  rows: number;
+  tasks: Int32Array | null;
+  encoderOut: Tensor | null;
+  mask: Tensor | null;
+  training: boolean;
+  seed: number;
+}
+
+/** A stack's adapter branch for one pass: the hook, and the tensors computed for it (per-example weights). */
+interface PreparedStack {
+  hook: FeedForwardHook | undefined;
+  tensors: Tensor[];
+}
+
+function initValues(spec: ParameterSpec, rng: InitRandom): Float32Array {
+  const n = spec.shape.reduce((a, b) => a * b, 1);
+  const init = spec.init;
+  switch (init.kind) {
+    case "zeros":
+      return new Float32Array(n);
+    case "uniform":
+      return rng.uniform(n, init.bound);
+    case "normal":
+      return rng.normal(n, init.std);
+    case "xavier":
+      return xavierUniform(rng, spec.shape, init.gain);
+    case "linear":
+      return linearDefault(rng, n, init.fanIn);
+  }
+}
+
+function weightsTensors(w: AdapterWeights): Tensor[] {
+  return [w.down, w.downBias, w.up, w.upBias];
+}
+
+/** T5 with a method's adapters: the hyperdecoder and every baseline (see the module doc). */
+export class AdaptedT5 extends T5Model {
+  /** The resolved method configuration. */
+  readonly method: MethodConfig;
+  /** The method's own parameters by checkpoint name (all trainable). */
+  readonly methodParams: Map<string, Tensor>;
+  readonly #specs: ParameterSpec[];
+
+  /**
+   * Adds `method` (a config, a preset name or a JSON object for {@link parseMethodConfig}) to `base`, sharing its
+   * weights. Initialises the method's parameters from `method.seed` and sets `requiresGrad` on the base weights:
+   * true exactly for the stacks the method trains (mode `none`), false for the rest.
+   */
+  constructor(base: T5Model, method: MethodConfig | string | Record<string, unknown>) {
+    super(base.config, base.params);
+    this.method = parseMethodConfig(method, "AdaptedT5 method");
+    this.#specs = methodParameterSpecs(this.config, this.method);
+    const rng = new InitRandom(this.method.seed);
+    this.methodParams = new Map();
+    for (const spec of this.#specs) {
+      const t = tensor(initValues(spec, rng), spec.shape).asParameter(spec.name);
+      this.methodParams.set(spec.name, t);
+    }
+    for (const [name, t] of this.params) {
+      t.name ??= name;
+      t.requiresGrad = isBackboneTrainable(this.method, name);
+    }
+  }
+
+  /** A method parameter by name. */
+  methodParam(name: string): Tensor {
+    const t = this.methodParams.get(name);
+    if (!t) throw new Error(`AdaptedT5: no method parameter "${name}"`);
+    return t;
+  }
+
+  /** Every trained tensor by checkpoint name: the method's parameters, then the backbone weights it unfreezes. */
+  namedTrainableParameters(): Map<string, Tensor> {
+    const out = new Map<string, Tensor>(this.methodParams);
+    for (const [name, t] of this.params) if (isBackboneTrainable(this.method, name)) out.set(name, t);
+    return out;
+  }
+
+  /** The trained tensors (named; give them to the optimiser). */
+  trainableParameters(): Tensor[] {
+    return [...this.namedTrainableParameters().values()];
+  }
+
+  /**
+   * Trained tensors by learning-rate group: "default" (scale 1) and, for the skills baseline, "skill_logits" (scale
+   * `method.skills.logitsLrScale`, the two-speed learning rate). Empty groups are left out.
+   */
+  parameterGroups(): ParameterGroup[] {
+    const groups: ParameterGroup[] = [
+      { name: "default", lrScale: 1, params: [] },
+      { name: "skill_logits", lrScale: this.method.skills.logitsLrScale, params: [] },
+    ];
+    const groupOf = new Map(this.#specs.map((s) => [s.name, s.group]));
+    for (const [name, t] of this.namedTrainableParameters()) {
+      groups[groupOf.get(name) === "skill_logits" ? 1 : 0].params.push(t);
+    }
+    return groups.filter((g) => g.params.length > 0);
+  }
+
+  /** Parameter counts of the instantiated model (method parameters and backbone, by component). */
+  countParameters(): ParameterCounts {
+    const rows = [];
+    for (const spec of this.#specs) {
+      rows.push({
+        size: this.methodParam(spec.name).size,
+        trainable: true,
+        component: spec.component,
+        backbone: false,
+      });
+    }
+    for (const [name, t] of this.params) {
+      rows.push({ size: t.size, trainable: t.requiresGrad, component: backboneComponent(name), backbone: true });
+    }
+    return summarizeCounts(rows);
+  }
+
+  /** Frees the method's parameters (the backbone stays usable). */
+  disposeMethod(): void {
+    for (const t of this.methodParams.values()) t.dispose();
+  }
+
+  /** Frees the method's parameters and the backbone's. */
+  override dispose(): void {
+    this.disposeMethod();
+    super.dispose();
+  }
+
+  #taskList(tasks: AdaptedForwardOptions["tasks"], stack: Stack): Int32Array | null {
+    const mode = stackMode(this.method, stack);
+    if (mode !== "task" && mode !== "manual_specific" && mode !== "skills") return null;
+    if (!tasks) {
+      throw new Error(`AdaptedT5: the ${stack}'s "${mode}" adapters need the task of each example (options.tasks)`);
+    }
+    return taskIds(this.method, tasks, "options.tasks");
+  }
+
+  #manual(stack: Stack, layer: number): { downWeight: Tensor; downBias: Tensor; upWeight: Tensor; upBias: Tensor } {
+    const p = adapterPrefix(stack, layer);
+    return {
+      downWeight: this.methodParam(`${p}.adapter_down_manual.weight`),
+      downBias: this.methodParam(`${p}.adapter_down_manual.bias`),
+      upWeight: this.methodParam(`${p}.adapter_up_manual.weight`),
+      upBias: this.methodParam(`${p}.adapter_up_manual.bias`),
+    };
+  }
+
+  #generator(stack: Stack): GeneratorParams {
+    const g = `${stack}.param_gen`;
+    const pair = (head: string): [Tensor, Tensor] => [
+      this.methodParam(`${g}.decoder.${head}.weight`),
+      this.methodParam(`${g}.decoder.${head}.bias`),
+    ];
+    return {
+      layerEmbed: this.methodParam(`${g}.layer_embed.weight`),
+      w1: this.methodParam(`${g}.decoder.linear1.weight`),
+      c1: this.methodParam(`${g}.decoder.linear1.bias`),
+      weightUp: pair("weight_up"),
+      weightDown: pair("weight_down"),
+      biasUp: pair("bias_up"),
+      biasDown: pair("bias_down"),
+    };
+  }
+
+  #mlp(stack: Stack): MlpParams | null {
+    if (!this.method.processEncoderOutput) return null;
+    return {
+      w0: this.methodParam(`${stack}.mlp.0.weight`),
+      b0: this.methodParam(`${stack}.mlp.0.bias`),
+      w2: this.methodParam(`${stack}.mlp.2.weight`),
+      b2: this.methodParam(`${stack}.mlp.2.bias`),
+    };
+  }
+
+  #input(h: Tensor, normed: Tensor): Tensor {
+    return this.method.adapterInput === "pre-norm" ? h : normed;
+  }
+
+  #perExampleHook(weights: AdapterWeights[]): FeedForwardHook {
+    return (layer, h, normed) => batchedAdapter(this.#input(h, normed), weights[layer]);
+  }
+
+  /**
+   * The instance embedding the hypernetwork of `stack` reads: masked mean of `encoderOut` [B, S, d] over `mask`,
+   * then the MLP when enabled, [B, d] (for analysis plots of the embeddings).
+   */
+  instanceEmbedding(stack: Stack, encoderOut: Tensor, mask: Tensor): Tensor {
+    return instanceEmbedding(encoderOut, mask, this.#mlp(stack));
+  }
+
+  /**
+   * The adapter weights `stack` uses for each example of one pass: per layer, W_d [B, d, a], b_d [B, 1, a],
+   * W_u [B, a, d], b_u [B, 1, d]. For generated decoder adapters `encoderOut` and `mask` are required; for task and
+   * per-task adapters `tasks`. (Generated encoder adapters need the first encoder pass: use `encode`.)
+   */
+  adapterWeights(
+    stack: Stack,
+    inputs: { encoderOut?: Tensor; mask?: Tensor; tasks?: AdaptedForwardOptions["tasks"]; rows?: number },
+  ): AdapterWeights[] {
+    const mode = stackMode(this.method, stack);
+    const tasks = this.#taskList(inputs.tasks, stack);
+    const rows = inputs.rows ?? inputs.encoderOut?.shape[0] ?? tasks?.length ?? 0;
+    if (mode === "generated") {
+      if (!inputs.encoderOut || !inputs.mask) {
+        throw new Error(`AdaptedT5.adapterWeights: generated ${stack} adapters need encoderOut and mask`);
+      }
+      return generateAdapterWeights(
+        this.instanceEmbedding(stack, inputs.encoderOut, inputs.mask),
+        this.#generator(stack),
+      );
+    }
+    if (mode === "task") {
+      const ids = taskIdTensor(tasks!, rows, `AdaptedT5 (${stack} task adapters)`);
+      const table = this.methodParam(`${stack}.adapter_task_embedding.weight`);
+      const e = embedding(table, ids);
+      return generateAdapterWeights(e, this.#generator(stack));
+    }
+    if (mode === "manual_specific") {
+      const ids = taskIdTensor(tasks!, rows, `AdaptedT5 (${stack} per-task adapters)`);
+      return Array.from({ length: stackLayers(this.config, stack) }, (_, i) => {
+        const p = adapterPrefix(stack, i);
+        return selectTaskAdapters({
+          downWeight: this.methodParam(`${p}.adapter_down_manual_weight`),
+          downBias: this.methodParam(`${p}.adapter_down_manual_bias`),
+          upWeight: this.methodParam(`${p}.adapter_up_manual_weight`),
+          upBias: this.methodParam(`${p}.adapter_up_manual_bias`),
+        }, ids);
+      });
+    }
+    throw new Error(`AdaptedT5.adapterWeights: the ${stack}'s "${mode}" mode has no per-example adapter weights`);
+  }
+
+  #skills(stack: Stack, inputs: StackInputs): SkillWeights[] {
+    const { count: S, rank: r } = this.method.skills;
+    const d = this.config.dModel;
+    const L = stackLayers(this.config, stack);
+    const ids = taskIdTensor(inputs.tasks!, inputs.rows, `AdaptedT5 (${stack} skills)`);
+    const out: SkillWeights[] = [];
+    for (let i = 0; i < L; i++) {
+      const p = skillPrefix(stack, i);
+      const noise = inputs.training
+        ? logisticNoise(inputs.rows, S, (inputs.seed * 1_000_003 + (stack === "encoder" ? 0 : 500_009) + i) >>> 0)
+        : null;
+      const mixture = skillMixture(this.methodParam(`${p}.skill_logits`), ids, noise);
+      out.push(skillWeights(
+        {
+          logits: this.methodParam(`${p}.skill_logits`),
+          a: this.methodParam(`${p}.skills_weight_A`),
+          b: this.methodParam(`${p}.skills_weight_B`),
+        },
+        mixture,
+        d,
+        d,
+        r,
+      ));
+    }
+    return out;
+  }
+
+  #prepareStack(stack: Stack, inputs: StackInputs): PreparedStack {
+    const mode = stackMode(this.method, stack);
+    switch (mode) {
+      case "none":
+        return { hook: undefined, tensors: [] };
+      case "manual":
+        return {
+          hook: (layer, h, normed) => manualAdapter(this.#input(h, normed), this.#manual(stack, layer)),
+          tensors: [],
+        };
+      case "skills": {
+        if (this.method.skills.placement !== "feed-forward") {
+          throw new Error(
+            'AdaptedT5: skills.placement "attention" needs a projection hook in T5Model (models/t5/model.ts), which it does not have yet; use "feed-forward"',
+          );
+        }
+        const weights = this.#skills(stack, inputs);
+        return {
+          hook: (layer, h, normed) => skilledLora(this.#input(h, normed), weights[layer]),
+          tensors: weights.flatMap((w) => [w.a, w.b]),
+        };
+      }
+      default: {
+        const weights = this.adapterWeights(stack, {
+          encoderOut: inputs.encoderOut ?? undefined,
+          mask: inputs.mask ?? undefined,
+          tasks: inputs.tasks ?? undefined,
+          rows: inputs.rows,
+        });
+        return { hook: this.#perExampleHook(weights), tensors: weights.flatMap(weightsTensors) };
+      }
+    }
+  }
+
+  /**
+   * Encoder with the method's encoder adapters: ids [B, S] i32 and mask [B, S] → [B, S, d]. Generated encoder
+   * adapters run the encoder twice (first with the learned adapters, as the reference code does).
+   */
+  override encode(inputIds: Tensor, attentionMask: Tensor, options: AdaptedForwardOptions = {}): Tensor {
+    if (options.encoderHook) {
+      throw new Error("AdaptedT5.encode: the method supplies the encoder adapters; do not pass options.encoderHook");
+    }
+    const mode = this.method.encoder;
+    const seed = options.seed ?? 0;
+    const training = options.training ?? false;
+    const rows = inputIds.shape[0];
+    if (mode === "generated") {
+      const firstPass = super.encode(inputIds, attentionMask, {
+        ...options,
+        seed: (seed ^ 0x5f3759df) >>> 0,
+        encoderHook: (layer, h, normed) => manualAdapter(this.#input(h, normed), this.#manual("encoder", layer)),
+      });
+      const weights = generateAdapterWeights(
+        this.instanceEmbedding("encoder", firstPass, attentionMask),
+        this.#generator("encoder"),
+      );
+      return super.encode(inputIds, attentionMask, { ...options, encoderHook: this.#perExampleHook(weights) });
+    }
+    const tasks = this.#taskList(options.tasks, "encoder");
+    const prepared = this.#prepareStack("encoder", { rows, tasks, encoderOut: null, mask: null, training, seed });
+    return super.encode(inputIds, attentionMask, { ...options, encoderHook: prepared.hook });
+  }
+
+  /**
+   * Decoder with the method's decoder adapters. A given `options.decoderHook` is used as the method's decoder
+   * adapters (generation passes the one {@link AdaptedT5.prepareDecoder} computed); otherwise they are computed here
+   * from `encoderOut`, `encoderMask` and `options.tasks`.
+   */
+  override decode(
+    decoderIds: Tensor,
+    encoderOut: Tensor,
+    encoderMask: Tensor,
+    options: AdaptedForwardOptions = {},
+    cache?: DecoderCache,
+  ): Tensor {
+    let hook = options.decoderHook;
+    if (!hook) {
+      hook = this.#prepareStack("decoder", {
+        rows: decoderIds.shape[0],
+        tasks: this.#taskList(options.tasks, "decoder"),
+        encoderOut,
+        mask: encoderMask,
+        training: options.training ?? false,
+        seed: options.seed ?? 0,
+      }).hook;
+    }
+    return super.decode(decoderIds, encoderOut, encoderMask, { ...options, decoderHook: hook }, cache);
+  }
+
+  /**
+   * Computes the decoder adapters for generation once from the encoder output (no gradients): the returned options
+   * hold a `decoderHook` reusing them at every step, and `dispose` frees them.
+   */
+  prepareDecoder(encoderOut: Tensor, mask: Tensor, options: AdaptedForwardOptions = {}): PreparedForward {
+    const prepared = noGrad(() =>
+      scope(() => {
+        const p = this.#prepareStack("decoder", {
+          rows: encoderOut.shape[0],
+          tasks: this.#taskList(options.tasks, "decoder"),
+          encoderOut,
+          mask,
+          training: false,
+          seed: 0,
+        });
+        return { hook: p.hook, tensors: p.tensors };
+      })
+    );
+    for (const t of prepared.tensors) keep(t);
+    return {
+      decoderHook: prepared.hook,
+      dispose: () => {
+        for (const t of prepared.tensors) t.dispose();
+      },
+    };
+  }
+
+  /**
+   * Options for `greedySearch` / `beamSearch`: the tasks (when the method needs them) and a `prepare` that computes
+   * the decoder adapters once per input. Spread them into the search options.
+   */
+  generationOptions(tasks?: AdaptedForwardOptions["tasks"]): Pick<GenerateOptions, "forward" | "prepare"> {
+    const forward: AdaptedForwardOptions = tasks ? { tasks } : {};
+    return { forward, prepare: (encoderOut, mask) => this.prepareDecoder(encoderOut, mask, forward) };
+  }
+}
