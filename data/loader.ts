@@ -193,8 +193,11 @@ export class StreamingLoader {
 export interface SequentialOptions extends CollateOptions {
   /** Examples per batch (the last batch of each task may be smaller). */
   batchSize: number;
-  /** Read at most this many examples per task (e.g. the reference `n_val`); all when omitted. */
+  /** Read at most this many examples per task (e.g. the reference `n_val` = 1,600); all when omitted. */
   limit?: number;
+  /** With `limit`: take a seeded random subset of that size (kept in file order), as the reference code subsamples
+   * after shuffling; without it the first `limit` examples are taken. */
+  limitSeed?: number;
 }
 
 /** Batches over each task in order, one task at a time (batches never mix tasks), for evaluation. */
@@ -206,8 +209,17 @@ export async function* sequentialBatches(
   const index = new Map(tasks.map((t, i) => [t.task, i]));
   for (const source of tasks) {
     let items: TokenizedExample[] = [];
+    let keep: Uint8Array | undefined;
+    if (opts.limit !== undefined && opts.limitSeed !== undefined && opts.limit < source.count) {
+      keep = new Uint8Array(source.count);
+      for (const i of permutation(source.count, opts.limitSeed, hashString(source.task)).subarray(0, opts.limit)) {
+        keep[i] = 1;
+      }
+    }
     let n = 0;
+    let i = 0;
     for await (const ex of readTaskExamples(source)) {
+      if (keep ? keep[i++] === 0 : false) continue;
       if (opts.limit !== undefined && n >= opts.limit) break;
       n++;
       items.push(tokenizeExample(ex, tokenizer, opts));

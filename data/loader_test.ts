@@ -188,6 +188,13 @@ Deno.test("sequentialBatches: file order, one task per batch, last batch partial
   assert.deepEqual([...batches[3].taskIds], [1, 1, 1]);
   const limited = await collect(sequentialBatches(src, tok, { batchSize: 4, limit: 5 }));
   assert.deepEqual(limited.map((b) => b.batchSize), [4, 1, 3]);
+  const sampled = await collect(sequentialBatches(src, tok, { batchSize: 10, limit: 5, limitSeed: 3 }));
+  const ids = sampled[0].ids;
+  assert.equal(ids.length, 5);
+  assert.notDeepEqual(ids, ["a-0", "a-1", "a-2", "a-3", "a-4"]);
+  assert.deepEqual(ids, [...ids].sort((x, y) => Number(x.slice(2)) - Number(y.slice(2))), "file order kept");
+  const again = await collect(sequentialBatches(src, tok, { batchSize: 10, limit: 5, limitSeed: 3 }));
+  assert.deepEqual(again[0].ids, ids);
   const one = collate([tokenizeExample({ task: "a", id: "x", source: "p q", target: "" }, tok)]);
   assert.deepEqual([...one.labels], [1], "an empty target is just </s>");
 });
