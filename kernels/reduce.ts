@@ -3,7 +3,7 @@
  * arg-max), their backward kernels, and the workgroup tree-reduction helpers the row-wise kernels (softmax, norms,
  * losses) share.
  *
- * A workgroup of `TX × TY` threads (TX·TY = 256) owns `TX` adjacent inner positions of one output row: each thread
+ * A workgroup of 256 threads, seen as `TX × TY` lanes (TX·TY = 256), owns `TX` adjacent inner positions of one output row: each thread
  * walks the reduced axis with stride `TY`, then the `TY` partials are combined by a tree in workgroup memory. TX = 1
  * for last-axis reductions (256 threads along one contiguous row); TX up to 32 otherwise, so that global reads stay
  * coalesced. A long reduced axis can be split into `nseg` segments whose partial sums a second launch combines.
@@ -126,7 +126,8 @@ export function reduceKernel(op: "sum" | "max", tileX: number): Kernel {
     name: `reduce_${op}_x${tileX}`,
     bindings,
     params: REDUCE_PARAMS,
-    workgroupSize: [tileX, tileY, 1],
+    // A flat workgroup (lanes split in the body): some drivers (lavapipe) vectorise only along x.
+    workgroupSize: [ROW_WG, 1, 1],
     body: `
 var<workgroup> sv: array<f32, ${ROW_WG}>;
 ${isMax ? `var<workgroup> si: array<u32, ${ROW_WG}>;` : ""}
@@ -145,9 +146,11 @@ fn better(v: f32, j: u32, w: f32, k: u32) -> bool {
 }
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+        @builtin(local_invocation_id) lid3: vec3<u32>) {
   let g = wid.y * nwg.x + wid.x;
   if (g >= p.outer * p.nseg * p.tiles) { return; }
+  let t = lid3.x;
+  let lid = vec2<u32>(t % ${tileX}u, t / ${tileX}u);
   let tile = g % p.tiles;
   let rest = g / p.tiles;
   let k = rest % p.nseg;
@@ -164,7 +167,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       ${accumulate}
     }
   }
-  let t = lid.y * ${tileX}u + lid.x;
   ${isMax ? "sv[t] = best;\n  si[t] = bi;" : "sv[t] = acc;"}
   workgroupBarrier();
   for (var s = ${tileY / 2}u; s > 0u; s = s >> 1u) {

@@ -83,14 +83,16 @@ export const RMSNORM_GRAD_W_KERNEL: Kernel = {
     { name: "partial", access: "read_write" },
   ],
   params: [["rows", "u32"], ["cols", "u32"], ["seg", "u32"], ["nseg", "u32"], ["tiles", "u32"]],
-  workgroupSize: [RMSNORM_GRAD_W_TILE, ROW_WG / RMSNORM_GRAD_W_TILE, 1],
+  workgroupSize: [ROW_WG, 1, 1],
   body: `
 var<workgroup> sv: array<f32, ${ROW_WG}>;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+        @builtin(local_invocation_id) lid3: vec3<u32>) {
   let g = wid.y * nwg.x + wid.x;
   if (g >= p.nseg * p.tiles) { return; }
+  let t = lid3.x;
+  let lid = vec2<u32>(t % ${RMSNORM_GRAD_W_TILE}u, t / ${RMSNORM_GRAD_W_TILE}u);
   let tile = g % p.tiles;
   let k = g / p.tiles;
   let c = tile * ${RMSNORM_GRAD_W_TILE}u + lid.x;
@@ -102,7 +104,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       acc = acc + gs[r * p.cols + c] * xs[r * p.cols + c] * rstd[r];
     }
   }
-  let t = lid.y * ${RMSNORM_GRAD_W_TILE}u + lid.x;
   sv[t] = acc;
   workgroupBarrier();
   for (var s = ${ROW_WG / RMSNORM_GRAD_W_TILE / 2}u; s > 0u; s = s >> 1u) {

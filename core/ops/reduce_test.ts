@@ -97,6 +97,16 @@ Deno.test("max: forward and backward (to the arg-max) vs float64 reference on aw
   }
 });
 
+Deno.test("max over more outputs than one dispatch dimension holds (65,537 rows: a folded 2-D grid)", async () => {
+  const shape = [65_537, 1];
+  await checkOp({
+    name: "max [65537, 1] axis 1",
+    inputs: [ref(f32Normal(65_537, 8), shape)],
+    gpu: ([x]) => max(x, { axis: 1 }),
+    ref: ([x]) => refMax(x, 1).value,
+  });
+});
+
 Deno.test("max: ties send the gradient to the first maximum; NaN propagates", async () => {
   // Rows of 300 with the maximum 7 repeated at several places, the first at varying positions.
   const rows = 4;
@@ -136,7 +146,7 @@ Deno.test("columnSum and sumTo's fast path (sum over all leading axes) match the
       [[3, 5, 7], [5, 7]],
       [[6, 4], [1, 4]],
       [[6, 4], [6, 1]],
-    [[3, 0], [0]],
+      [[3, 0], [0]],
     ] as [number[], number[]][]
   ) {
     const data = f32Normal(size(shape), 17);

@@ -48,3 +48,14 @@ Deno.test("softmax rejects non-f32 and rank-0 tensors, naming the op and the sha
   i.dispose();
   s.dispose();
 });
+
+Deno.test("softmax over more rows than one dispatch dimension holds (65,537 rows: a folded 2-D grid)", async () => {
+  // Forward only: 65,537 workgroups of 256 threads cost about 2 s under lavapipe.
+  const shape = [65_537, 2];
+  await checkOp({
+    name: "softmax [65537, 2]",
+    inputs: [ref(randomNormal(size(shape), 21).map(Math.fround), shape)],
+    gpu: ([x]) => softmax(x),
+    ref: ([x]) => refSoftmax(x),
+  });
+});
