@@ -32,9 +32,11 @@ const MODES = { none: 0, sum: 1, mean: 2 } as const;
  *
  * Per row: `(1−ε)·(−log p_y) + ε·mean_v(−log p_v)` with `p = softmax(logits)`. "mean" divides the sum by the number
  * of rows whose label is not `ignoreIndex` (NaN when all rows are ignored, as in PyTorch); "none" returns the
- * per-row losses with the labels' shape. A label outside [0, V) that is not `ignoreIndex` cannot be reported without
- * a GPU readback, so that row's loss (and gradient) is NaN, which poisons a reduced loss visibly. Dtypes, shapes and
- * options are validated with thrown errors.
+ * per-row losses with the labels' shape. `{ ignoreIndex: 0, labelSmoothing: 0.1, reduction: "sum" }` is the
+ * reference Hyperdecoders trainer's loss (fairseq `label_smoothed_nll_loss`, mass ε/V per class).
+ *
+ * A label outside [0, V) that is not `ignoreIndex` cannot be reported without a GPU readback, so that row's loss (and
+ * gradient) is NaN, which poisons a reduced loss visibly. Dtypes, shapes and options are validated with thrown errors.
  */
 export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const ignoreIndex = options.ignoreIndex ?? -100;
