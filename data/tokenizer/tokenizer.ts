@@ -7,6 +7,7 @@ import { parseSpieceModel, PieceType } from "./spiece_model.ts";
 import { type NormStep, specFromSpm, specFromTokenizerJson, type TokenizerSpec } from "./spec.ts";
 import { SpmNormalizer } from "./spm_normalizer.ts";
 import type { BatchEncodeOptions, BatchEncoding, DecodeOptions, EncodeOptions, TextTokenizer } from "./types.ts";
+import { IdSink } from "./id_sink.ts";
 import { UnigramModel, Usage } from "./unigram.ts";
 import { HASH_SEED, hashStep, WordCache } from "./word_cache.ts";
 
@@ -92,6 +93,7 @@ export class Tokenizer implements TextTokenizer {
   /** ASCII chars that normalization leaves as they are, or maps to whitespace when they are whitespace. */
   #asciiPass = new Uint8Array(128);
   #cache = new WordCache();
+  #sink = new IdSink();
   #scratch = new Uint16Array(256);
   #addedFirst = new Uint8Array(65536);
   #addedByFirst = new Map<number, { content: string; id: number }[]>();
@@ -207,10 +209,11 @@ export class Tokenizer implements TextTokenizer {
 
   /** Encode one text (T5 behaviour: special tokens in the text, `</s>` appended; or SentencePiece with `raw`). */
   encode(text: string, opts: EncodeOptions = {}): number[] {
-    const ids: number[] = [];
-    if (opts.raw) this.#encodeRaw(text, ids);
-    else this.#encodeT5Content(text, ids);
-    return this.#finish(ids, opts);
+    const sink = this.#sink;
+    sink.n = 0;
+    if (opts.raw) this.#encodeRaw(text, sink);
+    else this.#encodeT5Content(text, sink);
+    return this.#finish(sink.toArray(), opts);
   }
 
   /** Encode one text and also return the piece string of every id (for display). */
@@ -219,9 +222,11 @@ export class Tokenizer implements TextTokenizer {
       const ids = this.encode(text, opts);
       return { ids, pieces: ids.map((id) => this.#pieces[id]) };
     }
-    const ids: number[] = [];
     const spans: number[] = [];
-    this.#encodeRaw(text, ids, spans);
+    const sink = this.#sink;
+    sink.n = 0;
+    this.#encodeRaw(text, sink, spans);
+    const ids = sink.toArray();
     const out = this.#spmNorm.out;
     const pieces: string[] = [];
     for (let k = 0; k < ids.length; k++) {
@@ -328,7 +333,7 @@ export class Tokenizer implements TextTokenizer {
 
   // ---- SentencePiece (raw) encoding -------------------------------------------------------------------------
 
-  #encodeRaw(text: string, ids: number[], spans?: number[]): void {
+  #encodeRaw(text: string, ids: IdSink, spans?: number[]): void {
     const norm = this.#spmNorm;
     norm.normalize(wellFormed(text));
     this.#spmModel.encode(norm.out, norm.length, ids, spans);
@@ -336,7 +341,7 @@ export class Tokenizer implements TextTokenizer {
 
   // ---- Hugging Face (T5) encoding ---------------------------------------------------------------------------
 
-  #encodeT5Content(text: string, ids: number[]): void {
+  #encodeT5Content(text: string, ids: IdSink): void {
     text = wellFormed(text);
     const first = this.#addedFirst;
     let seg = 0;
@@ -347,7 +352,8 @@ export class Tokenizer implements TextTokenizer {
         for (const a of this.#addedByFirst.get(c)!) {
           if (text.startsWith(a.content, i)) {
             if (i > seg) this.#encodeSegment(text.slice(seg, i), ids);
-            ids.push(a.id);
+            ids.reserve(1);
+            ids.a[ids.n++] = a.id;
             i += a.content.length - 1;
             seg = i + 1;
             break;
@@ -359,7 +365,7 @@ export class Tokenizer implements TextTokenizer {
     else if (seg < text.length) this.#encodeSegment(text.slice(seg), ids);
   }
 
-  #encodeSegment(s: string, ids: number[]): void {
+  #encodeSegment(s: string, ids: IdSink): void {
     const n = s.length;
     if (n === 0) return;
     const hf = this.#spec.hf;
@@ -404,10 +410,10 @@ export class Tokenizer implements TextTokenizer {
   }
 
   /** One pre-token `s[start, end)` (hash `h`): Metaspace (replace spaces, prepend, split), then Unigram, cached. */
-  #encodeWord(s: string, start: number, end: number, h: number, ids: number[]): void {
-    if (this.#cache.get(s, start, end, h, ids)) return;
+  #encodeWord(s: string, start: number, end: number, h: number, res: IdSink): void {
+    if (this.#cache.get(s, start, end, h, res)) return;
     const w = start === 0 && end === s.length ? s : s.slice(start, end);
-    const res: number[] = [];
+    const from = res.n;
     const ms = this.#spec.hf.metaspace;
     if (this.#scratch.length < w.length + 1) this.#scratch = new Uint16Array(2 * w.length + 2);
     const buf = this.#scratch;
@@ -436,8 +442,7 @@ export class Tokenizer implements TextTokenizer {
       for (let i = 0; i < w.length; i++) buf[len++] = w.charCodeAt(i);
       this.#hfModel.encode(buf, len, res);
     }
-    this.#cache.set(w, h, res);
-    for (let k = 0; k < res.length; k++) ids.push(res[k]);
+    this.#cache.set(w, h, res.a, from, res.n);
   }
 }
 

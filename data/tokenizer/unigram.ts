@@ -1,3 +1,5 @@
+import type { IdSink } from "./id_sink.ts";
+
 /**
  * Unigram Viterbi segmentation (SentencePiece `EncodeOptimized`, Hugging Face `encode_optimized`) over UTF-16 code
  * units. Working on code units instead of UTF-8 bytes changes nothing in the result: pieces start and end on
@@ -135,10 +137,10 @@ export class UnigramModel {
   }
 
   /**
-   * Segment `buf[0, n)` and append the ids to `ids`. When `spans` is given, also append the `[start, end)` code-unit
+   * Segment `buf[0, n)` and append the ids to `out`. When `spans` is given, also append the `[start, end)` code-unit
    * range of each token (fused unknown runs as one range).
    */
-  encode(buf: Uint16Array, n: number, ids: number[], spans?: number[]): void {
+  encode(buf: Uint16Array, n: number, out: IdSink, spans?: number[]): void {
     // (buf is indexed from 0; callers pass a subarray for a slice.)
     if (n === 0) return;
     if (this.#best.length < n + 1) this.#grow(n);
@@ -208,7 +210,10 @@ export class UnigramModel {
       s += mblen;
     }
     // Backtrack, then emit in order. Consecutive unknowns fuse into one token.
-    const first = ids.length;
+    out.reserve(n);
+    const ids = out.a;
+    const first = out.n;
+    let len = first;
     const firstSpan = spans ? spans.length : 0;
     let e = n;
     while (e > 0) {
@@ -222,16 +227,21 @@ export class UnigramModel {
           const found = this.#lookup.get(String.fromCharCode(...buf.subarray(s2, e)));
           if (found !== undefined) fid = found;
         }
-        ids.push(fid);
+        ids[len++] = fid;
         if (spans) spans.push(e, s2);
         e = s2;
       } else {
-        ids.push(id);
+        ids[len++] = id;
         if (spans) spans.push(e, st);
         e = st;
       }
     }
-    reverseFrom(ids, first);
+    out.n = len;
+    for (let i = first, j = len - 1; i < j; i++, j--) {
+      const t = ids[i];
+      ids[i] = ids[j];
+      ids[j] = t;
+    }
     if (spans) reverseFrom(spans, firstSpan);
   }
 

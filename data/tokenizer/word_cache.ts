@@ -1,3 +1,5 @@
+import type { IdSink } from "./id_sink.ts";
+
 /**
  * Cache of pre-token → ids, looked up by a hash of the characters of a slice of a larger string, so a hit costs no
  * substring allocation. Open addressing; cleared wholesale when full (results never depend on it).
@@ -40,7 +42,7 @@ export class WordCache {
   }
 
   /** If `s[start, end)` (whose hash is `h`) is cached, append its ids to `out` and return true. */
-  get(s: string, start: number, end: number, h: number, out: number[]): boolean {
+  get(s: string, start: number, end: number, h: number, out: IdSink): boolean {
     const mask = this.#mask;
     const n = end - start;
     const wlen = this.#wlen;
@@ -54,18 +56,24 @@ export class WordCache {
       while (k < end && chars[off + k] === s.charCodeAt(k)) k++;
       if (k !== end) continue;
       const pool = this.#pool;
-      for (let p = this.#off[i], e = p + this.#len[i]; p < e; p++) out.push(pool[p]);
+      const m = this.#len[i];
+      out.reserve(m);
+      const a = out.a;
+      let o = out.n;
+      for (let p = this.#off[i], e = p + m; p < e; p++) a[o++] = pool[p];
+      out.n = o;
       return true;
     }
   }
 
-  /** Store the ids of `word` (hash `h`, not already present). */
-  set(word: string, h: number, ids: readonly number[]): void {
+  /** Store the ids `ids[from, to)` of `word` (hash `h`, not already present). */
+  set(word: string, h: number, ids: Int32Array, from: number, to: number): void {
+    const count = to - from;
     if (this.#count >= this.#limit) this.clear();
     this.#chars = grow16(this.#chars, this.#charsLen + word.length);
-    if (this.#poolLen + ids.length > this.#pool.length) {
+    if (this.#poolLen + count > this.#pool.length) {
       let cap = this.#pool.length * 2;
-      while (cap < this.#poolLen + ids.length) cap *= 2;
+      while (cap < this.#poolLen + count) cap *= 2;
       const p = new Int32Array(cap);
       p.set(this.#pool.subarray(0, this.#poolLen));
       this.#pool = p;
@@ -78,8 +86,8 @@ export class WordCache {
     for (let k = 0; k < word.length; k++) this.#chars[this.#charsLen++] = word.charCodeAt(k);
     this.#hash[i] = h;
     this.#off[i] = this.#poolLen;
-    this.#len[i] = ids.length;
-    for (let k = 0; k < ids.length; k++) this.#pool[this.#poolLen++] = ids[k];
+    this.#len[i] = count;
+    for (let k = from; k < to; k++) this.#pool[this.#poolLen++] = ids[k];
     this.#count++;
   }
 
