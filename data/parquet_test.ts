@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import zlib from "node:zlib";
-// Test-only parquet writer. It is not in the root import map yet (asked of the lead); until then the specifier is
-// inline.
-// deno-lint-ignore no-import-prefix
-import { parquetWriteBuffer } from "npm:hyparquet-writer@0.17.0";
+// Test-only: writes real parquet files for the reader tests.
+import { parquetWriteBuffer } from "hyparquet-writer";
 import { DataFormatError } from "./errors.ts";
 import { openAsyncBuffer, openDatasetDir, parquetCompressors } from "./fs.ts";
 import { parquetRowCount, readParquetRows } from "./parquet.ts";

@@ -70,7 +70,10 @@ function positiveInt(json: Record<string, unknown>, key: string, source: string,
  * Parses `feed_forward_proj` as transformers does: split on "-", gated iff the first part is "gated", activation the
  * last part, with the literal "gated-gelu" meaning gelu_new.
  */
-export function parseFeedForwardProj(value: string, source = "config.json"): { gated: boolean; activation: "relu" | "gelu_new" } {
+export function parseFeedForwardProj(
+  value: string,
+  source = "config.json",
+): { gated: boolean; activation: "relu" | "gelu_new" } {
   const parts = value.split("-");
   const gated = parts[0] === "gated";
   if (parts.length > 2 || (parts.length === 2 && !gated)) {

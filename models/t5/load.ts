@@ -10,7 +10,8 @@ import { T5Model } from "./model.ts";
 const EMBEDDING_ALIASES = ["shared.weight", "encoder.embed_tokens.weight", "decoder.embed_tokens.weight"];
 
 /** Checkpoint names that Hugging Face ignores on load, and so does this port. */
-export const IGNORED_T5_TENSORS: RegExp = /^decoder\.block\.0\.layer\.1\.EncDecAttention\.relative_attention_bias\.weight$/;
+export const IGNORED_T5_TENSORS: RegExp =
+  /^decoder\.block\.0\.layer\.1\.EncDecAttention\.relative_attention_bias\.weight$/;
 
 /**
  * Reads every parameter `config` implies from `source` (F32/F16/BF16 → f32), checking shapes against the config.

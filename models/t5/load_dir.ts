@@ -15,7 +15,9 @@ export async function readT5Config(dir: string): Promise<T5Config> {
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
-    throw new Error(`${path}: cannot read the model config (${(error as Error).message}); is ${dir} a T5 checkpoint folder?`);
+    throw new Error(
+      `${path}: cannot read the model config (${(error as Error).message}); is ${dir} a T5 checkpoint folder?`,
+    );
   }
   let json: unknown;
   try {

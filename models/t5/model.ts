@@ -180,7 +180,10 @@ export class T5Model {
     const act = (t: Tensor) => (c.activation === "relu" ? relu(t) : geluNew(t));
     let hidden: Tensor;
     if (c.gated) {
-      hidden = mul(act(linear(x, this.param(`${prefix}.DenseReluDense.wi_0.weight`))), linear(x, this.param(`${prefix}.DenseReluDense.wi_1.weight`)));
+      hidden = mul(
+        act(linear(x, this.param(`${prefix}.DenseReluDense.wi_0.weight`))),
+        linear(x, this.param(`${prefix}.DenseReluDense.wi_1.weight`)),
+      );
     } else {
       hidden = act(linear(x, this.param(`${prefix}.DenseReluDense.wi.weight`)));
     }
@@ -309,7 +312,10 @@ export class T5Model {
     let labelTensor: Tensor | null = null;
     if (inputs.labels && inputs.labelShape) {
       const [b, t] = inputs.labelShape;
-      decoderIds = tensor(shiftRight(inputs.labels, b, t, this.config.decoderStartTokenId, this.config.padTokenId), [b, t], "i32");
+      decoderIds = tensor(shiftRight(inputs.labels, b, t, this.config.decoderStartTokenId, this.config.padTokenId), [
+        b,
+        t,
+      ], "i32");
       labelTensor = tensor(inputs.labels, [b * t], "i32");
     } else {
       throw new Error("T5Model.forward: labels and labelShape are required (use encode/decode for inference)");
@@ -326,7 +332,6 @@ export class T5Model {
     for (const [name, t] of this.params) t.requiresGrad = predicate(name);
   }
 }
-
 
 /** scores = Q·Kᵀ per head, without 1/√d scaling (folded into T5's query init). */
 function matmulQK(q: Tensor, k: Tensor): Tensor {

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from "./checkpoint.ts";
+
+function sample(step: number, n = 10): Parameters<typeof saveCheckpoint>[1] {
+  const data = Float32Array.from({ length: n }, (_, i) => step + i / 10);
+  return {
+    step,
+    weights: { "decoder.w": { shape: [n], data } },
+    metadata: { method: JSON.stringify({ preset: "hyperdecoder" }) },
+    optimizer: { step, m: { "decoder.w": data.map((x) => x / 2) }, v: { "decoder.w": data.map((x) => x * x) } },
+    state: { loader: { examples: step * 4 } },
+  };
+}
+
+Deno.test("checkpoint: save, list, load round trip and pruning keeps the newest and the protected", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const step of [10, 20, 30]) await saveCheckpoint(dir, sample(step));
+  const all = await listCheckpoints(dir);
+  assert.deepEqual(all.map((c) => c.step), [10, 20, 30]);
+  const loaded = await loadCheckpoint(all[1].path);
+  assert.equal(loaded.step, 20);
+  assert.deepEqual(Array.from(loaded.weights["decoder.w"].data), Array.from(sample(20).weights["decoder.w"].data));
+  assert.deepEqual(loaded.state.loader, { examples: 80 });
+  assert.equal(loaded.optimizer?.step, 20);
+  assert.deepEqual(Array.from(loaded.optimizer!.v["decoder.w"]), Array.from(sample(20).optimizer!.v["decoder.w"]));
+  assert.equal(loaded.metadata.method, JSON.stringify({ preset: "hyperdecoder" }));
+  await pruneCheckpoints(dir, 1, all[0].path);
+  assert.deepEqual((await listCheckpoints(dir)).map((c) => c.step), [10, 30]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("checkpoint: a writer killed mid-write leaves the previous checkpoint loadable", async () => {
+  const dir = await Deno.makeTempDir();
+  await saveCheckpoint(dir, sample(1));
+  // A child process writes ever larger checkpoints in a loop; we kill it with SIGKILL while it writes.
+  const script = join(dir, "writer.ts");
+  await Deno.writeTextFile(
+    script,
+    `import { saveCheckpoint } from ${JSON.stringify(new URL("./checkpoint.ts", import.meta.url).href)};
+const n = 4_000_000;
+for (let step = 2; ; step++) {
+  const data = new Float32Array(n).fill(step);
+  await saveCheckpoint(${JSON.stringify(dir)}, { step, weights: { w: { shape: [n], data } }, metadata: {},
+    optimizer: { step, m: { w: data }, v: { w: data } }, state: {} });
+  console.log("saved", step);
+}`,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", new URL("../deno.json", import.meta.url).pathname, script],
+    stdout: "piped",
+    stderr: "null",
+  })
+    .spawn();
+  // Wait until at least one big checkpoint is written, then kill during the next write.
+  const reader = child.stdout.getReader();
+  const first = await reader.read();
+  assert.match(new TextDecoder().decode(first.value), /saved/);
+  await new Promise((r) => setTimeout(r, 150));
+  child.kill("SIGKILL");
+  await child.status;
+  reader.releaseLock();
+  await child.stdout.cancel().catch(() => {});
+  const all = await listCheckpoints(dir);
+  assert.ok(all.length >= 2, "the first and at least one complete big checkpoint exist");
+  for (const c of all) {
+    const loaded = await loadCheckpoint(c.path);
+    assert.equal(loaded.step, c.step);
+    if (c.step > 1) assert.equal(loaded.weights.w.data[3_999_999], c.step);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("checkpoint: a damaged trainer_state.json is reported with its path", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = await saveCheckpoint(dir, sample(5));
+  await Deno.writeTextFile(join(path, "trainer_state.json"), "{ not json");
+  await assert.rejects(loadCheckpoint(path), /trainer_state\.json: invalid trainer state/);
+  await Deno.remove(dir, { recursive: true });
+});
