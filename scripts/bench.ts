@@ -356,6 +356,7 @@ async function main(): Promise<void> {
     options: { out: { type: "string" }, quick: { type: "boolean", default: false } },
   });
   const started = performance.now();
+  const loadAtStart = Deno.loadavg().map((x) => round(x));
   const engine = await initEngine();
   const info = engine.gpu.info;
   const software = info.fallback || /llvmpipe|lavapipe|swiftshader|software/i.test(info.description);
@@ -363,7 +364,7 @@ async function main(): Promise<void> {
   const allSquares = [512, 1024, 2048, 4096];
   const squares = software ? (quick ? [256, 512] : [512, 1024]) : (quick ? [1024, 4096] : allSquares);
   const budget: Budget = software
-    ? { targetMs: 200, trials: 1, maxReps: 8 }
+    ? { targetMs: 200, trials: quick ? 1 : 3, maxReps: 8 }
     : { targetMs: quick ? 100 : 250, trials: quick ? 1 : 3, maxReps: 2000 };
   log(`adapter: ${info.description} (${software ? "software" : "hardware"}), squares ${squares.join(", ")}`);
 
@@ -395,6 +396,7 @@ async function main(): Promise<void> {
       cpus: navigator.hardwareConcurrency,
       os: `${Deno.build.os} ${Deno.osRelease()}`,
       arch: Deno.build.arch,
+      loadavg_at_start: loadAtStart,
     },
     deno: Deno.version,
     adapter: {
@@ -417,7 +419,7 @@ async function main(): Promise<void> {
       submit_floor_ms: round(floorMs),
       timing: "N repetitions encoded into one submit, onSubmittedWorkDone, minus the empty-submit floor; after warm-up",
       note: software
-        ? "software adapter: sizes capped at 1024 and repetitions at 8 to keep the run short on a CPU; absolute " +
+        ? "software adapter: sizes capped at 1024 and repetitions at 8 (3 timed batches) to keep the run short on a CPU; absolute " +
           "numbers say nothing about GPU speed, compare ratios only"
         : "hardware adapter",
     },
