@@ -189,6 +189,21 @@ export async function benchTokenizer(opts: BenchTokenizerOptions = {}): Promise<
       if (JSON.stringify(hf.encode(row.text).ids) !== JSON.stringify(row.t5_ids)) hfGoldenMismatches++;
       if (JSON.stringify(ours.encode(row.text)) !== JSON.stringify(row.t5_ids)) oursGoldenMismatches++;
     }
+    // Exotic strings (controls, U+0085, combining sequences, ZWJ emoji, full-width…): where tokenizers.js approximates
+    // the Precompiled normalizer and Rust's whitespace, so some differ; ours match sentencepiece on all in raw mode.
+    const exotic = (await Deno.readTextFile(new URL("./testdata/spm_goldens.jsonl", import.meta.url))).trimEnd()
+      .split("\n").slice(1).map((l) => JSON.parse(l) as { text: string; ids: number[] });
+    let exoticDiff = 0;
+    let exoticRawMismatch = 0;
+    for (const e of exotic) {
+      if (JSON.stringify(hf.encode(e.text).ids) !== JSON.stringify(ours.encode(e.text))) exoticDiff++;
+      if (JSON.stringify(ours.encode(e.text, { raw: true })) !== JSON.stringify(e.ids)) exoticRawMismatch++;
+    }
+    result.exoticStrings = {
+      count: exotic.length,
+      differingFromTokenizersJs: exoticDiff,
+      rawMismatchesVsSentencepiece: exoticRawMismatch,
+    };
     result.huggingfaceTokenizersJs = { version: "0.2.0", ...rate(th) };
     result.speedup = +(th.seconds / t5.seconds).toFixed(2);
     result.differingStrings = differing;
