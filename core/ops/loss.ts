@@ -12,7 +12,7 @@ import {
 } from "@hyperdecoders/kernels";
 import { record } from "../autograd.ts";
 import { launch } from "../launch.ts";
-import { empty, type Tensor } from "../tensor.ts";
+import { disposedMessage, empty, type Tensor } from "../tensor.ts";
 import { requireF32 } from "./elementwise.ts";
 
 /** Options of {@link crossEntropy}. */
@@ -44,6 +44,7 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
   const reduction = options.reduction ?? "mean";
   const shapes = `logits ${logits.describe()}, labels ${labels.describe()}`;
   requireF32("crossEntropy", logits);
+  if (labels.disposed) throw new Error(`crossEntropy: labels: ${disposedMessage(labels)}`);
   if (labels.dtype !== "i32") throw new Error(`crossEntropy: labels must be i32 class indices (${shapes})`);
   const V = logits.shape[logits.rank - 1];
   const lead = logits.shape.slice(0, -1);

@@ -114,5 +114,7 @@ Deno.test("crossEntropy: bad dtypes, shapes and options throw errors naming the 
     ],
   ];
   for (const [fn, message] of cases) assert.throws(fn, message);
-  for (const t of [x, y, yf, y2, xi]) t.dispose();
+  y.dispose();
+  assert.throws(() => crossEntropy(x, y), /crossEntropy: labels: use of a disposed tensor \[3\] i32/);
+  for (const t of [x, yf, y2, xi]) t.dispose();
 });

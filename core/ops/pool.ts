@@ -5,7 +5,7 @@
 import { maskedMeanPoolGradKernel, maskedMeanPoolKernel, poolGrid } from "@hyperdecoders/kernels";
 import { record } from "../autograd.ts";
 import { launch } from "../launch.ts";
-import { empty, type Tensor } from "../tensor.ts";
+import { disposedMessage, empty, type Tensor } from "../tensor.ts";
 import { requireF32 } from "./elementwise.ts";
 
 /**
@@ -16,6 +16,7 @@ import { requireF32 } from "./elementwise.ts";
  */
 export function maskedMeanPool(x: Tensor, mask: Tensor): Tensor {
   requireF32("maskedMeanPool", x);
+  if (mask.disposed) throw new Error(`maskedMeanPool: mask: ${disposedMessage(mask)}`);
   if (mask.dtype === "u32") {
     throw new Error(`maskedMeanPool: mask must be f32 or i32, got ${mask.describe()}`);
   }

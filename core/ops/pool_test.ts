@@ -73,5 +73,8 @@ Deno.test("maskedMeanPool rejects bad shapes and dtypes with messages naming bot
   );
   assert.throws(() => maskedMeanPool(x2, m), /maskedMeanPool: expected x \[B, S, D\]/);
   assert.throws(() => maskedMeanPool(x, mu), /maskedMeanPool: mask must be f32 or i32, got \[2, 3\] u32/);
+  const m3 = tensor(new Float32Array(6), [2, 3]);
+  m3.dispose();
+  assert.throws(() => maskedMeanPool(x, m3), /maskedMeanPool: mask: use of a disposed tensor \[2, 3\] f32/);
   for (const t of [x, m, mu, x2]) t.dispose();
 });

@@ -6,7 +6,7 @@
 import { grid1d, MAX_GRAD_KERNEL, planReduce, reduceGrid, reduceKernel, SUM_GRAD_KERNEL } from "@hyperdecoders/kernels";
 import { record } from "../autograd.ts";
 import { launch } from "../launch.ts";
-import { empty, type Tensor } from "../tensor.ts";
+import { disposedMessage, empty, type Tensor } from "../tensor.ts";
 
 /** Options of {@link sum}, {@link mean} and {@link max}. */
 export interface ReduceOptions {
@@ -24,6 +24,7 @@ interface Axis {
 }
 
 function resolveAxis(op: string, x: Tensor, options: ReduceOptions): Axis {
+  if (x.disposed) throw new Error(`${op}: ${disposedMessage(x)}`);
   if (x.dtype !== "f32") throw new Error(`${op}: expected an f32 tensor, got ${x.describe()}`);
   const { axis, keepDims = false } = options;
   if (axis === undefined) {

@@ -178,4 +178,5 @@ Deno.test("reductions reject bad axes and dtypes with messages naming the op and
   const e = tensor([], [2, 0]);
   assert.throws(() => max(e, { axis: 1 }), /max: cannot reduce an empty axis of \[2, 0\] f32/);
   for (const t of [x, i, e]) t.dispose();
+  assert.throws(() => mean(x), /mean: use of a disposed tensor \[2, 3\] f32/);
 });
