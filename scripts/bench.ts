@@ -42,7 +42,7 @@ interface Budget {
   targetMs: number;
   /** Timed batches per measurement (median reported). */
   trials: number;
-  /** Most repetitions in one batch. */
+  /** Most repetitions in one batch (≤ 2000 keeps a split-K batch under the recorder's 4096-dispatch auto-submit). */
   maxReps: number;
 }
 
@@ -51,32 +51,43 @@ interface Timing {
   ms: number;
   /** Repetitions per timed batch. */
   reps: number;
+  /** Microseconds of CPU encoding per repetition. */
+  encodeUs: number;
 }
 
 /**
  * Times `run` (which encodes one repetition) with `sync` (submit + wait): warm-up, then doubling the repetitions
- * until a batch takes `targetMs` beyond the empty-submit floor, then `trials` batches at that count.
+ * until a batch takes `targetMs` beyond the empty-submit floor, then `trials` batches at that count. With
+ * `deferred` (our recorder: nothing reaches the GPU before `sync`) the encoding time is subtracted too, since the
+ * GPU idles while it runs; tfjs submits as it goes, so its encoding overlaps GPU work and is not subtracted.
  */
-async function timeIt(run: () => void, sync: () => Promise<void>, floorMs: number, b: Budget): Promise<Timing> {
+async function timeIt(
+  run: () => void,
+  sync: () => Promise<void>,
+  floorMs: number,
+  b: Budget,
+  deferred: boolean,
+): Promise<Timing> {
   run();
   await sync();
-  const batch = async (reps: number): Promise<number> => {
+  const batch = async (reps: number): Promise<[number, number]> => {
     const t0 = performance.now();
     for (let i = 0; i < reps; i++) run();
+    const t1 = performance.now();
     await sync();
-    return performance.now() - t0;
+    return [performance.now() - t0, t1 - t0];
   };
   let reps = 1;
-  let elapsed = await batch(reps);
-  while (elapsed - floorMs < b.targetMs && reps < b.maxReps) {
+  let last = await batch(reps);
+  while (last[0] - floorMs < b.targetMs && reps < b.maxReps) {
     reps = Math.min(b.maxReps, reps * 2);
-    elapsed = await batch(reps);
+    last = await batch(reps);
   }
-  const times = [elapsed];
-  for (let t = 1; t < b.trials; t++) times.push(await batch(reps));
+  const runs = [last];
+  for (let t = 1; t < b.trials; t++) runs.push(await batch(reps));
   // Never report less than a tenth of the raw time: the floor is an estimate.
-  const per = times.map((ms) => Math.max(ms - floorMs, ms / 10) / reps);
-  return { ms: median(per), reps };
+  const per = runs.map(([ms, enc]) => Math.max(ms - floorMs - (deferred ? enc : 0), ms / 10) / reps);
+  return { ms: median(per), reps, encodeUs: (median(runs.map(([, enc]) => enc)) * 1000) / reps };
 }
 
 /** Median latency of a one-dispatch submit + `onSubmittedWorkDone` (the completion-polling floor). */
@@ -194,11 +205,18 @@ async function benchMatmul(engine: Engine, shapes: ShapeSpec[], budget: Budget, 
     ];
     for (const [name, choice] of runs) {
       try {
-        const t = await timeIt(() => launchMatmul(a, b, out, choice, shape), () => engine.sync(), floorMs, budget);
+        const t = await timeIt(
+          () => launchMatmul(a, b, out, choice, shape),
+          () => engine.sync(),
+          floorMs,
+          budget,
+          true,
+        );
         variants[name] = {
           gflops: round(flop / (t.ms * 1e6), 4),
           ms: round(t.ms, 4),
           reps: t.reps,
+          encode_us: round(t.encodeUs),
           ...(choice.splits > 1 ? { splits: choice.splits } : {}),
           vec4: choice.vec4,
         };
@@ -306,7 +324,7 @@ async function benchTfjs(sizes: number[], budget: Budget, ours: Map<number, { au
       try {
         const a = tf.tensor2d(noise(n * n, 1), [n, n]);
         const b = tf.tensor2d(noise(n * n, 2), [n, n]);
-        const t = await timeIt(() => tf.matMul(a, b).dispose(), sync, floorMs, budget);
+        const t = await timeIt(() => tf.matMul(a, b).dispose(), sync, floorMs, budget, false);
         a.dispose();
         b.dispose();
         const gflops = (2 * n ** 3) / (t.ms * 1e6);
@@ -417,7 +435,9 @@ async function main(): Promise<void> {
       skipped_squares: allSquares.filter((n) => !squares.includes(n)),
       ...budget,
       submit_floor_ms: round(floorMs),
-      timing: "N repetitions encoded into one submit, onSubmittedWorkDone, minus the empty-submit floor; after warm-up",
+      timing: "after warm-up, N repetitions encoded, then one submit + onSubmittedWorkDone; GPU ms per repetition = " +
+        "(elapsed − encoding − empty-submit floor) / N (tfjs: elapsed − floor, its submits overlap encoding); " +
+        "median of the timed batches",
       note: software
         ? "software adapter: sizes capped at 1024 and repetitions at 8 (3 timed batches) to keep the run short on a CPU; absolute " +
           "numbers say nothing about GPU speed, compare ratios only"
