@@ -4,10 +4,10 @@
  *
  * @example
  * ```ts
- * import { backward, initEngine, matmul, scope, tensor } from "@hyperdecoders/core";
+ * import { backward, initEngine, matmul, scope, sum, tensor } from "@hyperdecoders/core";
  * await initEngine();
  * const w = tensor([1, 2, 3, 4], [2, 2]).asParameter("w");
- * scope(() => backward(matmul(tensor([1, 1], [1, 2]), w).sum()));
+ * scope(() => backward(sum(matmul(tensor([1, 1], [1, 2]), w))));
  * console.log(await w.grad!.data());
  * ```
  * @module

@@ -5,3 +5,5 @@
 
 export {};
 export * from "./metrics/mod.ts";
+export * from "./evaluate.ts";
+export * from "./tables.ts";

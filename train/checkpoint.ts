@@ -1,7 +1,8 @@
 /**
  * Checkpoints written atomically: each is a folder `checkpoint-<step>` assembled under a temporary name and renamed
  * into place only when complete, so a crash mid-write never damages the previous checkpoint. Holds the trainable
- * weights (`trainable.safetensors`, method config in its metadata), the optimiser moments
+ * weights (`trainable.safetensors`, method config in its metadata, loadable with `loadMethodWeights` on top of the
+ * base checkpoint), the optimiser moments
  * (`optimizer.safetensors`) and the trainer state (`trainer_state.json`: step, loader position, best metric).
  * @module
  */
@@ -12,10 +13,8 @@ import { decodeSafetensors, serializeSafetensors } from "@hyperdecoders/models";
 export interface CheckpointData {
   /** Optimiser step at which it was taken. */
   step: number;
-  /** Trainable weights by name. */
-  weights: Record<string, { shape: number[]; data: Float32Array }>;
-  /** Strings stored in the weights file's `__metadata__` (method config, base model). */
-  metadata: Record<string, string>;
+  /** The trainable weights as a safetensors file (from `saveMethodWeights`: method config in its metadata). */
+  trainable: Uint8Array;
   /** Adam moments per parameter name (m, v) and the optimiser's step count. */
   optimizer: { step: number; m: Record<string, Float32Array>; v: Record<string, Float32Array> } | null;
   /** Trainer state (loader position, best metric, …), JSON. */
@@ -51,10 +50,7 @@ export async function saveCheckpoint(dir: string, data: CheckpointData): Promise
   const tmp = join(dir, `.partial-${checkpointName(data.step)}-${crypto.randomUUID().slice(0, 8)}`);
   await Deno.mkdir(tmp);
   try {
-    const weights = Object.fromEntries(
-      Object.entries(data.weights).map(([k, t]) => [k, { dtype: "F32" as const, shape: t.shape, data: t.data }]),
-    );
-    await writeFileAtomic(join(tmp, "trainable.safetensors"), serializeSafetensors(weights, data.metadata));
+    await writeFileAtomic(join(tmp, "trainable.safetensors"), data.trainable);
     if (data.optimizer) {
       const moments: Record<string, { dtype: "F32"; shape: number[]; data: Float32Array }> = {};
       for (const [k, m] of Object.entries(data.optimizer.m)) {
@@ -110,11 +106,7 @@ export async function loadCheckpoint(path: string): Promise<CheckpointData> {
   } catch (error) {
     throw new Error(`${stateFile}: invalid trainer state (${(error as Error).message})`);
   }
-  const decoded = decodeSafetensors(await read("trainable.safetensors"), join(path, "trainable.safetensors"));
-  const weights: CheckpointData["weights"] = {};
-  for (const [name, t] of Object.entries(decoded.tensors)) {
-    weights[name] = { shape: t.shape, data: t.data as Float32Array };
-  }
+  const trainable = await read("trainable.safetensors");
   let optimizer: CheckpointData["optimizer"] = null;
   const optPath = join(path, "optimizer.safetensors");
   try {
@@ -132,7 +124,7 @@ export async function loadCheckpoint(path: string): Promise<CheckpointData> {
   }
   const step = Number(state.step);
   if (!Number.isInteger(step)) throw new Error(`${stateFile}: "step" missing or not an integer`);
-  return { step, weights, metadata: decoded.metadata, optimizer, state };
+  return { step, trainable, optimizer, state };
 }
 
 /** Deletes all but the newest `keep` checkpoints, never deleting `protect` (the best one). */

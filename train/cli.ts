@@ -1,14 +1,124 @@
 /**
- * `deno task train`: the training entry point. The training loop is not built yet (issue 7); this says so honestly.
+ * `deno task train [--config file.json] [--resume dir] [--dry-run] [--<section>.<field> value …]`.
+ *
+ * Without `--config` it runs the embedded demo (`configs/demo.json`): it writes the demo mixture's shards if they are
+ * absent, trains a tiny T5 hyperdecoder on this machine's WebGPU adapter, evaluates, and prints the results table.
  * @module
  */
-if (import.meta.main) {
-  console.log(
-    [
-      "hyperdecoders: the training loop is not built yet.",
-      "What works today: the WebGPU engine (`deno task test`), the tokenizer (`deno task tokenize`),",
-      "dataset preparation (`deno task data`) and the benchmark (`deno task bench`).",
-      "`deno task train` will train the embedded demo (a tiny T5 hyperdecoder) once the trainer lands.",
-    ].join("\n"),
-  );
+import { join } from "node:path";
+import { initEngine } from "@hyperdecoders/core";
+import { countParameters, parseMethodConfig } from "@hyperdecoders/models";
+import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
+import { resultsMarkdown } from "@hyperdecoders/eval";
+import { applyOverrides, resolveConfig, type TrainConfig } from "./config.ts";
+import { buildBaseModel, train } from "./trainer.ts";
+
+const USAGE =
+  `usage: deno task train [--config file.json] [--resume <out-dir>] [--dry-run] [--<section>.<field> <value> …]
+  e.g. deno task train --config configs/glue_hyperdecoder.json --train.steps 1000 --output.dir runs/glue`;
+
+const DEMO_CONFIG = new URL("../configs/demo.json", import.meta.url);
+
+interface Cli {
+  config: string | null;
+  resume: string | null;
+  dryRun: boolean;
+  overrides: [string, string][];
 }
+
+function parseCli(args: string[]): Cli {
+  const cli: Cli = { config: null, resume: null, dryRun: false, overrides: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = () => {
+      if (i + 1 >= args.length) throw new Error(`${a} needs a value\n${USAGE}`);
+      return args[++i];
+    };
+    if (a === "--help" || a === "-h") {
+      console.log(USAGE);
+      Deno.exit(0);
+    } else if (a === "--config") cli.config = value();
+    else if (a === "--resume") cli.resume = value();
+    else if (a === "--dry-run") cli.dryRun = true;
+    else if (a.startsWith("--") && a.includes(".")) {
+      const [flag, inline] = a.slice(2).split("=", 2);
+      cli.overrides.push([flag, inline ?? value()]);
+    } else throw new Error(`unknown argument "${a}"\n${USAGE}`);
+  }
+  return cli;
+}
+
+async function readJson(path: string | URL): Promise<unknown> {
+  const text = await Deno.readTextFile(path).catch((e) => {
+    throw new Error(`${path}: cannot read the config (${(e as Error).message})`);
+  });
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: invalid JSON (${(e as Error).message})`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+/** Resolves the config the command line asks for. */
+export async function loadConfig(cli: Cli): Promise<{ config: TrainConfig; demo: boolean }> {
+  const demo = cli.config === null && cli.resume === null;
+  let raw: unknown;
+  let source: string;
+  if (cli.config) [raw, source] = [await readJson(cli.config), cli.config];
+  else if (cli.resume) {
+    [raw, source] = [await readJson(join(cli.resume, "config.json")), join(cli.resume, "config.json")];
+  } else [raw, source] = [await readJson(DEMO_CONFIG), "configs/demo.json"];
+  const merged = applyOverrides(raw as Record<string, unknown>, cli.overrides);
+  return { config: resolveConfig(merged, source), demo };
+}
+
+async function main(): Promise<void> {
+  const cli = parseCli(Deno.args);
+  const { config, demo } = await loadConfig(cli);
+  if (demo) {
+    console.log("hyperdecoders: no --config given, running the embedded demo (configs/demo.json).");
+    const shards = config.data.shards[0];
+    if (!(await exists(join(shards, "manifest.json")))) {
+      console.log(`writing the demo mixture to ${shards} …`);
+      await writeDemoMixture({ out: shards, tokenizer: config.tokenizer });
+    }
+  }
+  if (cli.dryRun) {
+    const tokenizer = await loadTokenizer(config.tokenizer);
+    const sources = await openTaskSources(config.data.shards, "train", config.data.tasks ?? undefined);
+    await initEngine();
+    const base = await buildBaseModel(config, tokenizer);
+    const method = parseMethodConfig({ ...config.method, tasks: sources.map((s) => s.task) }, "config method");
+    const counts = countParameters(base.config, method);
+    base.dispose();
+    console.log(
+      JSON.stringify(
+        { config, parameters: counts, data: Object.fromEntries(sources.map((s) => [s.task, s.count])) },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  const result = await train(config, { resume: cli.resume ?? undefined });
+  for (const [split, r] of Object.entries(result.results)) {
+    console.log(`\n${split} results (step ${result.step}):\n${resultsMarkdown(r)}`);
+  }
+  console.log(`\noutput: ${result.outDir} (config.json, metrics.jsonl, results.json, predictions.jsonl, checkpoints/)`);
+  if (result.stopped === "interrupted") Deno.exit(130);
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (error) {
+    console.error(`train: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}
+
+export { parseCli };

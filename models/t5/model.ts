@@ -9,6 +9,7 @@ import {
   attentionSoftmax,
   concat,
   crossEntropy,
+  type CrossEntropyOptions,
   dropout,
   embedding,
   geluNew,
@@ -300,12 +301,14 @@ export class T5Model {
   }
 
   /**
-   * Teacher-forced forward: encoder, decoder on the labels shifted right, logits and (with labels) the mean token
-   * cross-entropy over labels ≠ -100.
+   * Teacher-forced forward: encoder, decoder on the labels shifted right, logits and the token cross-entropy
+   * (by default Hugging Face's: mean over labels ≠ -100; `loss` selects e.g. the reference trainer's summed,
+   * label-smoothed, pad-ignoring loss).
    */
   forward(
     inputs: { inputIds: Tensor; attentionMask: Tensor; labels?: Int32Array; labelShape?: [number, number] },
     options: ForwardOptions = {},
+    loss: CrossEntropyOptions = { ignoreIndex: -100 },
   ): T5Output {
     const encoderOut = this.encode(inputs.inputIds, inputs.attentionMask, options);
     let decoderIds: Tensor;
@@ -323,8 +326,8 @@ export class T5Model {
     const decoderOut = this.decode(decoderIds, encoderOut, inputs.attentionMask, options);
     const logits = this.logits(decoderOut);
     const [b, t] = inputs.labelShape;
-    const loss = crossEntropy(reshape(logits, [b * t, this.config.vocabSize]), labelTensor, { ignoreIndex: -100 });
-    return { logits, encoderOut, decoderOut, loss };
+    const lossValue = crossEntropy(reshape(logits, [b * t, this.config.vocabSize]), labelTensor, loss);
+    return { logits, encoderOut, decoderOut, loss: lossValue };
   }
 
   /** Marks exactly the named parameters trainable (others frozen: no gradient buffers). */
