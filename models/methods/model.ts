@@ -14,7 +14,7 @@
  * @module
  */
 import { embedding, keep, noGrad, scope, type Tensor, tensor } from "@hyperdecoders/core";
-import type { DecoderCache, FeedForwardHook, ForwardOptions } from "../t5/model.ts";
+import type { DecoderCache, FeedForwardHook, ForwardOptions, T5Output } from "../t5/model.ts";
 import { T5Model } from "../t5/model.ts";
 import type { GenerateOptions, PreparedForward } from "../t5/generate.ts";
 import { type AdapterWeights, batchedAdapter, manualAdapter, selectTaskAdapters, taskIdTensor } from "./adapters.ts";
@@ -41,7 +41,8 @@ import { logisticNoise, skilledLora, skillMixture, type SkillWeights, skillWeigh
 export interface AdaptedForwardOptions extends ForwardOptions {
   /**
    * Task of each example, as names or ids of `method.tasks`: needed by the task, manual_specific and skills modes
-   * (ignored otherwise). With beam search the list is per input; rows expanded to beams reuse their input's task.
+   * (ignored otherwise). k tasks for B rows (B a multiple of k) give each task to B/k consecutive rows: one task for
+   * a whole batch, or per input in beam search, whose rows are the inputs expanded to beams.
    */
   tasks?: ArrayLike<number> | readonly string[];
 }
@@ -403,6 +404,11 @@ export class AdaptedT5 extends T5Model {
       }).hook;
     }
     return super.decode(decoderIds, encoderOut, encoderMask, { ...options, decoderHook: hook }, cache);
+  }
+
+  /** Teacher-forced forward with the method (T5's `forward`, typed for {@link AdaptedForwardOptions}). */
+  override forward(inputs: Parameters<T5Model["forward"]>[0], options: AdaptedForwardOptions = {}): T5Output {
+    return super.forward(inputs, options);
   }
 
   /**
