@@ -39,6 +39,7 @@ const MAX_BIND_GROUPS = 8192;
 export class Recorder {
   #device: GPUDevice;
   #pipelines = new Map<string, CachedPipeline>();
+  #byKernel = new WeakMap<Kernel, CachedPipeline>();
   #bindGroups = new Map<string, GPUBindGroup>();
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
@@ -75,9 +76,16 @@ export class Recorder {
   }
 
   #pipelineFor(kernel: Kernel): CachedPipeline {
+    // Kernel objects are usually module constants or memoised by their factories: look them up without building and
+    // hashing their WGSL (up to tens of KB) on every dispatch.
+    const known = this.#byKernel.get(kernel);
+    if (known) return known;
     const code = kernelSource(kernel);
     let cached = this.#pipelines.get(code);
-    if (cached) return cached;
+    if (cached) {
+      this.#byKernel.set(kernel, cached);
+      return cached;
+    }
     const entries: GPUBindGroupLayoutEntry[] = [
       { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: "uniform", hasDynamicOffset: true } },
       ...kernel.bindings.map((b, i): GPUBindGroupLayoutEntry => ({
@@ -95,6 +103,7 @@ export class Recorder {
     });
     cached = { id: this.#pipelines.size + 1, pipeline, layout, words: paramWords(kernel), kernel };
     this.#pipelines.set(code, cached);
+    this.#byKernel.set(kernel, cached);
     this.stats.pipelines++;
     return cached;
   }

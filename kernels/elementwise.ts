@@ -3,7 +3,7 @@
  * NumPy broadcasting (rank ≤ 6, strides of 0 on broadcast axes), fill and affine scalar maps.
  * @module
  */
-import { grid1d, type Kernel, LINEAR_ID_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, memoKernel } from "./kernel.ts";
 
 /** Threads per workgroup of the element-wise kernels. */
 export const EW_WG = 256;
@@ -80,51 +80,55 @@ fn gelu_new_grad(x: f32) -> f32 {
 
 /** Forward kernel of a unary op: `y[i] = f(x[i])`. */
 export function unaryKernel(op: string): Kernel {
-  const def = UNARY[op];
-  if (!def) throw new Error(`unknown unary op "${op}"`);
-  return {
-    name: `unary_${op}`,
-    bindings: [{ name: "xs", access: "read" }, { name: "ys", access: "read_write" }],
-    params: [["n", "u32"]],
-    workgroupSize: [EW_WG, 1, 1],
-    body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
-  if (i >= p.n) { return; }
-  let x = xs[i];
-  ys[i] = ${def.fwd};
-}`,
-  };
+  return memoKernel(`unaryKernel:${op}`, () => {
+    const def = UNARY[op];
+    if (!def) throw new Error(`unknown unary op "${op}"`);
+    return {
+      name: `unary_${op}`,
+      bindings: [{ name: "xs", access: "read" }, { name: "ys", access: "read_write" }],
+      params: [["n", "u32"]],
+      workgroupSize: [EW_WG, 1, 1],
+      body: `${LINEAR_ID_WGSL}
+  @compute @workgroup_size(WG)
+  fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
+    if (i >= p.n) { return; }
+    let x = xs[i];
+    ys[i] = ${def.fwd};
+  }`,
+    };
+  });
 }
 
 /** Backward kernel of a unary op: `dx[i] = bwd(x[i], y[i], g[i])`. */
 export function unaryGradKernel(op: string): Kernel {
-  const def = UNARY[op];
-  if (!def) throw new Error(`unknown unary op "${op}"`);
-  return {
-    name: `unary_${op}_grad`,
-    bindings: [
-      { name: "xs", access: "read" },
-      { name: "ys", access: "read" },
-      { name: "gs", access: "read" },
-      { name: "dx", access: "read_write" },
-    ],
-    params: [["n", "u32"]],
-    workgroupSize: [EW_WG, 1, 1],
-    body: `${LINEAR_ID_WGSL}${GELU_GRAD_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
-  if (i >= p.n) { return; }
-  let x = xs[i];
-  let y = ys[i];
-  let g = gs[i];
-  dx[i] = ${def.bwd};
-}`,
-  };
+  return memoKernel(`unaryGradKernel:${op}`, () => {
+    const def = UNARY[op];
+    if (!def) throw new Error(`unknown unary op "${op}"`);
+    return {
+      name: `unary_${op}_grad`,
+      bindings: [
+        { name: "xs", access: "read" },
+        { name: "ys", access: "read" },
+        { name: "gs", access: "read" },
+        { name: "dx", access: "read_write" },
+      ],
+      params: [["n", "u32"]],
+      workgroupSize: [EW_WG, 1, 1],
+      body: `${LINEAR_ID_WGSL}${GELU_GRAD_WGSL}
+  @compute @workgroup_size(WG)
+  fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
+    if (i >= p.n) { return; }
+    let x = xs[i];
+    let y = ys[i];
+    let g = gs[i];
+    dx[i] = ${def.bwd};
+  }`,
+    };
+  });
 }
 
 /** Binary ops as WGSL expressions in `a` and `b`. */
@@ -147,38 +151,40 @@ for (let d = 0; d < MAX_RANK; d++) BCAST_PARAMS.push([`sb${d}`, "u32"]);
  * `sa*`, `sb*` (0 on broadcast axes).
  */
 export function binaryKernel(op: string, broadcast: boolean): Kernel {
-  const def = BINARY[op];
-  if (!def) throw new Error(`unknown binary op "${op}"`);
-  const bindings = [
-    { name: "as_", access: "read" as const },
-    { name: "bs", access: "read" as const },
-    { name: "out", access: "read_write" as const },
-  ];
-  let index = "let ia = i;\n  let ib = i;";
-  if (broadcast) {
-    const lines = ["var rem = i;", "var ia = 0u;", "var ib = 0u;"];
-    for (let d = MAX_RANK - 1; d >= 0; d--) {
-      lines.push(`{ let c = rem % p.d${d}; rem = rem / p.d${d}; ia += c * p.sa${d}; ib += c * p.sb${d}; }`);
+  return memoKernel(`binaryKernel:${op}:${broadcast}`, () => {
+    const def = BINARY[op];
+    if (!def) throw new Error(`unknown binary op "${op}"`);
+    const bindings = [
+      { name: "as_", access: "read" as const },
+      { name: "bs", access: "read" as const },
+      { name: "out", access: "read_write" as const },
+    ];
+    let index = "let ia = i;\n  let ib = i;";
+    if (broadcast) {
+      const lines = ["var rem = i;", "var ia = 0u;", "var ib = 0u;"];
+      for (let d = MAX_RANK - 1; d >= 0; d--) {
+        lines.push(`{ let c = rem % p.d${d}; rem = rem / p.d${d}; ia += c * p.sa${d}; ib += c * p.sb${d}; }`);
+      }
+      index = lines.join("\n  ");
     }
-    index = lines.join("\n  ");
-  }
-  return {
-    name: `binary_${op}${broadcast ? "_bcast" : ""}`,
-    bindings,
-    params: broadcast ? BCAST_PARAMS : [["n", "u32"]],
-    workgroupSize: [EW_WG, 1, 1],
-    body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
-  if (i >= p.n) { return; }
-  ${index}
-  let a = as_[ia];
-  let b = bs[ib];
-  out[i] = ${def.expr};
-}`,
-  };
+    return {
+      name: `binary_${op}${broadcast ? "_bcast" : ""}`,
+      bindings,
+      params: broadcast ? BCAST_PARAMS : [["n", "u32"]],
+      workgroupSize: [EW_WG, 1, 1],
+      body: `${LINEAR_ID_WGSL}
+  @compute @workgroup_size(WG)
+  fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
+    if (i >= p.n) { return; }
+    ${index}
+    let a = as_[ia];
+    let b = bs[ib];
+    out[i] = ${def.expr};
+  }`,
+    };
+  });
 }
 
 /** `y = x * scale + shift` element-wise (also used for scalar add/mul). */

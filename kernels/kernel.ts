@@ -38,6 +38,18 @@ export interface Kernel {
   enables?: string[];
 }
 
+const MEMO = new Map<string, Kernel>();
+
+/**
+ * Returns the kernel built for `key`, building it once. Kernel factories use it so that a dispatch finds its
+ * pipeline by object identity instead of rebuilding and hashing the WGSL.
+ */
+export function memoKernel(key: string, build: () => Kernel): Kernel {
+  let kernel = MEMO.get(key);
+  if (!kernel) MEMO.set(key, kernel = build());
+  return kernel;
+}
+
 /** Builds the full WGSL source of a kernel: enables, the `Params` struct, the bindings, then the body. */
 export function kernelSource(kernel: Kernel): string {
   const enables = (kernel.enables ?? []).map((e) => `enable ${e};\n`).join("");

@@ -9,7 +9,7 @@
  * coalesced. A long reduced axis can be split into `nseg` segments whose partial sums a second launch combines.
  * @module
  */
-import { grid1d, type Kernel } from "./kernel.ts";
+import { grid1d, type Kernel, memoKernel } from "./kernel.ts";
 
 /** Threads per workgroup of every row-wise (one workgroup per row) kernel. */
 export const ROW_WG = 256;
@@ -111,6 +111,10 @@ export const REDUCE_PARAMS: [string, "u32" | "f32"][] = [
  * `outer·nseg·tiles` workgroups with {@link rowGrid}.
  */
 export function reduceKernel(op: "sum" | "max", tileX: number): Kernel {
+  return memoKernel(`reduceKernel:${op}:${tileX}`, () => buildReduceKernel(op, tileX));
+}
+
+function buildReduceKernel(op: "sum" | "max", tileX: number): Kernel {
   if (![1, 2, 4, 8, 16, 32].includes(tileX)) throw new Error(`reduceKernel: tileX ${tileX} is not a power of 2 ≤ 32`);
   const tileY = ROW_WG / tileX;
   const isMax = op === "max";
