@@ -62,7 +62,7 @@ export interface TaskAdapterParams {
 }
 
 /** Rows of `table` [n, ...] picked per example by `ids` [B] i32 (differentiable in `table`), shaped [B, ...]. */
-export function gatherRows(table: Tensor, ids: Tensor): Tensor {
+export function selectRows(table: Tensor, ids: Tensor): Tensor {
   const rest = table.shape.slice(1);
   const width = rest.reduce((a, b) => a * b, 1);
   return reshape(embedding(reshape(table, [table.shape[0], width]), ids), [ids.size, ...rest]);
@@ -71,10 +71,10 @@ export function gatherRows(table: Tensor, ids: Tensor): Tensor {
 /** Selects each example's task adapter: `ids` [B] i32 task ids. */
 export function selectTaskAdapters(p: TaskAdapterParams, ids: Tensor): AdapterWeights {
   return {
-    down: gatherRows(p.downWeight, ids),
-    downBias: gatherRows(p.downBias, ids),
-    up: gatherRows(p.upWeight, ids),
-    upBias: gatherRows(p.upBias, ids),
+    down: selectRows(p.downWeight, ids),
+    downBias: selectRows(p.downBias, ids),
+    up: selectRows(p.upWeight, ids),
+    upBias: selectRows(p.upBias, ids),
   };
 }
 

@@ -30,10 +30,10 @@ import {
   type ParameterGroupName,
   type ParameterSpec,
   skillPrefix,
-  type Stack,
   stackLayers,
   stackMode,
   summarizeCounts,
+  type T5Stack,
 } from "./parameters.ts";
 import { logisticNoise, skilledLora, skillMixture, type SkillWeights, skillWeights } from "./skills.ts";
 
@@ -186,7 +186,7 @@ export class AdaptedT5 extends T5Model {
     super.dispose();
   }
 
-  #taskList(tasks: AdaptedForwardOptions["tasks"], stack: Stack): Int32Array | null {
+  #taskList(tasks: AdaptedForwardOptions["tasks"], stack: T5Stack): Int32Array | null {
     const mode = stackMode(this.method, stack);
     if (mode !== "task" && mode !== "manual_specific" && mode !== "skills") return null;
     if (!tasks) {
@@ -195,7 +195,7 @@ export class AdaptedT5 extends T5Model {
     return taskIds(this.method, tasks, "options.tasks");
   }
 
-  #manual(stack: Stack, layer: number): { downWeight: Tensor; downBias: Tensor; upWeight: Tensor; upBias: Tensor } {
+  #manual(stack: T5Stack, layer: number): { downWeight: Tensor; downBias: Tensor; upWeight: Tensor; upBias: Tensor } {
     const p = adapterPrefix(stack, layer);
     return {
       downWeight: this.methodParam(`${p}.adapter_down_manual.weight`),
@@ -205,7 +205,7 @@ export class AdaptedT5 extends T5Model {
     };
   }
 
-  #generator(stack: Stack): GeneratorParams {
+  #generator(stack: T5Stack): GeneratorParams {
     const g = `${stack}.param_gen`;
     const pair = (head: string): [Tensor, Tensor] => [
       this.methodParam(`${g}.decoder.${head}.weight`),
@@ -222,7 +222,7 @@ export class AdaptedT5 extends T5Model {
     };
   }
 
-  #mlp(stack: Stack): MlpParams | null {
+  #mlp(stack: T5Stack): MlpParams | null {
     if (!this.method.processEncoderOutput) return null;
     return {
       w0: this.methodParam(`${stack}.mlp.0.weight`),
@@ -244,7 +244,7 @@ export class AdaptedT5 extends T5Model {
    * The instance embedding the hypernetwork of `stack` reads: masked mean of `encoderOut` [B, S, d] over `mask`,
    * then the MLP when enabled, [B, d] (for analysis plots of the embeddings).
    */
-  instanceEmbedding(stack: Stack, encoderOut: Tensor, mask: Tensor): Tensor {
+  instanceEmbedding(stack: T5Stack, encoderOut: Tensor, mask: Tensor): Tensor {
     return instanceEmbedding(encoderOut, mask, this.#mlp(stack));
   }
 
@@ -254,7 +254,7 @@ export class AdaptedT5 extends T5Model {
    * per-task adapters `tasks`. (Generated encoder adapters need the first encoder pass: use `encode`.)
    */
   adapterWeights(
-    stack: Stack,
+    stack: T5Stack,
     inputs: { encoderOut?: Tensor; mask?: Tensor; tasks?: AdaptedForwardOptions["tasks"]; rows?: number },
   ): AdapterWeights[] {
     const mode = stackMode(this.method, stack);
@@ -290,7 +290,7 @@ export class AdaptedT5 extends T5Model {
     throw new Error(`AdaptedT5.adapterWeights: the ${stack}'s "${mode}" mode has no per-example adapter weights`);
   }
 
-  #skills(stack: Stack, inputs: StackInputs): SkillWeights[] {
+  #skills(stack: T5Stack, inputs: StackInputs): SkillWeights[] {
     const { count: S, rank: r } = this.method.skills;
     const d = this.config.dModel;
     const L = stackLayers(this.config, stack);
@@ -317,7 +317,7 @@ export class AdaptedT5 extends T5Model {
     return out;
   }
 
-  #prepareStack(stack: Stack, inputs: StackInputs): PreparedStack {
+  #prepareStack(stack: T5Stack, inputs: StackInputs): PreparedStack {
     const mode = stackMode(this.method, stack);
     switch (mode) {
       case "none":

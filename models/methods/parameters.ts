@@ -34,41 +34,41 @@ export interface ParameterSpec {
 }
 
 /** Which stack. */
-export type Stack = "encoder" | "decoder";
+export type T5Stack = "encoder" | "decoder";
 
 /** Index of the FF sub-layer in a block: 1 in the encoder, 2 in the decoder. */
-export function ffSublayerIndex(stack: Stack): number {
+export function ffSublayerIndex(stack: T5Stack): number {
   return stack === "encoder" ? 1 : 2;
 }
 
 /** Layers of a stack. */
-export function stackLayers(t5: T5Config, stack: Stack): number {
+export function stackLayers(t5: T5Config, stack: T5Stack): number {
   return stack === "encoder" ? t5.numLayers : t5.numDecoderLayers;
 }
 
 /** Mode of a stack. */
-export function stackMode(method: MethodConfig, stack: Stack): AdapterMode {
+export function stackMode(method: MethodConfig, stack: T5Stack): AdapterMode {
   return stack === "encoder" ? method.encoder : method.decoder;
 }
 
 /** Adapter width a of a stack. */
-export function stackAdapterDim(method: MethodConfig, stack: Stack): number {
+export function stackAdapterDim(method: MethodConfig, stack: T5Stack): number {
   return stack === "encoder" ? method.encoderAdapterDim : method.decoderAdapterDim;
 }
 
 /** Whether a stack instantiates learned shared adapters (manual mode, and the first pass of a generated encoder). */
-export function hasManualAdapters(method: MethodConfig, stack: Stack): boolean {
+export function hasManualAdapters(method: MethodConfig, stack: T5Stack): boolean {
   const mode = stackMode(method, stack);
   return mode === "manual" || (mode === "generated" && stack === "encoder");
 }
 
 /** Prefix of layer `i`'s adapter modules. */
-export function adapterPrefix(stack: Stack, layer: number): string {
+export function adapterPrefix(stack: T5Stack, layer: number): string {
   return `${stack}.block.${layer}.layer.${ffSublayerIndex(stack)}.adapter_layer`;
 }
 
 /** Prefix of layer `i`'s skilled LoRA (feed-forward placement). */
-export function skillPrefix(stack: Stack, layer: number): string {
+export function skillPrefix(stack: T5Stack, layer: number): string {
   return `${stack}.block.${layer}.layer.${ffSublayerIndex(stack)}.skilled_lora`;
 }
 
@@ -80,7 +80,7 @@ function headInit(method: MethodConfig, fanMain: number): InitSpec {
   return { kind: "uniform", bound: Math.sqrt(3 / (2 * b * fanMain)) };
 }
 
-function stackSpecs(t5: T5Config, method: MethodConfig, stack: Stack): ParameterSpec[] {
+function stackSpecs(t5: T5Config, method: MethodConfig, stack: T5Stack): ParameterSpec[] {
   const mode = stackMode(method, stack);
   const specs: ParameterSpec[] = [];
   const d = t5.dModel;
