@@ -56,8 +56,8 @@ export interface SkillsConfig {
   rank: number;
   /**
    * `feed-forward`: one skilled LoRA d→d in parallel with every FF sub-layer (where the adapters sit; default).
-   * `attention`: skilled LoRA on the key and value projections of every attention sub-layer (polytropon wraps q, k,
-   * v and o; q and o are not reachable through the T5 model's hooks, see the model module).
+   * `attention`: skilled LoRA on the q, k, v and o projections of every attention sub-layer, as polytropon places
+   * them. Counted, but not yet runnable: T5Model has no hook on its attention projections (see AdaptedT5).
    */
   placement: SkillPlacement;
   /** Learning-rate multiplier of the task–skill logits (the "two-speed learning rate"; default 10). */

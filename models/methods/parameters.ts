@@ -157,7 +157,10 @@ function stackSpecs(t5: T5Config, method: MethodConfig, stack: T5Stack): Paramet
         const sites = stack === "encoder"
           ? [`encoder.block.${i}.layer.0.SelfAttention`]
           : [`decoder.block.${i}.layer.0.SelfAttention`, `decoder.block.${i}.layer.1.EncDecAttention`];
-        for (const s of sites) for (const proj of ["k", "v"]) site(`${s}.${proj}.skilled_lora`, d, inner);
+        for (const s of sites) {
+          for (const proj of ["q", "k", "v"]) site(`${s}.${proj}.skilled_lora`, d, inner);
+          site(`${s}.o.skilled_lora`, inner, d);
+        }
       }
     }
   }

@@ -69,7 +69,7 @@ Deno.test("countParameters: method.md's closed-form formulas on assorted shapes"
     const inner = t5.numHeads * t5.dKv;
     assert.equal(
       count("polytropon", { skills: { count: S, rank: r, placement: "attention" } }),
-      (k.L + 2 * k.Ld) * 2 * (k.n * S + S * r * k.d + S * inner * r),
+      (k.L + 2 * k.Ld) * 4 * (k.n * S + S * r * (k.d + inner)),
     );
     // "none" trains the stack, the shared embedding and (decoder side) the LM head.
     const none = countParameters(t5, methodPreset("none/manual", { ...sizes, tasks }));
