@@ -406,9 +406,16 @@ export class AdaptedT5 extends T5Model {
     return super.decode(decoderIds, encoderOut, encoderMask, { ...options, decoderHook: hook }, cache);
   }
 
-  /** Teacher-forced forward with the method (T5's `forward`, typed for {@link AdaptedForwardOptions}). */
-  override forward(inputs: Parameters<T5Model["forward"]>[0], options: AdaptedForwardOptions = {}): T5Output {
-    return super.forward(inputs, options);
+  /**
+   * Teacher-forced forward with the method: T5's `forward` (same inputs and loss options), typed for
+   * {@link AdaptedForwardOptions}.
+   */
+  override forward(
+    inputs: Parameters<T5Model["forward"]>[0],
+    options: AdaptedForwardOptions = {},
+    loss?: Parameters<T5Model["forward"]>[2],
+  ): T5Output {
+    return loss === undefined ? super.forward(inputs, options) : super.forward(inputs, options, loss);
   }
 
   /**
