@@ -60,6 +60,8 @@ export interface TrainOptions {
   progress?: Progress;
   /** Install a SIGINT handler that saves a checkpoint before exiting (default true). */
   handleSigint?: boolean;
+  /** Called after every optimiser step with the step number and the model (tests inject faults here). */
+  afterStep?: (step: number, model: AdaptedT5) => void;
 }
 
 /** What a run produced. */
@@ -302,6 +304,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       });
       step++;
       stepsThisCall++;
+      options.afterStep?.(step, model);
       const evalNow = config.eval.every > 0 && step % config.eval.every === 0 && step < totalSteps;
       if (step % config.train.logEvery === 0 || step === totalSteps || evalNow) {
         const mean = (await lossSum.item()) / lossCount;

@@ -1,0 +1,119 @@
+/**
+ * End-to-end trainer tests on a very small T5 and a small demo mixture: exact resume, NaN stop with the last good
+ * checkpoint intact, and a checkpoint on SIGINT.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fill_ } from "@hyperdecoders/core";
+import { writeDemoMixture } from "@hyperdecoders/data";
+import { listCheckpoints, loadCheckpoint } from "./checkpoint.ts";
+import { resolveConfig, type TrainConfig } from "./config.ts";
+import { train } from "./trainer.ts";
+import { Progress } from "./progress.ts";
+
+const TOKENIZER = new URL("../configs/demo/spiece.model", import.meta.url).pathname;
+const root = await Deno.makeTempDir({ prefix: "hd-trainer-test-" });
+const shards = join(root, "data");
+await writeDemoMixture({
+  out: shards,
+  tokenizer: TOKENIZER,
+  sizes: {
+    demo_label: { train: 64, validation: 8, test: 8 },
+    demo_count: { train: 64, validation: 8, test: 8 },
+    demo_extract: { train: 64, validation: 8, test: 8 },
+  },
+});
+
+const quiet = new Progress(false);
+quiet.update = () => {};
+quiet.log = () => {};
+
+function config(dir: string, extra: Record<string, unknown> = {}): TrainConfig {
+  return resolveConfig({
+    model: { preset: "tiny", seed: 1, overrides: { num_layers: 1, d_ff: 32 } },
+    tokenizer: TOKENIZER,
+    method: { preset: "hyperdecoder", encoderAdapterDim: 8, decoderAdapterDim: 8, hypernetworkBottleneck: 8 },
+    data: { shards: [shards], maxSourceLength: 24, maxTargetLength: 6, shuffleBuffer: 32 },
+    optim: { lr: 1e-3, warmupSteps: 2, lossReduction: "mean" },
+    train: { batchSize: 4, steps: 6, logEvery: 1, seed: 7 },
+    eval: { every: 0, atEnd: false },
+    output: { dir, keepLast: 3 },
+    ...extra,
+  }, "test config");
+}
+
+Deno.test("trainer: the loss sequence after a resume equals the uninterrupted run", async () => {
+  const straight = await train(config(join(root, "straight")), { progress: quiet, handleSigint: false });
+  assert.equal(straight.stopped, "done");
+  assert.equal(straight.losses.length, 6);
+  const dir = join(root, "resumed");
+  const first = await train(config(dir), { progress: quiet, handleSigint: false, stopAfter: 3 });
+  assert.equal(first.stopped, "stopAfter");
+  assert.equal(first.step, 3);
+  const second = await train(config(dir), { progress: quiet, handleSigint: false, resume: dir });
+  assert.equal(second.step, 6);
+  const resumed = [...first.losses, ...second.losses];
+  assert.deepEqual(resumed.map((l) => l.step), straight.losses.map((l) => l.step));
+  for (let i = 0; i < resumed.length; i++) {
+    assert.equal(resumed[i].loss, straight.losses[i].loss, `loss at step ${resumed[i].step} differs after resume`);
+  }
+  const metrics = (await Deno.readTextFile(join(dir, "metrics.jsonl"))).trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(metrics.filter((m) => "loss" in m).map((m) => m.step), [1, 2, 3, 4, 5, 6]);
+});
+
+Deno.test("trainer: a non-finite loss stops the run with a clear message; the last good checkpoint still loads", async () => {
+  const dir = join(root, "nan");
+  const cfg = config(dir, {
+    eval: { every: 2, atEnd: false, maxExamples: 2 },
+    train: { batchSize: 4, steps: 6, logEvery: 1, seed: 7 },
+  });
+  await assert.rejects(
+    train(cfg, {
+      progress: quiet,
+      handleSigint: false,
+      afterStep: (step, model) => {
+        // The up-projection bias is added straight into the residual stream (a ReLU would swallow a NaN).
+        const [, bias] = [...model.namedTrainableParameters()].find(([n]) => n.endsWith("adapter_up_manual.bias"))!;
+        if (step === 3) fill_(bias, NaN);
+      },
+    }),
+    /training loss became NaN at step 4; stopping\. The last good checkpoint is .*checkpoint-00000002/,
+  );
+  const all = await listCheckpoints(join(dir, "checkpoints"));
+  assert.deepEqual(all.map((c) => c.step), [2]);
+  const loaded = await loadCheckpoint(all[0].path);
+  assert.equal(loaded.step, 2);
+});
+
+Deno.test("trainer: SIGINT saves a checkpoint and exits with 130; the run resumes from it", async () => {
+  const dir = join(root, "sigint");
+  const cfgPath = join(root, "sigint.json");
+  const cfg = config(dir, { train: { batchSize: 4, steps: 400, logEvery: 1, seed: 7 } });
+  await Deno.writeTextFile(cfgPath, JSON.stringify(cfg));
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./cli.ts", import.meta.url).pathname, "--config", cfgPath],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const reader = child.stdout.getReader();
+  let out = "";
+  while (!/step 2\//.test(out)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += new TextDecoder().decode(value);
+  }
+  child.kill("SIGINT");
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += new TextDecoder().decode(value);
+  }
+  const status = await child.status;
+  await child.stderr.cancel();
+  assert.equal(status.code, 130, out);
+  assert.match(out, /interrupted: saved .*checkpoint-\d+; resume with --resume/);
+  const all = await listCheckpoints(join(dir, "checkpoints"));
+  assert.equal(all.length, 1);
+  assert.ok(all[0].step >= 2 && all[0].step < 400);
+});
