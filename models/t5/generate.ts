@@ -22,6 +22,26 @@ export interface GenerateOptions {
    * creates must be kept out of scopes by it; `dispose` on the result is called when generation ends.
    */
   prepare?: (encoderOut: Tensor, mask: Tensor) => PreparedForward;
+  /**
+   * Also return each sequence's log-probability and length ({@link ScoredSequences}) instead of the bare token rows
+   * (default false, so existing callers keep `number[][]`).
+   */
+  returnScores?: boolean;
+}
+
+/** Generated sequences with their scores (`returnScores: true`). */
+export interface ScoredSequences {
+  /** Per input: the decoder start token, the generated tokens, then padding after EOS (as without scores). */
+  sequences: number[][];
+  /**
+   * Per input: the sum of the log-probabilities of its generated tokens, EOS included and padding excluded, under
+   * the distribution decoding chose from. Greedy: where `minNewTokens` masks EOS, the rest of that step's
+   * distribution is renormalised (the log-softmax of HF's processed scores, as the reference trainer's MRQA scoring
+   * computes it). Beam search: the finished hypothesis's accumulated log-probability before the length penalty.
+   */
+  logProbs: number[];
+  /** Per input: generated tokens, EOS included, padding excluded. */
+  lengths: number[];
 }
 
 /** Result of {@link GenerateOptions.prepare}: forward options, and a function freeing what they hold. */
@@ -87,12 +107,42 @@ function freeCache(cache: DecoderCache): void {
  * Greedy decoding: returns, per input, the decoder start token followed by the chosen tokens, padded with the pad id
  * after EOS, all rows as long as the longest (as HF returns them).
  */
+export function greedySearch(
+  model: T5Model,
+  inputIds: Tensor,
+  attentionMask: Tensor,
+  options: GenerateOptions & { returnScores: true },
+): Promise<ScoredSequences>;
+/** Greedy decoding without scores: the token rows. */
+export function greedySearch(
+  model: T5Model,
+  inputIds: Tensor,
+  attentionMask: Tensor,
+  options?: GenerateOptions & { returnScores?: false },
+): Promise<number[][]>;
+/** Greedy decoding: token rows, or {@link ScoredSequences} when `options.returnScores` is true. */
+export function greedySearch(
+  model: T5Model,
+  inputIds: Tensor,
+  attentionMask: Tensor,
+  options?: GenerateOptions,
+): Promise<number[][] | ScoredSequences>;
 export async function greedySearch(
   model: T5Model,
   inputIds: Tensor,
   attentionMask: Tensor,
   options: GenerateOptions = {},
-): Promise<number[][]> {
+): Promise<number[][] | ScoredSequences> {
+  const scored = await greedyScored(model, inputIds, attentionMask, options);
+  return options.returnScores ? scored : scored.sequences;
+}
+
+async function greedyScored(
+  model: T5Model,
+  inputIds: Tensor,
+  attentionMask: Tensor,
+  options: GenerateOptions,
+): Promise<ScoredSequences> {
   const c = model.config;
   const batch = inputIds.shape[0];
   const maxNew = options.maxNewTokens ?? 20;
@@ -104,6 +154,8 @@ export async function greedySearch(
     const stepFwd = prepareSteps(options, fwd, encoderOut, attentionMask);
     const sequences = Array.from({ length: batch }, () => [c.decoderStartTokenId]);
     const unfinished = new Array(batch).fill(true);
+    const sums = new Array<number>(batch).fill(0);
+    const lengths = new Array<number>(batch).fill(0);
     try {
       for (let step = 0; step < maxNew; step++) {
         const last = Int32Array.from(sequences, (s) => s[s.length - 1]);
@@ -112,10 +164,14 @@ export async function greedySearch(
           let next = c.padTokenId;
           if (unfinished[b]) {
             let best = -Infinity;
+            const eosMasked = step < minNew;
             for (let v = 0; v < V; v++) {
-              const lp = step < minNew && v === c.eosTokenId ? -Infinity : logProbs[b * V + v];
+              const lp = eosMasked && v === c.eosTokenId ? -Infinity : logProbs[b * V + v];
               if (lp > best) [best, next] = [lp, v];
             }
+            // Renormalise over the tokens left once EOS is masked: log p − log(1 − p_eos).
+            sums[b] += eosMasked ? best - Math.log1p(-Math.exp(logProbs[b * V + c.eosTokenId])) : best;
+            lengths[b]++;
           }
           sequences[b].push(next);
           if (next === c.eosTokenId) unfinished[b] = false;
@@ -127,7 +183,7 @@ export async function greedySearch(
       freeCache(cache);
       encoderOut.dispose();
     }
-    return sequences;
+    return { sequences, logProbs: sums, lengths };
   }
 }
 
@@ -153,12 +209,42 @@ const NEG = -1e9;
  * `beams` unfinished continue. Returns the best finished sequence per input (start token first, pad after EOS),
  * all rows as long as the longest.
  */
+export function beamSearch(
+  model: T5Model,
+  inputIds: Tensor,
+  attentionMask: Tensor,
+  options: BeamOptions & { returnScores: true },
+): Promise<ScoredSequences>;
+/** Beam search without scores: the token rows. */
+export function beamSearch(
+  model: T5Model,
+  inputIds: Tensor,
+  attentionMask: Tensor,
+  options?: BeamOptions & { returnScores?: false },
+): Promise<number[][]>;
+/** Beam search: token rows, or {@link ScoredSequences} when `options.returnScores` is true. */
+export function beamSearch(
+  model: T5Model,
+  inputIds: Tensor,
+  attentionMask: Tensor,
+  options?: BeamOptions,
+): Promise<number[][] | ScoredSequences>;
 export async function beamSearch(
   model: T5Model,
   inputIds: Tensor,
   attentionMask: Tensor,
   options: BeamOptions = {},
-): Promise<number[][]> {
+): Promise<number[][] | ScoredSequences> {
+  const scored = await beamScored(model, inputIds, attentionMask, options);
+  return options.returnScores ? scored : scored.sequences;
+}
+
+async function beamScored(
+  model: T5Model,
+  inputIds: Tensor,
+  attentionMask: Tensor,
+  options: BeamOptions,
+): Promise<ScoredSequences> {
   const c = model.config;
   const batch = inputIds.shape[0];
   const nb = options.numBeams ?? 4;
@@ -187,9 +273,10 @@ export async function beamSearch(
     const stepFwd = prepareSteps(options, base.fwd, encoderOut, mask);
     let running: number[][] = Array.from({ length: batch * nb }, () => [c.decoderStartTokenId]);
     let runningScores: number[] = Array.from({ length: batch * nb }, (_, i) => (i % nb === 0 ? 0 : NEG));
-    const finished: { seq: number[]; score: number; done: boolean }[][] = Array.from(
+    // `sum`: the hypothesis's accumulated log-probability (its score before the length penalty).
+    const finished: { seq: number[]; score: number; sum: number; done: boolean }[][] = Array.from(
       { length: batch },
-      () => Array.from({ length: nb }, () => ({ seq: [] as number[], score: NEG, done: false })),
+      () => Array.from({ length: nb }, () => ({ seq: [] as number[], score: NEG, sum: NEG, done: false })),
     );
     let heuristicOpen = new Array(batch).fill(true);
     try {
@@ -236,7 +323,12 @@ export async function beamSearch(
               if (!heuristicOpen[b]) s = f32(s + NEG);
               const justFinished = hits[i] && i < nb;
               if (!justFinished) s = f32(s + NEG);
-              return { seq: [...running[b * nb + cd.beam], cd.token], score: s, done: justFinished };
+              return {
+                seq: [...running[b * nb + cd.beam], cd.token],
+                score: s,
+                sum: cd.score,
+                done: justFinished,
+              };
             }),
           ];
           finished[b] = topK(merged.map((m) => m.score), nb).map((i) => merged[i]);
@@ -273,7 +365,11 @@ export async function beamSearch(
     }
     const best = finished.map((f) => f[0].seq);
     const length = Math.max(...best.map((s) => s.length));
-    return best.map((s) => [...s, ...new Array(length - s.length).fill(c.padTokenId)]);
+    return {
+      sequences: best.map((s) => [...s, ...new Array(length - s.length).fill(c.padTokenId)]),
+      logProbs: finished.map((f) => f[0].sum),
+      lengths: best.map((s) => s.length - promptLen),
+    };
   }
 }
 
