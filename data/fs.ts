@@ -7,8 +7,9 @@
  */
 import zlib from "node:zlib";
 import { join } from "node:path";
-import { type AsyncBuffer, asyncBufferFromUrl, type Compressors } from "hyparquet";
+import { asyncBufferFromUrl } from "hyparquet";
 import { type Manifest, parseManifest } from "./manifest.ts";
+import type { ParquetBuffer, ParquetCompressors } from "./parquet.ts";
 import { sha256Hex, type ShardSink } from "./shard_writer.ts";
 import { type TaskSource, taskSourcesFromManifest } from "./task_source.ts";
 
@@ -40,7 +41,7 @@ export async function openByteStream(location: string): Promise<ReadableStream<U
 }
 
 /** Random-access buffer for parquet: a local file read with seek (nothing is loaded whole) or HTTP range requests. */
-export async function openAsyncBuffer(location: string): Promise<AsyncBuffer> {
+export async function openAsyncBuffer(location: string): Promise<ParquetBuffer> {
   if (isUrl(location)) {
     try {
       return await asyncBufferFromUrl({ url: location });
@@ -79,7 +80,7 @@ export async function openAsyncBuffer(location: string): Promise<AsyncBuffer> {
 }
 
 /** Parquet decompressors beyond snappy (built into hyparquet): GZIP, BROTLI and ZSTD through `node:zlib`. */
-export function parquetCompressors(): Compressors {
+export function parquetCompressors(): ParquetCompressors {
   return {
     GZIP: (input: Uint8Array) => new Uint8Array(zlib.gunzipSync(input)),
     BROTLI: (input: Uint8Array) => new Uint8Array(zlib.brotliDecompressSync(input)),

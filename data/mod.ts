@@ -4,13 +4,7 @@
  */
 
 export {};
-export {
-  cleanUpTokenization,
-  loadTokenizer,
-  parseSpieceModel,
-  PieceType,
-  Tokenizer,
-} from "./tokenizer/mod.ts";
+export { cleanUpTokenization, loadTokenizer, parseSpieceModel, PieceType, Tokenizer } from "./tokenizer/mod.ts";
 export type {
   BatchEncodeOptions,
   BatchEncoding,
@@ -35,7 +29,15 @@ export { type JsonlRecord, readJsonl, readUserTasks } from "./jsonl.ts";
 export { GLUE_TSV_TASKS, readGlueTsv, type TsvRow } from "./glue_tsv.ts";
 export { mrqaFromHfRow, type MrqaQuestion, type MrqaRecord, readMrqaJsonl } from "./mrqa.ts";
 export { chunkMrqaQuestion, encodeWithOffsets, type MrqaChunkOptions, type TokensWithOffsets } from "./mrqa_chunk.ts";
-export { type ParquetReadOptions, type ParquetRow, parquetRowCount, readParquetRows } from "./parquet.ts";
+export {
+  type ParquetBuffer,
+  type ParquetCompressors,
+  type ParquetDecompressor,
+  type ParquetReadOptions,
+  type ParquetRow,
+  parquetRowCount,
+  readParquetRows,
+} from "./parquet.ts";
 export {
   formatExample,
   type FormatOptions,
@@ -56,8 +58,8 @@ export {
 } from "./tasks.ts";
 export { planSizes, planSplits, type SplitName, type SplitOptions, type SplitPlan } from "./splits.ts";
 export {
-  MANIFEST_FORMAT,
   type Manifest,
+  MANIFEST_FORMAT,
   type ManifestEntry,
   mergeManifest,
   parseManifest,

@@ -1,19 +1,33 @@
 /**
  * Parquet reading (Hugging Face Hub shards) with `hyparquet`, one row group at a time so memory stays bounded by the
- * largest row group. Works on any `AsyncBuffer` (`{byteLength, slice}`): a local file or HTTP range requests.
+ * largest row group. Works on any {@link ParquetBuffer} (`{byteLength, slice}`): a local file or HTTP range requests.
  *
  * @module
  */
-import { type AsyncBuffer, type Compressors, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
+import { parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { DataFormatError } from "./errors.ts";
 import type { RawRecord } from "./tasks.ts";
+
+/** A random-access byte source (hyparquet's `AsyncBuffer`): a local file, a `Blob`, or HTTP range requests. */
+export interface ParquetBuffer {
+  /** Size in bytes. */
+  readonly byteLength: number;
+  /** The bytes `[start, end)` (`end` defaults to the size). */
+  slice(start: number, end?: number): ArrayBuffer | Promise<ArrayBuffer>;
+}
+
+/** A parquet decompressor: compressed page bytes and the uncompressed length in, the uncompressed bytes out. */
+export type ParquetDecompressor = (input: Uint8Array, outputLength: number) => Uint8Array;
+
+/** Decompressors by parquet codec name (`GZIP`, `BROTLI`, `ZSTD`, …), hyparquet's `Compressors`. */
+export type ParquetCompressors = { [codec: string]: ParquetDecompressor | undefined };
 
 /** Options of {@link readParquetRows}. */
 export interface ParquetReadOptions {
   /** Columns to read (top-level names); all when omitted. Missing ones throw, naming the file. */
   columns?: string[];
   /** Decompressors beyond hyparquet's built-in snappy (e.g. GZIP, BROTLI, ZSTD). */
-  compressors?: Compressors;
+  compressors?: ParquetCompressors;
 }
 
 /** One parquet row with its 1-based row number. */
@@ -36,11 +50,14 @@ function plain(v: unknown): unknown {
 }
 
 /** Number of rows in a parquet file (from its footer). */
-export async function parquetRowCount(file: AsyncBuffer, name: string): Promise<number> {
+export async function parquetRowCount(file: ParquetBuffer, name: string): Promise<number> {
   return Number((await metadataOf(file, name)).num_rows);
 }
 
-async function metadataOf(file: AsyncBuffer, name: string): Promise<Awaited<ReturnType<typeof parquetMetadataAsync>>> {
+async function metadataOf(
+  file: ParquetBuffer,
+  name: string,
+): Promise<Awaited<ReturnType<typeof parquetMetadataAsync>>> {
   try {
     return await parquetMetadataAsync(file);
   } catch (e) {
@@ -54,7 +71,7 @@ async function metadataOf(file: AsyncBuffer, name: string): Promise<Awaited<Retu
 
 /** Reads the rows of a parquet file, row group by row group. Errors name the file and, where known, the row. */
 export async function* readParquetRows(
-  file: AsyncBuffer,
+  file: ParquetBuffer,
   name: string,
   options: ParquetReadOptions = {},
 ): AsyncGenerator<ParquetRow> {

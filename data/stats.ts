@@ -14,8 +14,17 @@ export interface StatsOptions {
   tokenizer?: TextEncoderLike;
 }
 
-/** The arquero table type returned by {@link datasetStats}. */
-export type StatsTable = ReturnType<typeof aq.table>;
+/** The table {@link datasetStats} returns: an arquero `ColumnTable`, typed by the members callers use. */
+export interface StatsTable {
+  /** The rows as plain objects. */
+  objects(): object[];
+  /** Prints the table to the console (`limit`: rows shown, default 10). */
+  print(options?: { limit?: number }): unknown;
+  /** The table as markdown. */
+  toMarkdown(): string;
+  /** The table as CSV. */
+  toCSV(): string;
+}
 
 /**
  * Reads every shard of the dataset directories and returns one row per (task, split): `n` and the 50/90/99th

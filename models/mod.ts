@@ -3,7 +3,6 @@
  * @hyperdecoders/models
  */
 
-
 export * from "./io/dtype.ts";
 export * from "./io/byte_reader.ts";
 export * from "./io/tensor_source.ts";
@@ -30,3 +29,4 @@ export * from "./methods/skills.ts";
 export * from "./methods/model.ts";
 export * from "./methods/checkpoint.ts";
 export * from "./methods/report.ts";
+export type { CrossEntropyOptions, DType as TensorDType, GradNode, PooledBuffer, Tensor } from "@hyperdecoders/core";

@@ -1,13 +1,18 @@
 /**
- * `deno task check`: formatting, lint, type-check of every package and script, and `deno publish --dry-run` for the
- * workspace. Exits non-zero when any step fails and says which.
+ * `deno task check`: formatting, lint, type-check of every package and script, `deno doc --lint` of every package's
+ * entry (JSDoc on every export, no reference to an unexported type) and `deno publish --dry-run` for the workspace.
+ * Exits non-zero when any step fails and says which.
  * @module
  */
+
+/** Workspace packages, each published from `<name>/mod.ts`. */
+const PACKAGES = ["core", "kernels", "models", "data", "train", "eval"];
 
 const steps: [string, string[]][] = [
   ["fmt", ["fmt", "--check"]],
   ["lint", ["lint"]],
   ["type-check", ["check", "."]],
+  ...PACKAGES.map((p): [string, string[]] => [`doc lint ${p}`, ["doc", "--lint", `${p}/mod.ts`]]),
   ["publish dry-run", ["publish", "--dry-run", "--allow-dirty"]],
 ];
 

@@ -111,13 +111,14 @@ export const DEFAULT_METHOD_CONFIG: MethodConfig = Object.freeze({
   seed: 0,
 }) as MethodConfig;
 
-type Overrides = Partial<Omit<MethodConfig, "skills">> & { skills?: Partial<SkillsConfig> };
+/** A partial {@link MethodConfig}: the fields a preset or a run config sets (skills field by field). */
+export type MethodOverrides = Partial<Omit<MethodConfig, "skills">> & { skills?: Partial<SkillsConfig> };
 
 /**
  * Named presets. Besides these, every `"<encoder>/<decoder>"` pair of modes is a preset (the 16 cells of Table 8
  * are the pairs over none, manual, task and generated).
  */
-export const METHOD_PRESETS: Readonly<Record<string, Overrides>> = Object.freeze({
+export const METHOD_PRESETS: Readonly<Record<string, MethodOverrides>> = Object.freeze({
   /** The paper's method: learned encoder adapters, per-input generated decoder adapters (64/64/128). */
   "hyperdecoder": { encoder: "manual", decoder: "generated" },
   /** Learned adapters shared by all tasks in both stacks (the GLUE run used 230/230 to match parameters). */
@@ -161,7 +162,7 @@ const KEYS = new Set([
 ]);
 const SKILL_KEYS = new Set(["count", "rank", "placement", "logitsLrScale"]);
 
-function presetOverrides(name: string, source: string): Overrides {
+function presetOverrides(name: string, source: string): MethodOverrides {
   const named = Object.hasOwn(METHOD_PRESETS, name) ? METHOD_PRESETS[name] : undefined;
   if (named) return named;
   const parts = name.split("/");
@@ -258,7 +259,7 @@ export function parseMethodConfig(json: unknown, source = "method config"): Meth
   for (const k of Object.keys(j)) {
     if (!KEYS.has(k)) throw new Error(`${source}: unknown key "${k}"; known keys: ${[...KEYS].join(", ")}`);
   }
-  let base: Overrides = {};
+  let base: MethodOverrides = {};
   if (j.preset !== undefined && j.preset !== null) {
     if (typeof j.preset !== "string") throw new Error(`${source}: "preset" must be a string`);
     base = presetOverrides(j.preset, source);

@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { symmetricEigen, topSymmetricEigen } from "./eigen.ts";
+import { pca } from "./pca.ts";
+import { type Matrix, zerosMatrix } from "./matrix.ts";
+import { SeededRandom } from "./random.ts";
+
+/** A random orthonormal basis of R^d (rows), by Gram–Schmidt of Gaussian vectors. */
+function randomBasis(d: number, seed: number): Float64Array[] {
+  const rng = new SeededRandom(seed);
+  const basis: Float64Array[] = [];
+  while (basis.length < d) {
+    const v = Float64Array.from({ length: d }, () => rng.normal());
+    for (const b of basis) {
+      const dot = v.reduce((s, x, i) => s + x * b[i], 0);
+      for (let i = 0; i < d; i++) v[i] -= dot * b[i];
+    }
+    const norm = Math.hypot(...v);
+    basis.push(v.map((x) => x / norm));
+  }
+  return basis;
+}
+
+/**
+ * Points ±s_j·u_j (+ offset) for the given axes u_j and scales s_j: mean = offset, and the sample covariance is
+ * exactly Σ_j 2 s_j² u_j u_jᵀ / (n − 1), so the principal axes are the u_j in order of s_j.
+ */
+function crossData(axes: Float64Array[], scales: number[], offset: number): Matrix {
+  const d = axes[0].length;
+  const m = zerosMatrix(2 * axes.length, d);
+  axes.forEach((u, j) => {
+    for (let i = 0; i < d; i++) {
+      m.data[(2 * j) * d + i] = offset + scales[j] * u[i];
+      m.data[(2 * j + 1) * d + i] = offset - scales[j] * u[i];
+    }
+  });
+  return m;
+}
+
+function checkAxes(d: number, k: number, scales: number[], label: string): void {
+  const axes = randomBasis(d, d).slice(0, scales.length);
+  const x = crossData(axes, scales, 3.5);
+  const n = x.rows;
+  const fit = pca(x, { components: k });
+  const order = scales.map((s, j) => [s, j]).sort((a, b) => b[0] - a[0]);
+  let total = 0;
+  for (const s of scales) total += (2 * s * s) / (n - 1);
+  assert.ok(Math.abs(fit.totalVariance - total) < 1e-9 * total, `${label}: total variance`);
+  for (let c = 0; c < k; c++) {
+    const [s, j] = order[c];
+    const expected = (2 * s * s) / (n - 1);
+    assert.ok(
+      Math.abs(fit.explainedVariance[c] - expected) < 1e-8 * expected,
+      `${label}: variance ${c}: ${fit.explainedVariance[c]} vs ${expected}`,
+    );
+    assert.ok(Math.abs(fit.explainedVarianceRatio[c] - expected / total) < 1e-8, `${label}: ratio ${c}`);
+    const axis = fit.components.data.subarray(c * d, (c + 1) * d);
+    const cos = axis.reduce((acc, v, i) => acc + v * axes[j][i], 0);
+    assert.ok(Math.abs(Math.abs(cos) - 1) < 1e-8, `${label}: axis ${c} is not u_${j} (cos ${cos})`);
+    let big = 0;
+    for (let i = 1; i < d; i++) if (Math.abs(axis[i]) > Math.abs(axis[big])) big = i;
+    assert.ok(axis[big] > 0, `${label}: sign convention`);
+    // The two points on this axis project to ±s (in the axis' sign), every other point to 0.
+    for (let p = 0; p < n; p++) {
+      const onAxis = Math.floor(p / 2) === j;
+      const want = onAxis ? (p % 2 === 0 ? 1 : -1) * s * Math.sign(cos) : 0;
+      assert.ok(Math.abs(fit.projection.data[p * k + c] - want) < 1e-8 * s, `${label}: projection ${p},${c}`);
+    }
+  }
+  assert.ok(fit.mean.every((m) => Math.abs(m - 3.5) < 1e-12), `${label}: mean`);
+}
+
+Deno.test("pca: recovers known principal axes and variances (covariance route, Jacobi)", () => {
+  checkAxes(6, 3, [5, 0.5, 2, 1, 3, 0.25], "d=6");
+});
+
+Deno.test("pca: recovers known principal axes in 200 dimensions (subspace iteration)", () => {
+  const scales = Array.from({ length: 200 }, (_, j) => 10 / (1 + j) + 0.01 * (j % 7));
+  checkAxes(200, 5, scales, "d=200");
+});
+
+Deno.test("pca: more features than points uses the Gram matrix and agrees with the axes", () => {
+  checkAxes(300, 2, [4, 1.5, 0.5], "n=6,d=300");
+});
+
+Deno.test("pca: rejects non-finite input and impossible component counts", () => {
+  const x = zerosMatrix(3, 2);
+  x.data[3] = NaN;
+  assert.throws(() => pca(x), /pca input: value at row 1, column 1 is NaN/);
+  assert.throws(() => pca(zerosMatrix(3, 2), { components: 3 }), /components must be an integer in 1\.\.2/);
+  const flat = pca(zerosMatrix(4, 3));
+  assert.deepEqual([...flat.explainedVarianceRatio], [0, 0]);
+});
+
+Deno.test("symmetricEigen: 2×2 by hand, and V Λ Vᵀ reconstructs a random symmetric matrix", () => {
+  const two = symmetricEigen(Float64Array.of(2, 1, 1, 2), 2);
+  assert.ok(Math.abs(two.values[0] - 3) < 1e-14 && Math.abs(two.values[1] - 1) < 1e-14);
+  assert.ok(Math.abs(Math.abs(two.vectors[0]) - Math.SQRT1_2) < 1e-14);
+  assert.ok(Math.abs(two.vectors[0] - two.vectors[1]) < 1e-14, "top eigenvector ∝ (1, 1)");
+
+  const n = 30;
+  const rng = new SeededRandom(5);
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) a[i * n + j] = a[j * n + i] = rng.normal();
+  }
+  const { values, vectors } = symmetricEigen(a, n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let rec = 0;
+      let gram = 0;
+      for (let c = 0; c < n; c++) {
+        rec += vectors[c * n + i] * values[c] * vectors[c * n + j];
+        gram += vectors[i * n + c] * vectors[j * n + c];
+      }
+      assert.ok(Math.abs(rec - a[i * n + j]) < 1e-10, `reconstruction ${i},${j}`);
+      assert.ok(Math.abs(gram - (i === j ? 1 : 0)) < 1e-10, `orthonormality ${i},${j}`);
+    }
+  }
+  for (let c = 1; c < n; c++) assert.ok(values[c] <= values[c - 1], "descending");
+  assert.throws(
+    () => symmetricEigen(Float64Array.of(1, 2, 3, 4), 2),
+    /not symmetric \(entry 0,1 is 2, entry 1,0 is 3\)/,
+  );
+});
+
+Deno.test("topSymmetricEigen: the leading pairs of a 150×150 matrix match Jacobi's", () => {
+  const n = 150;
+  const rng = new SeededRandom(9);
+  const b = Float64Array.from({ length: n * 20 }, () => rng.normal());
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let l = 0; l < 20; l++) s += b[i * 20 + l] * b[j * 20 + l];
+      a[i * n + j] = s;
+    }
+  }
+  const top = topSymmetricEigen(a, n, 4, { seed: 3 });
+  const full = symmetricEigen(a, n);
+  for (let c = 0; c < 4; c++) {
+    assert.ok(Math.abs(top.values[c] - full.values[c]) < 1e-8 * full.values[0], `value ${c}`);
+    let dot = 0;
+    for (let i = 0; i < n; i++) dot += top.vectors[c * n + i] * full.vectors[c * n + i];
+    assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-8, `vector ${c}: |cos| ${Math.abs(dot)}`);
+  }
+});
