@@ -5,8 +5,7 @@
  *
  * @module
  */
-import zlib from "node:zlib";
-import { join } from "node:path";
+import { joinPath as join } from "./path.ts";
 import { asyncBufferFromUrl } from "hyparquet";
 import { type Manifest, parseManifest } from "./manifest.ts";
 import type { ParquetBuffer, ParquetCompressors } from "./parquet.ts";
@@ -79,8 +78,12 @@ export async function openAsyncBuffer(location: string): Promise<ParquetBuffer> 
   };
 }
 
-/** Parquet decompressors beyond snappy (built into hyparquet): GZIP, BROTLI and ZSTD through `node:zlib`. */
-export function parquetCompressors(): ParquetCompressors {
+/**
+ * Parquet decompressors beyond snappy (built into hyparquet): GZIP, BROTLI and ZSTD through `node:zlib`, imported
+ * on first use so that importing this package in a browser does not need it.
+ */
+export async function parquetCompressors(): Promise<ParquetCompressors> {
+  const { default: zlib } = await import("node:zlib");
   return {
     GZIP: (input: Uint8Array) => new Uint8Array(zlib.gunzipSync(input)),
     BROTLI: (input: Uint8Array) => new Uint8Array(zlib.brotliDecompressSync(input)),

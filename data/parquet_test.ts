@@ -50,7 +50,7 @@ Deno.test("parquet: rows of every row group, int64 as numbers, snappy and gzip c
     const path = join(tmp, "train-00000-of-00001.parquet");
     await Deno.writeFile(path, bytes);
     const local = await collect(
-      readParquetRows(await openAsyncBuffer(path), path, { compressors: parquetCompressors() }),
+      readParquetRows(await openAsyncBuffer(path), path, { compressors: await parquetCompressors() }),
     );
     assert.equal(local.length, 250);
     assert.deepEqual(local[137], { value: { sentence: "Sentence 137 is “quoted”.", label: 1, idx: 137 }, line: 138 });
@@ -59,7 +59,7 @@ Deno.test("parquet: rows of every row group, int64 as numbers, snappy and gzip c
     const remote = await collect(
       readParquetRows(await openAsyncBuffer(url), url, {
         columns: ["sentence", "label"],
-        compressors: parquetCompressors(),
+        compressors: await parquetCompressors(),
       }),
     );
     assert.deepEqual(remote.map((r) => r.value.sentence), local.map((r) => r.value.sentence));

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { basename, join } from "node:path";
+import { baseName as basename, joinPath as join } from "./path.ts";
 import { DEFAULT_DEMO_SIZES, demoRecords, type DemoSizes } from "./demo.ts";
 import type { TextEncoderLike } from "./encoder.ts";
 import { type BadRecordOptions, DataFormatError, reject, SkipTally } from "./errors.ts";
@@ -152,7 +152,7 @@ async function* readInput(
     const columns = task === "mrqa"
       ? ["subset", "context", "qid", "question", "detected_answers", "answers"]
       : undefined;
-    yield* readParquetRows(await openAsyncBuffer(loc), loc, { columns, compressors: parquetCompressors() });
+    yield* readParquetRows(await openAsyncBuffer(loc), loc, { columns, compressors: await parquetCompressors() });
   } else if (format === "mrqa-jsonl") {
     for await (const r of readMrqaJsonl(await openByteStream(loc), loc, bad)) {
       yield { value: r.value as unknown as RawRecord, line: r.line };

@@ -4,7 +4,7 @@
  * 4-beam generations.
  * @module
  */
-import { join } from "node:path";
+import { joinPath as join } from "../io/path.ts";
 import { backward, scope, type Tensor, tensor } from "@hyperdecoders/core";
 import { toInt32Array } from "../io/dtype.ts";
 import { openCheckpoint } from "../io/open_checkpoint.ts";
