@@ -41,3 +41,4 @@ export * from "./ops/where.ts";
 export * from "./ops/attention.ts";
 export * from "./t5_buckets.ts";
 export type { Access, Binding, Kernel, ParamType } from "@hyperdecoders/kernels";
+export * from "./testing.ts";
