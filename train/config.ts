@@ -175,7 +175,8 @@ export const DEFAULTS: TrainConfig = {
   output: { dir: "runs/default", keepLast: 2 },
 };
 
-type Json = Record<string, unknown>;
+/** A JSON object, as a config file holds. */
+export type Json = Record<string, unknown>;
 
 function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
