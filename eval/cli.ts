@@ -1,0 +1,343 @@
+/**
+ * `deno task eval --checkpoint <dir> [--split test] [--config <file>] [--out <dir>] [options]`: evaluates a trained
+ * method on one split with each task's decoding settings and writes `results.json`, `results.md` and
+ * `predictions.jsonl` (plus `chunk_predictions.jsonl` for MRQA) to the output folder, then prints the table.
+ *
+ * `<dir>` is a training output folder (its best checkpoint as `results.json` or the newest checkpoint's
+ * `trainer_state.json` records it, else the newest; `--pick last` takes the newest) or one checkpoint folder. The
+ * base model is rebuilt from the run's resolved `config.json` and the method weights are loaded on top of it.
+ * @module
+ */
+import { basename, dirname, join, resolve } from "node:path";
+import { initEngine } from "@hyperdecoders/core";
+import { type AdaptedT5, loadMethodWeights } from "@hyperdecoders/models";
+import { loadTokenizer, openTaskSources, type TaskSource } from "@hyperdecoders/data";
+import { evaluate, type EvaluationResult, type MrqaScoreMode } from "./evaluate.ts";
+import { resultsMarkdown } from "./tables.ts";
+import { listCheckpoints, writeFileAtomic } from "../train/checkpoint.ts";
+import { applyOverrides, resolveConfig, type TrainConfig } from "../train/config.ts";
+import { buildBaseModel } from "../train/trainer.ts";
+
+const USAGE = `usage: deno task eval --checkpoint <run-dir | checkpoint-dir> [--split validation|test] [--config <file>]
+       [--out <dir>] [--pick best|last] [--tasks a,b] [--max-examples N] [--batch-size N]
+       [--mrqa-score sum|batch-length] [--<section>.<field> <value> …]
+  <run-dir>     a training output folder: its best checkpoint (results.json), else the newest
+  --split       split to evaluate (default: the config's eval.split)
+  --config      config to rebuild the base model from (default: <run-dir>/config.json)
+  --out         output folder (default: <run-dir>/eval/<checkpoint>-<split>)
+  --pick last   use the newest checkpoint instead of the best one (the paper evaluates MRQA's final model)
+  --tasks       only these tasks (default: the split's tasks named in data.tasks, else all of the split)
+  --max-examples  cap per task (default: the config's eval.maxExamples on its eval.split, none otherwise)
+  e.g. deno task eval --checkpoint runs/demo --split test`;
+
+/** Options of {@link evaluateCheckpoint}. */
+export interface EvalCheckpointOptions {
+  /** A training output folder or a checkpoint folder. */
+  checkpoint: string;
+  /** Split to evaluate (default: the config's `eval.split`). */
+  split?: string;
+  /** Config file (default: the run's `config.json`). */
+  config?: string;
+  /** `--section.field value` overrides applied to the config. */
+  overrides?: [string, string][];
+  /** Output folder (default: `<run>/eval/<checkpoint>-<split>`). */
+  out?: string;
+  /** "best" (default) or "last" checkpoint of a run folder. */
+  pick?: "best" | "last";
+  /** Only these tasks. */
+  tasks?: string[];
+  /** Cap per task (null: none). Default: `eval.maxExamples` on the config's eval split, none on others. */
+  maxExamples?: number | null;
+  /** Examples per generation batch (default 32). */
+  batchSize?: number;
+  /** MRQA chunk ranking (default "sum"). */
+  mrqaScore?: MrqaScoreMode;
+  /** Progress messages (default: stderr). */
+  log?: (message: string) => void;
+}
+
+/** What {@link evaluateCheckpoint} did. */
+export interface EvalCheckpointResult {
+  /** The checkpoint folder evaluated. */
+  checkpoint: string;
+  /** Its optimiser step. */
+  step: number;
+  /** The split. */
+  split: string;
+  /** Where the files went. */
+  outDir: string;
+  /** Scores and predictions. */
+  result: EvaluationResult;
+  /** The results table (markdown). */
+  table: string;
+}
+
+async function isDir(path: string): Promise<boolean> {
+  return await Deno.stat(path).then((s) => s.isDirectory, () => false);
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return await Deno.stat(path).then((s) => s.isFile, () => false);
+}
+
+async function readJsonFile(path: string, what: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new Error(`${path}: cannot read ${what} (${(error as Error).message})`);
+  }
+  try {
+    const value = JSON.parse(text);
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not a JSON object");
+    return value;
+  } catch (error) {
+    throw new Error(`${path}: invalid ${what} (${(error as Error).message})`);
+  }
+}
+
+/** A recorded best checkpoint, looked up by name under this run's checkpoints/ (so a moved or copied run finds its
+ * own copy, never the original's). */
+async function recordedBest(runDir: string, recorded: unknown): Promise<string | null> {
+  const path = (recorded as { path?: unknown } | null)?.path;
+  if (typeof path !== "string") return null;
+  const candidate = join(runDir, "checkpoints", basename(path));
+  return await isDir(candidate) ? candidate : null;
+}
+
+/**
+ * Finds the checkpoint folder and the run folder for `path`: a checkpoint folder itself, or a training output folder
+ * (best checkpoint from `results.json`, else from the newest checkpoint's `trainer_state.json`, else the newest).
+ */
+export async function resolveCheckpoint(
+  path: string,
+  pick: "best" | "last" = "best",
+): Promise<{ checkpoint: string; runDir: string | null; chosenBy: string }> {
+  if (!(await isDir(path))) {
+    throw new Error(`${path}: not found or not a folder; pass a training output folder or a checkpoint folder`);
+  }
+  if (await isFile(join(path, "trainer_state.json")) || await isFile(join(path, "trainable.safetensors"))) {
+    const parent = dirname(resolve(path));
+    return { checkpoint: path, runDir: basename(parent) === "checkpoints" ? dirname(parent) : null, chosenBy: "given" };
+  }
+  const list = await listCheckpoints(join(path, "checkpoints"));
+  if (list.length === 0) {
+    throw new Error(
+      `${path}: no complete checkpoint in ${join(path, "checkpoints")} (unfinished .partial-* folders are ignored); ` +
+        `pass a training output folder or a checkpoint folder`,
+    );
+  }
+  const newest = list[list.length - 1].path;
+  if (pick === "last") return { checkpoint: newest, runDir: path, chosenBy: "newest" };
+  const resultsPath = join(path, "results.json");
+  if (await isFile(resultsPath)) {
+    const best = await recordedBest(path, (await readJsonFile(resultsPath, "results")).best);
+    if (best) return { checkpoint: best, runDir: path, chosenBy: "best in results.json" };
+  }
+  const statePath = join(newest, "trainer_state.json");
+  if (await isFile(statePath)) {
+    const best = await recordedBest(path, (await readJsonFile(statePath, "trainer state")).best);
+    if (best) return { checkpoint: best, runDir: path, chosenBy: `best in ${statePath}` };
+  }
+  return { checkpoint: newest, runDir: path, chosenBy: "newest (no best recorded)" };
+}
+
+/** Picks the sources to evaluate: `tasks` if given, else the split's tasks named in `data.tasks`, else all. */
+async function splitSources(config: TrainConfig, split: string, tasks?: string[]): Promise<TaskSource[]> {
+  const all = await openTaskSources(config.data.shards, split);
+  if (tasks && tasks.length > 0) {
+    const missing = tasks.filter((t) => !all.some((s) => s.task === t));
+    if (missing.length > 0) {
+      throw new Error(
+        `no "${split}" split of task(s) ${missing.join(", ")} in ${config.data.shards.join(", ")} (has: ${
+          all.map((s) => s.task).join(", ") || "none"
+        })`,
+      );
+    }
+    return all.filter((s) => tasks.includes(s.task));
+  }
+  if (all.length === 0) {
+    throw new Error(
+      `no "${split}" split in ${config.data.shards.join(", ")}; prepare it with "deno task data prepare" or pick ` +
+        `another --split`,
+    );
+  }
+  const named = config.data.tasks ? all.filter((s) => config.data.tasks!.includes(s.task)) : [];
+  return named.length > 0 ? named : all;
+}
+
+/** The step and trainable weights of a checkpoint folder (the optimiser moments are not needed to evaluate). */
+async function readTrainedWeights(checkpoint: string): Promise<{ step: number; trainable: Uint8Array }> {
+  const statePath = join(checkpoint, "trainer_state.json");
+  const state = await readJsonFile(statePath, "trainer state (damaged checkpoint?)");
+  if (!Number.isInteger(state.step)) throw new Error(`${statePath}: "step" missing or not an integer`);
+  const weightsPath = join(checkpoint, "trainable.safetensors");
+  try {
+    return { step: state.step as number, trainable: await Deno.readFile(weightsPath) };
+  } catch (error) {
+    throw new Error(`${weightsPath}: cannot read the trained weights (${(error as Error).message})`);
+  }
+}
+
+function jsonl(records: unknown[]): string {
+  return records.map((r) => JSON.stringify(r)).join("\n") + (records.length > 0 ? "\n" : "");
+}
+
+/** Evaluates a checkpoint on one split and writes results.json, results.md and the predictions. */
+export async function evaluateCheckpoint(options: EvalCheckpointOptions): Promise<EvalCheckpointResult> {
+  const log = options.log ?? ((m: string) => console.error(m));
+  const { checkpoint, runDir, chosenBy } = await resolveCheckpoint(options.checkpoint, options.pick ?? "best");
+  const configPath = options.config ?? (runDir ? join(runDir, "config.json") : null);
+  if (!configPath) {
+    throw new Error(
+      `${checkpoint}: not inside a training output folder (<run>/checkpoints/<checkpoint>); pass --config <file> ` +
+        `with the run's config.json`,
+    );
+  }
+  if (!options.config && !(await isFile(configPath))) {
+    throw new Error(`${configPath}: not found; the run folder lacks its config.json, pass --config <file>`);
+  }
+  const raw = await readJsonFile(configPath, "config");
+  const config = resolveConfig(applyOverrides(raw, options.overrides ?? []), configPath);
+  const split = options.split ?? config.eval.split;
+  const data = await readTrainedWeights(checkpoint);
+  log(`evaluating ${checkpoint} (step ${data.step}, ${chosenBy}) on "${split}"`);
+
+  const sources = await splitSources(config, split, options.tasks);
+  const tokenizer = await loadTokenizer(config.tokenizer);
+  await initEngine();
+  const base = await buildBaseModel(config, tokenizer);
+  let model: AdaptedT5;
+  try {
+    model = loadMethodWeights(base, data.trainable, join(checkpoint, "trainable.safetensors"));
+  } catch (error) {
+    base.dispose();
+    throw error;
+  }
+  const maxExamples = options.maxExamples !== undefined
+    ? options.maxExamples
+    : split === config.eval.split
+    ? config.eval.maxExamples
+    : null;
+  const total = sources.reduce((a, s) => a + Math.min(s.count, maxExamples ?? Infinity), 0);
+  let lastLog = performance.now();
+  let result: EvaluationResult;
+  try {
+    result = await evaluate(
+      { model, generationOptions: (tasks) => model.generationOptions(tasks) },
+      tokenizer,
+      sources,
+      {
+        batchSize: options.batchSize ?? 32,
+        maxExamples,
+        numBeams: config.eval.numBeams,
+        maxNewTokens: config.eval.maxNewTokens,
+        maxSourceLength: config.data.maxSourceLength,
+        maxTargetLength: config.data.maxTargetLength,
+        mrqaScore: options.mrqaScore,
+        onProgress: (done) => {
+          if (performance.now() - lastLog > 10_000) {
+            lastLog = performance.now();
+            log(`  ${done} / ${total} examples`);
+          }
+        },
+      },
+    );
+  } finally {
+    model.dispose();
+  }
+
+  const outDir = options.out ??
+    (runDir ? join(runDir, "eval", `${basename(checkpoint)}-${split}`) : join(checkpoint, `eval-${split}`));
+  await Deno.mkdir(outDir, { recursive: true });
+  const table = resultsMarkdown(result);
+  await writeFileAtomic(
+    join(outDir, "results.json"),
+    JSON.stringify(
+      {
+        checkpoint,
+        step: data.step,
+        chosenBy,
+        split,
+        config: configPath,
+        maxExamples,
+        mrqaScore: result.chunks ? options.mrqaScore ?? "sum" : undefined,
+        average: result.average,
+        tasks: result.tasks,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  await writeFileAtomic(
+    join(outDir, "results.md"),
+    `# ${split} results\n\nCheckpoint \`${checkpoint}\` (step ${data.step}).\n\n${table}\n`,
+  );
+  await writeFileAtomic(join(outDir, "predictions.jsonl"), jsonl(result.predictions));
+  if (result.chunks) await writeFileAtomic(join(outDir, "chunk_predictions.jsonl"), jsonl(result.chunks));
+  return { checkpoint, step: data.step, split, outDir, result, table };
+}
+
+/** Parses the command line of `deno task eval`. */
+export function parseEvalArgs(args: string[]): EvalCheckpointOptions & { help: boolean } {
+  const out: EvalCheckpointOptions & { help: boolean } = { checkpoint: "", help: false, overrides: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const [flag, inline] = a.startsWith("--") && a.includes("=") ? a.split(/=(.*)/s, 2) : [a, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      if (i + 1 >= args.length) throw new Error(`${flag} needs a value\n${USAGE}`);
+      return args[++i];
+    };
+    const count = (what: string): number => {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got "${v}"`);
+      return n;
+    };
+    if (flag === "--help" || flag === "-h") out.help = true;
+    else if (flag === "--checkpoint") out.checkpoint = value();
+    else if (flag === "--split") out.split = value();
+    else if (flag === "--config") out.config = value();
+    else if (flag === "--out") out.out = value();
+    else if (flag === "--pick") {
+      const v = value();
+      if (v !== "best" && v !== "last") throw new Error(`--pick must be best or last, got "${v}"`);
+      out.pick = v;
+    } else if (flag === "--tasks") out.tasks = value().split(",").map((t) => t.trim()).filter(Boolean);
+    else if (flag === "--max-examples") out.maxExamples = count("--max-examples");
+    else if (flag === "--batch-size") out.batchSize = count("--batch-size");
+    else if (flag === "--mrqa-score") {
+      const v = value();
+      if (v !== "sum" && v !== "batch-length") throw new Error(`--mrqa-score must be sum or batch-length, got "${v}"`);
+      out.mrqaScore = v;
+    } else if (flag.startsWith("--") && flag.includes(".")) out.overrides!.push([flag.slice(2), value()]);
+    else throw new Error(`unknown argument "${a}"\n${USAGE}`);
+  }
+  if (!out.help && !out.checkpoint) throw new Error(`--checkpoint is required\n${USAGE}`);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const options = parseEvalArgs(Deno.args);
+  if (options.help) {
+    console.log(USAGE);
+    return;
+  }
+  const r = await evaluateCheckpoint(options);
+  console.log(`\n${r.split} results (${r.checkpoint}, step ${r.step}):\n${r.table}`);
+  console.log(
+    `\noutput: ${r.outDir} (results.json, results.md, predictions.jsonl${
+      r.result.chunks ? ", chunk_predictions.jsonl" : ""
+    })`,
+  );
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (error) {
+    console.error(`eval: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}
