@@ -79,7 +79,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let row = wid.y * nwg.x + wid.x;
   if (row >= p.rows) { return; }
   let l = lid.x;
-  var m = bitcast<f32>(0xff800000u);
+  // -inf from a variable: as a constant expression, Chromium's WGSL compiler rejects it (not representable).
+  var neg_inf_bits = 0xff800000u;
+  var m = bitcast<f32>(neg_inf_bits);
   for (var j = l; j < p.Lk; j += ${ATTN_WG}u) { m = max(m, score(row, j)); }
   m = reduce_max(m, l);
   var s = 0.0;
