@@ -1,18 +1,16 @@
 /**
  * Principal component analysis in float64: centre, then the leading eigenvectors of the covariance (d × d) or, with
- * fewer points than features, of the Gram matrix (n × n). Components follow scikit-learn's conventions (covariance
+ * fewer points than features, of the Gram matrix (n × n), by a full symmetric eigendecomposition. Components follow scikit-learn's conventions (covariance
  * over n − 1) with a deterministic sign: each component's largest-magnitude loading is positive.
  * @module
  */
 import { assertFinite, type Matrix, zerosMatrix } from "./matrix.ts";
-import { topSymmetricEigen } from "./eigen.ts";
+import { symmetricEigen } from "./eigen.ts";
 
 /** Options of {@link pca}. */
 export interface PcaOptions {
   /** Number of components (default 2). */
   components?: number;
-  /** Seed of the eigen-solver's start block (default 0). */
-  seed?: number;
 }
 
 /** A fitted PCA. */
@@ -67,9 +65,9 @@ export function pca(x: Matrix, options: PcaOptions = {}): PcaResult {
         cov[b * d + a] = cov[a * d + b];
       }
     }
-    const eig = topSymmetricEigen(cov, d, k, { seed: options.seed });
-    components.data.set(eig.vectors);
-    explainedVariance.set(eig.values);
+    const eig = symmetricEigen(cov, d);
+    components.data.set(eig.vectors.subarray(0, k * d));
+    explainedVariance.set(eig.values.subarray(0, k));
   } else {
     const gram = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
@@ -80,8 +78,8 @@ export function pca(x: Matrix, options: PcaOptions = {}): PcaResult {
         gram[j * n + i] = s / (n - 1);
       }
     }
-    const eig = topSymmetricEigen(gram, n, k, { seed: options.seed });
-    explainedVariance.set(eig.values);
+    const eig = symmetricEigen(gram, n);
+    explainedVariance.set(eig.values.subarray(0, k));
     for (let c = 0; c < k; c++) {
       const axis = components.data.subarray(c * d, (c + 1) * d);
       for (let i = 0; i < n; i++) {

@@ -138,7 +138,9 @@ export function klDivergence(p: Float64Array, y: Matrix): number {
 
 /**
  * The exact t-SNE gradient ∂KL/∂y_i = 4 Σ_j (exaggeration·p_ij − q_ij) (y_i − y_j) / (1 + ‖y_i − y_j‖²), written into
- * `grad` [n × dims]. `p` must be symmetric (as {@link jointAffinities} makes it); `num` is scratch space of n² values.
+ * `grad` [n × dims]; `p` must be symmetric (as {@link jointAffinities} makes it). One pass over the pairs: with
+ * w_ij = 1 / (1 + ‖y_i − y_j‖²) and Z = Σ w, it accumulates Σ p w (y_i − y_j) and Σ w² (y_i − y_j) and combines them
+ * as 4 (exaggeration · first − second / Z).
  */
 export function tsneGradient(
   p: Float64Array,
@@ -147,21 +149,61 @@ export function tsneGradient(
   dims: number,
   exaggeration: number,
   grad: Float64Array,
-  num: Float64Array = new Float64Array(n * n),
 ): void {
-  const sum = similarities(y, n, dims, num);
-  grad.fill(0);
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const w = num[i * n + j];
-      const mult = 4 * (exaggeration * p[i * n + j] - w / sum) * w;
-      for (let k = 0; k < dims; k++) {
-        const g = mult * (y[i * dims + k] - y[j * dims + k]);
-        grad[i * dims + k] += g;
-        grad[j * dims + k] -= g;
+  const attract = new Float64Array(n * dims);
+  grad.fill(0); // holds the repulsive sums until the end
+  let z = 0;
+  if (dims === 2) {
+    for (let i = 0; i < n; i++) {
+      const xi = y[2 * i];
+      const yi = y[2 * i + 1];
+      let ax = 0, ay = 0, rx = 0, ry = 0;
+      const row = i * n;
+      for (let j = i + 1; j < n; j++) {
+        const dx = xi - y[2 * j];
+        const dy = yi - y[2 * j + 1];
+        const w = 1 / (1 + dx * dx + dy * dy);
+        z += w;
+        const pw = p[row + j] * w;
+        const ww = w * w;
+        ax += pw * dx;
+        ay += pw * dy;
+        rx += ww * dx;
+        ry += ww * dy;
+        attract[2 * j] -= pw * dx;
+        attract[2 * j + 1] -= pw * dy;
+        grad[2 * j] -= ww * dx;
+        grad[2 * j + 1] -= ww * dy;
+      }
+      attract[2 * i] += ax;
+      attract[2 * i + 1] += ay;
+      grad[2 * i] += rx;
+      grad[2 * i + 1] += ry;
+    }
+  } else {
+    const diff = new Float64Array(dims);
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        let d2 = 0;
+        for (let k = 0; k < dims; k++) {
+          diff[k] = y[i * dims + k] - y[j * dims + k];
+          d2 += diff[k] * diff[k];
+        }
+        const w = 1 / (1 + d2);
+        z += w;
+        const pw = p[i * n + j] * w;
+        const ww = w * w;
+        for (let k = 0; k < dims; k++) {
+          attract[i * dims + k] += pw * diff[k];
+          attract[j * dims + k] -= pw * diff[k];
+          grad[i * dims + k] += ww * diff[k];
+          grad[j * dims + k] -= ww * diff[k];
+        }
       }
     }
   }
+  const invZ = 1 / (2 * z); // Z sums both orders of each pair
+  for (let k = 0; k < grad.length; k++) grad[k] = 4 * (exaggeration * attract[k] - grad[k] * invZ);
 }
 
 /** Embeds the rows of `x` in `dimensions` (default 2) dimensions with exact t-SNE. */
@@ -181,7 +223,7 @@ export function tsne(x: Matrix, options: TsneOptions = {}): TsneResult {
 
   const y = new Float64Array(n * dims);
   if (options.init === "pca") {
-    const proj = pca(x, { components: Math.min(dims, x.cols, n), seed: options.seed }).projection;
+    const proj = pca(x, { components: Math.min(dims, x.cols, n) }).projection;
     let sq = 0;
     for (let i = 0; i < n; i++) sq += proj.data[i * proj.cols] ** 2;
     const scale = sq > 0 ? 1e-4 / Math.sqrt(sq / n) : 0;
@@ -196,10 +238,9 @@ export function tsne(x: Matrix, options: TsneOptions = {}): TsneResult {
   const grad = new Float64Array(n * dims);
   const update = new Float64Array(n * dims);
   const gains = new Float64Array(n * dims).fill(1);
-  const num = new Float64Array(n * n);
   for (let it = 0; it < iterations; it++) {
     const early = it < exaggerated;
-    tsneGradient(p, y, n, dims, early ? exaggeration : 1, grad, num);
+    tsneGradient(p, y, n, dims, early ? exaggeration : 1, grad);
     const momentum = early ? 0.5 : 0.8;
     for (let k = 0; k < y.length; k++) {
       gains[k] = update[k] * grad[k] < 0 ? gains[k] + 0.2 : gains[k] * 0.8;

@@ -41,7 +41,7 @@ Deno.test("conditionalAffinities: every row is a distribution whose perplexity i
   assert.throws(() => conditionalAffinities(squaredDistances(x), n, n), /perplexity must be in \(0, 40\)/);
 });
 
-Deno.test("tsneGradient: matches central finite differences of KL(P ‖ Q)", () => {
+Deno.test("tsneGradient: matches central finite differences of KL(P ‖ Q), in 2-D and in 3-D", () => {
   const { x } = clusters(2, 5, 2);
   const n = x.rows;
   const p = jointAffinities(x, 3);
@@ -50,6 +50,15 @@ Deno.test("tsneGradient: matches central finite differences of KL(P ‖ Q)", () 
   for (let k = 0; k < y.data.length; k++) y.data[k] = rng.normal();
   const grad = new Float64Array(n * 2);
   tsneGradient(p, y.data, n, 2, 1, grad);
+  // The general-dimension path agrees with the 2-D one (a third coordinate of zeros changes nothing).
+  const y3 = new Float64Array(n * 3);
+  for (let i = 0; i < n; i++) y3.set(y.data.subarray(2 * i, 2 * i + 2), 3 * i);
+  const grad3 = new Float64Array(n * 3);
+  tsneGradient(p, y3, n, 3, 1, grad3);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < 2; k++) assert.ok(Math.abs(grad3[3 * i + k] - grad[2 * i + k]) < 1e-14, "3-D path");
+    assert.equal(grad3[3 * i + 2], 0);
+  }
   const h = 1e-6;
   for (let k = 0; k < y.data.length; k++) {
     const keep = y.data[k];
