@@ -95,7 +95,9 @@ if (import.meta.main) {
   const ckpt = await loadCheckpoint(last.path);
   const { tensors } = decodeSafetensors(ckpt.trainable, last.path);
   const weights = Object.fromEntries(
-    Object.entries(tensors).map(([k, t]) => [k, { dtype: "F32" as const, shape: t.shape, data: t.data as Float32Array }]),
+    Object.entries(tensors).map((
+      [k, t],
+    ) => [k, { dtype: "F32" as const, shape: t.shape, data: t.data as Float32Array }]),
   );
   await Deno.mkdir(values.out!, { recursive: true });
   const hf = toHfConfig(tinyT5Config(tokenizer.vocabSize));
