@@ -1,0 +1,218 @@
+/// <reference lib="dom" />
+/**
+ * End-to-end test of the browser example in headless Chromium (`deno task test:browser`; not part of `deno task
+ * test`, whose discovery does not match this file name).
+ *
+ * Builds the page, serves it on 127.0.0.1, drives Debian's `chromium` with playwright-core: picks the fixtures'
+ * t5-tiny-v1_1 checkpoint and the spm-2k tokenizer as a user would, generates, and checks the ids against the same
+ * model under Deno; then again with a hyperdecoder adapter file made here. Also imports every browser-side package
+ * entry in the page. Saves `screenshot.png` beside this file. When Chromium or its WebGPU is missing, the tests are
+ * reported as ignored with the reason (set `HYPERDECODERS_REQUIRE_BROWSER=1` to fail instead, as on a GPU machine).
+ * @module
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+// deno-lint-ignore no-import-prefix -- until "playwright-core" is in the root import map
+import { chromium } from "npm:playwright-core@1.65.1";
+import { initEngine, randomNormal, tensor, writeTensor } from "@hyperdecoders/core";
+import {
+  AdaptedT5,
+  greedySearch,
+  loadMethodWeights,
+  loadT5,
+  methodPreset,
+  saveMethodWeights,
+  type T5Model,
+} from "@hyperdecoders/models";
+import { loadTokenizer } from "@hyperdecoders/data";
+import { fixturePath } from "../../tests/fixtures.ts";
+import { buildExample, bundleForBrowser, EXAMPLE_DIR } from "./build.ts";
+import { serveStatic } from "./serve.ts";
+
+const TEXT = "the cat sat on the mat";
+const MAX_NEW_TOKENS = 12;
+const MODEL_DIR = fixturePath("t5-tiny-v1_1");
+const TOKENIZER = fixturePath("spm-2k", "spiece.model");
+const SCREENSHOT = `${EXAMPLE_DIR}screenshot.png`;
+/** Package entries that must load in a browser (no Deno or Node API at import time). */
+const BROWSER_ENTRIES = ["core", "kernels", "models", "data", "eval"];
+const FLAGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--enable-unsafe-webgpu",
+  "--enable-features=Vulkan",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+async function findChromium(): Promise<string | null> {
+  const fromEnv = Deno.env.get("CHROMIUM_PATH");
+  if (fromEnv) return await Deno.stat(fromEnv).then(() => fromEnv, () => null);
+  try {
+    const { code, stdout } = await new Deno.Command("which", { args: ["chromium"], stdout: "piped" }).output();
+    return code === 0 ? new TextDecoder().decode(stdout).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Generates under Deno: the reference the page must reproduce. */
+async function denoIds(model: T5Model, inputIds: number[], adapted: AdaptedT5 | null): Promise<number[]> {
+  const ids = tensor(Int32Array.from(inputIds), [1, inputIds.length], "i32");
+  const mask = tensor(new Float32Array(inputIds.length).fill(1), [1, inputIds.length]);
+  const [out] = await greedySearch(model, ids, mask, {
+    ...adapted?.generationOptions(),
+    maxNewTokens: MAX_NEW_TOKENS,
+  });
+  ids.dispose();
+  mask.dispose();
+  return out;
+}
+
+/**
+ * A hyperdecoder method checkpoint for the tiny model, its weights moved away from their initialisation (where the
+ * generated adapters start near zero) so that the adapter visibly changes the output.
+ */
+async function makeAdapter(base: T5Model): Promise<Uint8Array> {
+  const model = new AdaptedT5(base, methodPreset("hyperdecoder", { encoderAdapterDim: 16, decoderAdapterDim: 16 }));
+  let seed = 1;
+  for (const t of model.methodParams.values()) writeTensor(t, Float32Array.from(randomNormal(t.size, seed++, 0.3)));
+  const bytes = await saveMethodWeights(model, { note: "browser example test" });
+  model.disposeMethod();
+  return bytes;
+}
+
+const chromiumPath = await findChromium();
+const required = Deno.env.get("HYPERDECODERS_REQUIRE_BROWSER") === "1";
+let skipReason: string | null = chromiumPath
+  ? null
+  : "chromium not found (apt-get install -y chromium, or set CHROMIUM_PATH)";
+
+type Context = Awaited<ReturnType<typeof chromium.launchPersistentContext>>;
+let context: Context | null = null;
+let server: Awaited<ReturnType<typeof serveStatic>> | null = null;
+let userDataDir: string | null = null;
+let dist: string | null = null;
+let adapterInfo = "";
+
+if (!skipReason) {
+  dist = await buildExample();
+  server = await serveStatic({ "/": EXAMPLE_DIR, "/dist/": dist });
+  userDataDir = await Deno.makeTempDir({ prefix: "hyperdecoders-chromium-" });
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath!,
+    headless: false, // --headless=new is in FLAGS
+    args: FLAGS,
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  await page.goto(server.url);
+  const probe = await page.evaluate(async () => {
+    const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+    if (!gpu) return { ok: false, info: "navigator.gpu is undefined" };
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return { ok: false, info: "navigator.gpu.requestAdapter() returned null" };
+    return { ok: true, info: `${adapter.info.vendor} ${adapter.info.architecture}`.trim() };
+  });
+  if (!probe.ok) skipReason = `Chromium's WebGPU did not start on this machine (${probe.info})`;
+  adapterInfo = probe.info;
+}
+
+async function cleanup(): Promise<void> {
+  await context?.close();
+  await server?.shutdown();
+  for (const dir of [userDataDir, dist]) if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+}
+
+if (skipReason) {
+  await cleanup();
+  if (required) throw new Error(`browser test required but cannot run: ${skipReason}`);
+  console.warn(`SKIPPED browser tests: ${skipReason}`);
+}
+
+Deno.test({
+  name: `browser: every browser-side package entry imports in Chromium (${BROWSER_ENTRIES.join(", ")})`,
+  ignore: skipReason !== null,
+  async fn() {
+    const page = context!.pages()[0];
+    for (const pkg of BROWSER_ENTRIES) {
+      await bundleForBrowser(fileURLToPath(new URL(`../../${pkg}/mod.ts`, import.meta.url)), `${dist}/${pkg}.js`);
+      const result = await page.evaluate(async (url: string) => {
+        try {
+          return { exports: Object.keys(await import(url)).length, error: null };
+        } catch (e) {
+          return { exports: 0, error: String(e) };
+        }
+      }, `${server!.url}dist/${pkg}.js`);
+      assert.equal(result.error, null, `@hyperdecoders/${pkg} failed to import in Chromium: ${result.error}`);
+      assert.ok(result.exports > 5, `@hyperdecoders/${pkg}: only ${result.exports} exports in the browser bundle`);
+    }
+  },
+});
+
+Deno.test({
+  name: `browser: the example page generates the same ids as Deno, without and with an adapter (${adapterInfo})`,
+  ignore: skipReason !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    try {
+      await initEngine();
+      const tokenizer = await loadTokenizer(TOKENIZER);
+      const base = await loadT5(MODEL_DIR);
+      const adapterBytes = await makeAdapter(base);
+      const adapted = loadMethodWeights(base, adapterBytes, "test adapter");
+      const inputIds = tokenizer.encode(TEXT);
+      const baseIds = await denoIds(base, inputIds, null);
+      const adaptedIds = await denoIds(adapted, inputIds, adapted);
+      adapted.dispose();
+      assert.notDeepEqual(adaptedIds, baseIds, "the adapter should change the generated ids (test premise)");
+      const adapterPath = await Deno.makeTempFile({ prefix: "trainable-", suffix: ".safetensors" });
+      await Deno.writeFile(adapterPath, adapterBytes);
+
+      const page = context!.pages()[0];
+      const errors: string[] = [];
+      page.on("pageerror", (e: Error) => errors.push(e.message));
+      await page.setViewportSize({ width: 900, height: 900 });
+      await page.goto(server!.url);
+      await page.waitForFunction(() => document.body.dataset.state === "idle");
+      await page.setInputFiles("#checkpoint", [`${MODEL_DIR}/config.json`, `${MODEL_DIR}/model.safetensors`]);
+      await page.setInputFiles("#tokenizer", TOKENIZER);
+      await page.fill("#text", TEXT);
+      await page.fill("#max-new-tokens", String(MAX_NEW_TOKENS));
+
+      const generate = async (): Promise<{ input: number[]; output: number[]; answer: string }> => {
+        await page.click("#generate");
+        await page.waitForFunction(() => ["done", "error"].includes(document.body.dataset.state ?? ""), null, {
+          timeout: 120_000,
+        });
+        const state = await page.evaluate(() => document.body.dataset.state);
+        const status = await page.textContent("#status");
+        assert.equal(state, "done", `the page reported: ${status}; page errors: ${errors.join("; ")}`);
+        return {
+          input: JSON.parse((await page.textContent("#input-ids"))!),
+          output: JSON.parse((await page.textContent("#output-ids"))!),
+          answer: (await page.textContent("#answer"))!,
+        };
+      };
+
+      const plain = await generate();
+      assert.deepEqual(plain.input, inputIds, "the page tokenized differently from Deno");
+      assert.deepEqual(plain.output, baseIds, "base model: the page generated other ids than Deno");
+      const expected = tokenizer.decode(baseIds);
+      if (expected) assert.equal(plain.answer, expected, "the page decoded differently from Deno");
+
+      await page.setInputFiles("#adapter", adapterPath);
+      const withAdapter = await generate();
+      assert.deepEqual(withAdapter.output, adaptedIds, "with the adapter: the page generated other ids than Deno");
+      assert.match((await page.textContent("#model-summary"))!, /method encoder "manual" \/ decoder "generated"/);
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      assert.deepEqual(errors, []);
+      await Deno.remove(adapterPath);
+    } finally {
+      await cleanup();
+    }
+  },
+});
