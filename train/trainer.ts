@@ -239,10 +239,12 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       tokenizer,
       sources,
       {
-        maxExamples: config.eval.maxExamples,
+        // The reference subsamples only the validation split; test sets are evaluated whole.
+        maxExamples: split === config.eval.split ? config.eval.maxExamples : null,
         numBeams: config.eval.numBeams,
         maxNewTokens: config.eval.maxNewTokens,
         maxSourceLength: config.data.maxSourceLength,
+        maxTargetLength: config.data.maxTargetLength,
         batchSize: Math.max(config.train.batchSize, 32),
       },
     ).then(async (r) => {
@@ -363,7 +365,10 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         progress.log(`loaded the best checkpoint (step ${best.step}) for the final evaluation`);
       }
       for (const split of [config.eval.split, "test"]) {
-        const sources = await openTaskSources(config.data.shards, split, taskNames).catch(() => []);
+        // The test split may hold other task names (MRQA's out-of-domain subsets): take data.tasks, else all of it.
+        const sources = await openTaskSources(config.data.shards, split, config.data.tasks ?? undefined).catch(
+          () => [],
+        );
         if (sources.length > 0) {
           results[split] = split === config.eval.split && finalVal && best?.path === finalPath
             ? finalVal

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { DOMParser } from "@xmldom/xmldom";
+import { escapeXml, groupColor, PALETTE, scatterSvg } from "./scatter_svg.ts";
+
+function parse(svg: string) {
+  return new DOMParser().parseFromString(svg, "image/svg+xml");
+}
+
+Deno.test("scatterSvg: parses as XML with one circle per point, a legend entry per group, one colour per group", () => {
+  const x = [0, 1, 2, 3, 10, 11, 12];
+  const y = [0, 1, 0, 1, 5, 6, 5];
+  const groups = ["b<&>", "b<&>", "b<&>", "b<&>", "a", "a", "c"];
+  const svg = scatterSvg(x, y, groups, {
+    title: 't-SNE of e: "tasks" & more',
+    subtitle: "7 points",
+    legendTitle: "task",
+    groupOrder: ["a", "zzz"],
+  });
+  const doc = parse(svg);
+  const root = doc.documentElement!;
+  assert.equal(root.tagName, "svg");
+  assert.equal(root.getAttribute("xmlns"), "http://www.w3.org/2000/svg");
+  const points = doc.getElementById("points")!;
+  const circles = Array.from(points.getElementsByTagName("circle"));
+  assert.equal(circles.length, x.length);
+  const legend = doc.getElementById("legend")!;
+  const labels = Array.from(legend.getElementsByTagName("text")).map((t) => t.textContent);
+  assert.deepEqual(labels, ["task", "a (2)", "b<&> (4)", "c (1)"], "groupOrder first, then first appearance");
+  const legendColors = Array.from(legend.getElementsByTagName("circle")).map((c) => c.getAttribute("fill"));
+  assert.deepEqual(legendColors, [PALETTE[0], PALETTE[1], PALETTE[2]]);
+  // Each point's colour is its group's; recover the groups from the positions (x grows left to right).
+  const byX = circles.map((c) => [Number(c.getAttribute("cx")), c.getAttribute("fill")] as const).sort((p, q) =>
+    p[0] - q[0]
+  );
+  assert.deepEqual(byX.map((p) => p[1]), [1, 1, 1, 1, 0, 0, 2].map((i) => PALETTE[i]));
+  // Both axes share one scale: distances in the plot are proportional to the data's.
+  const pos = circles.map((c) => [Number(c.getAttribute("cx")), Number(c.getAttribute("cy"))]);
+  const width = Number(root.getAttribute("width"));
+  const height = Number(root.getAttribute("height"));
+  for (const [cx, cy] of pos) assert.ok(cx > 0 && cx < width && cy > 0 && cy < height, "inside the canvas");
+  const texts = Array.from(doc.getElementsByTagName("text")).map((t) => t.textContent);
+  assert.ok(texts.includes('t-SNE of e: "tasks" & more'));
+});
+
+Deno.test("scatterSvg: equal scales on both axes, and y upwards", () => {
+  const svg = scatterSvg([0, 4, 0], [0, 0, 3], ["p", "q", "r"], { title: "t" });
+  const circles = Array.from(parse(svg).getElementById("points")!.getElementsByTagName("circle"));
+  const byGroup = new Map(
+    circles.map((c) => [c.getAttribute("fill"), [Number(c.getAttribute("cx")), Number(c.getAttribute("cy"))]]),
+  );
+  const [p, q, r] = [0, 1, 2].map((i) => byGroup.get(PALETTE[i])!);
+  const sx = (q[0] - p[0]) / 4;
+  const sy = (p[1] - r[1]) / 3;
+  assert.ok(sx > 0 && Math.abs(sx - sy) < 0.02, `scales ${sx} and ${sy}`);
+  assert.ok(Math.abs(q[1] - p[1]) < 0.01 && Math.abs(r[0] - p[0]) < 0.01);
+});
+
+Deno.test("scatterSvg: no points still makes a valid document; bad input is refused", () => {
+  const doc = parse(scatterSvg([], [], [], { title: "empty" }));
+  assert.equal(doc.getElementById("points")!.getElementsByTagName("circle").length, 0);
+  assert.throws(
+    () => scatterSvg([0, NaN], [0, 1], ["a", "a"], { title: "pca" }),
+    /scatterSvg \(pca\): point 1 is \(NaN, 1\)/,
+  );
+  assert.throws(() => scatterSvg([0], [0, 1], ["a"], { title: "x" }), /1 x values, 2 y values and 1 groups/);
+  assert.equal(escapeXml(`<a href="x">'&'</a>`), "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;");
+  assert.notEqual(groupColor(10), groupColor(11));
+  assert.match(groupColor(12), /^hsl\(\d+, 55%, 48%\)$/);
+});

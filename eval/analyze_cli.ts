@@ -1,0 +1,161 @@
+/**
+ * `deno task analyze --checkpoint <run-or-checkpoint-dir> [--split validation] [--out <dir>] [--max-examples N]`:
+ * the hypernetwork-embedding analysis of a trained run (the paper's Figures 2–4 and Table 7). Rebuilds the base model
+ * from the run's `config.json`, loads the checkpoint's trainable weights, computes e (and the mean-pooled encoder
+ * output) for every example of the split, decodes the classification tasks greedily, and writes PCA / t-SNE SVG plots,
+ * the linear-probe table (`probe.md`), `points.csv` and `analysis.json` to `--out` (default `<run>/analysis`).
+ * @module
+ */
+import { basename, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { initEngine } from "@hyperdecoders/core";
+import { loadMethodWeights } from "@hyperdecoders/models";
+import { loadTokenizer, openTaskSources, TASKS } from "@hyperdecoders/data";
+import { resolveConfig } from "../train/config.ts";
+import { buildBaseModel } from "../train/trainer.ts";
+import { decodingSettings } from "./evaluate.ts";
+import { collectEmbeddings } from "./analysis/embeddings.ts";
+import { analyzeEmbeddings } from "./analysis/report.ts";
+import { labelSetOf } from "./analysis/labels.ts";
+
+const USAGE = `usage: deno task analyze --checkpoint <run-or-checkpoint-dir> [options]
+  --checkpoint DIR      a run's output folder (its best checkpoint, else its newest) or one checkpoint-XXXXXXXX folder
+  --split NAME          split to analyse (default validation)
+  --out DIR             where to write the plots and tables (default <run>/analysis)
+  --max-examples N      at most N examples per task, a seeded subset (default 500)
+  --seed S              seed of t-SNE, subsamples, probe splits (default 0)
+  --perplexity P        t-SNE perplexity (default 30)
+  --tsne-iterations I   t-SNE iterations (default 1000)
+  --tsne-max-points M   largest t-SNE (default 2000; more points are subsampled per task)
+  --batch-size B        encoder batch size (default 32)
+  --no-predict          skip greedy decoding (no predicted-label plots)`;
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+/** The run folder and checkpoint folder that `--checkpoint` names. */
+export async function resolveCheckpoint(dir: string): Promise<{ runDir: string; checkpoint: string }> {
+  const abs = resolve(dir);
+  if (await exists(join(abs, "trainable.safetensors"))) {
+    const runDir = resolve(abs, "..", "..");
+    if (!(await exists(join(runDir, "config.json")))) {
+      throw new Error(
+        `${abs} is a checkpoint but ${join(runDir, "config.json")} is missing; pass the run's output folder`,
+      );
+    }
+    return { runDir, checkpoint: abs };
+  }
+  if (!(await exists(join(abs, "config.json")))) {
+    throw new Error(`${abs}: neither a run folder (config.json) nor a checkpoint folder (trainable.safetensors)`);
+  }
+  const results = await Deno.readTextFile(join(abs, "results.json")).then((t) => JSON.parse(t), () => null);
+  const best = results?.best?.path as string | undefined;
+  if (best) {
+    // The recorded path may be relative to where training ran: look for it inside this run too.
+    for (const candidate of [resolve(best), join(abs, "checkpoints", basename(best))]) {
+      if (await exists(join(candidate, "trainable.safetensors"))) return { runDir: abs, checkpoint: candidate };
+    }
+  }
+  const names: string[] = [];
+  if (await exists(join(abs, "checkpoints"))) {
+    for await (const e of Deno.readDir(join(abs, "checkpoints"))) {
+      if (e.isDirectory && /^checkpoint-\d+$/.test(e.name)) names.push(e.name);
+    }
+  }
+  names.sort();
+  if (names.length === 0) throw new Error(`${abs}: no checkpoints/checkpoint-XXXXXXXX folder; has the run saved one?`);
+  return { runDir: abs, checkpoint: join(abs, "checkpoints", names[names.length - 1]) };
+}
+
+function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+/** Runs the analysis for command-line `args`; returns the output folder. */
+export async function main(args: string[]): Promise<string> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      checkpoint: { type: "string" },
+      split: { type: "string", default: "validation" },
+      out: { type: "string" },
+      "max-examples": { type: "string" },
+      seed: { type: "string" },
+      perplexity: { type: "string" },
+      "tsne-iterations": { type: "string" },
+      "tsne-max-points": { type: "string" },
+      "batch-size": { type: "string" },
+      "no-predict": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return "";
+  }
+  if (!values.checkpoint) throw new Error(`--checkpoint is required\n${USAGE}`);
+  const perplexity = values.perplexity === undefined ? 30 : Number(values.perplexity);
+  if (!(perplexity > 0)) throw new Error(`--perplexity must be a positive number, got "${values.perplexity}"`);
+  const seed = values.seed === undefined ? 0 : Number(values.seed);
+  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${values.seed}"`);
+
+  const { runDir, checkpoint } = await resolveCheckpoint(values.checkpoint);
+  const configPath = join(runDir, "config.json");
+  const config = resolveConfig(JSON.parse(await Deno.readTextFile(configPath)), configPath);
+  const outDir = resolve(values.out ?? join(runDir, "analysis"));
+  console.log(`analyze: ${checkpoint} (${values.split}) → ${outDir}`);
+
+  await initEngine();
+  const tokenizer = await loadTokenizer(config.tokenizer);
+  const base = await buildBaseModel(config, tokenizer);
+  const weightsPath = join(checkpoint, "trainable.safetensors");
+  const model = loadMethodWeights(base, await Deno.readFile(weightsPath), weightsPath);
+  try {
+    const taskNames = model.method.tasks.length > 0 ? model.method.tasks : config.data.tasks ?? undefined;
+    const sources = await openTaskSources(config.data.shards, values.split, taskNames);
+    const start = performance.now();
+    const set = await collectEmbeddings(model, tokenizer, sources, {
+      batchSize: positiveInt(values["batch-size"], "--batch-size", 32),
+      maxExamples: positiveInt(values["max-examples"], "--max-examples", 500),
+      maxSourceLength: config.data.maxSourceLength,
+      decodeTask: values["no-predict"] ? undefined : (task) => {
+        const spec = TASKS.get(task);
+        if (spec) return labelSetOf(task, []) ? decodingSettings(spec, tokenizer) : null;
+        return decodingSettings(undefined, tokenizer, config.data.maxTargetLength);
+      },
+      onProgress: (done) => Deno.stdout.isTerminal() && Deno.stdout.writeSync(new TextEncoder().encode(`\r${done}`)),
+    });
+    console.log(`\rembeddings of ${set.tasks.length} examples in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    const report = analyzeEmbeddings(set, {
+      seed,
+      perplexity,
+      tsneIterations: positiveInt(values["tsne-iterations"], "--tsne-iterations", 1000),
+      tsneMaxPoints: positiveInt(values["tsne-max-points"], "--tsne-max-points", 2000),
+      split: values.split,
+      onStep: (message) => console.log(`  ${message}`),
+    });
+    await Deno.mkdir(outDir, { recursive: true });
+    for (const [name, content] of Object.entries(report.files)) await Deno.writeTextFile(join(outDir, name), content);
+    console.log(`\nlinear probes (accuracy ×100, held-out ${values.split} examples):\n${report.files["probe.md"]}`);
+    console.log(
+      `wrote ${Object.keys(report.files).length} files to ${outDir}: ${Object.keys(report.files).join(", ")}`,
+    );
+    return outDir;
+  } finally {
+    model.dispose();
+  }
+}
+
+if (import.meta.main) {
+  try {
+    await main(Deno.args);
+  } catch (error) {
+    console.error(`analyze: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}
