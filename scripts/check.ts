@@ -1,6 +1,7 @@
 /**
  * `deno task check`: formatting, lint, type-check of every package and script, `deno doc --lint` of every package's
- * entry (JSDoc on every export, no reference to an unexported type) and `deno publish --dry-run` for the workspace.
+ * entry (JSDoc on every export, no reference to an unexported type), type-check of the package READMEs' examples and
+ * `deno publish --dry-run` for the workspace.
  * Exits non-zero when any step fails and says which.
  * @module
  */
@@ -13,6 +14,7 @@ const steps: [string, string[]][] = [
   ["lint", ["lint"]],
   ["type-check", ["check", "."]],
   ...PACKAGES.map((p): [string, string[]] => [`doc lint ${p}`, ["doc", "--lint", `${p}/mod.ts`]]),
+  ["README examples type-check", ["check", "--doc-only", ...PACKAGES.map((p) => `${p}/README.md`)]],
   ["publish dry-run", ["publish", "--dry-run", "--allow-dirty"]],
 ];
 

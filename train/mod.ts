@@ -15,3 +15,38 @@ export * from "./config.ts";
 export * from "./checkpoint.ts";
 export * from "./progress.ts";
 export * from "./trainer.ts";
+// Types the public API above references, re-exported so that its documentation is complete (`deno doc --lint`).
+export type { CrossEntropyOptions, DType as TensorDType, GradNode, PooledBuffer, Tensor } from "@hyperdecoders/core";
+export type {
+  AdaptedForwardOptions,
+  AdaptedT5,
+  AdapterMode,
+  AdapterWeights,
+  ComponentCount,
+  DecoderCache,
+  FeedForwardHook,
+  ForwardOptions,
+  GenerateOptions,
+  LayerCache,
+  MethodConfig,
+  ParameterCounts,
+  ParameterGroup,
+  ParameterGroupName,
+  PreparedForward,
+  SkillPlacement,
+  SkillsConfig,
+  T5Config,
+  T5Model,
+  T5Output,
+  T5Stack,
+} from "@hyperdecoders/models";
+export type {
+  BatchEncodeOptions,
+  BatchEncoding,
+  DecodeOptions,
+  EncodedPieces,
+  EncodeOptions,
+  TextTokenizer,
+  Tokenizer,
+} from "@hyperdecoders/data";
+export type { ChunkRecord, EvaluationResult, Prediction } from "@hyperdecoders/eval";
