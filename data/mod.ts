@@ -1,6 +1,20 @@
 /**
+ * The data side of hyperdecoders, with no GPU code: the T5 SentencePiece tokenizer (exact against `sentencepiece` and
+ * Hugging Face), the paper's task registry and templates, readers (GLUE TSV, JSONL(.gz), parquet, MRQA with context
+ * chunking), gzip JSONL shards with a manifest, and a seeded, resumable streaming loader over a task mixture.
+ *
+ * The tokenizer, templates, readers of bytes and batching are web-standard; the file adapters (`loadTokenizer`,
+ * `prepareDataset`, `openDatasetDir`, `openTaskSources`, …) use `Deno.*`.
+ *
+ * @example
+ * ```ts
+ * import { loadTokenizer } from "@hyperdecoders/data";
+ *
+ * const tokenizer = await loadTokenizer("path/to/t5-small"); // spiece.model, tokenizer.json or their folder
+ * const batch = tokenizer.encodeBatch(["rte sentence1: A cat sat. sentence2: An animal sat.", "cola sentence: Hi."]);
+ * console.log(batch.ids, tokenizer.decode(batch.ids[0]));
+ * ```
  * @module
- * @hyperdecoders/data
  */
 
 export {};

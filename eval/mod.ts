@@ -1,6 +1,17 @@
 /**
+ * Evaluation for hyperdecoders: metrics matching scikit-learn, SciPy, the SQuAD script and `rouge_score` (web-standard);
+ * decoding evaluation of a model over prepared task data with each task's decoding settings; result tables; and the
+ * analysis of the hypernetwork's instance embeddings (PCA, t-SNE, SVG scatter plots).
+ *
+ * @example
+ * ```ts
+ * import { averageScore, scoreTask } from "@hyperdecoders/eval";
+ *
+ * const rte = scoreTask("rte", ["0", "1", "1"], ["0", "0", "1"]); // { acc: 66.67 }
+ * const stsb = scoreTask("stsb", ["3.8", "1.0", "2.4"], ["4.0", "1.2", "2.0"]);
+ * console.log(averageScore({ rte, stsb }));
+ * ```
  * @module
- * @hyperdecoders/eval
  */
 
 export {};
@@ -8,6 +19,11 @@ export * from "./metrics/mod.ts";
 export * from "./evaluate.ts";
 export * from "./tables.ts";
 export type {
+  AdaptedForwardOptions,
+  AdaptedT5,
+  AdapterMode,
+  AdapterWeights,
+  ComponentCount,
   CrossEntropyOptions,
   DecoderCache,
   FeedForwardHook,
@@ -15,11 +31,18 @@ export type {
   GenerateOptions,
   GradNode,
   LayerCache,
+  MethodConfig,
+  ParameterCounts,
+  ParameterGroup,
+  ParameterGroupName,
   PooledBuffer,
   PreparedForward,
+  SkillPlacement,
+  SkillsConfig,
   T5Config,
   T5Model,
   T5Output,
+  T5Stack,
   Tensor,
   TensorDType,
 } from "@hyperdecoders/models";
