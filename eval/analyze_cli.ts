@@ -11,8 +11,7 @@ import { parseArgs } from "node:util";
 import { initEngine } from "@hyperdecoders/core";
 import { loadMethodWeights } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, TASKS } from "@hyperdecoders/data";
-import { resolveConfig } from "../train/config.ts";
-import { buildBaseModel } from "../train/trainer.ts";
+import { buildBaseModel, resolveConfig } from "@hyperdecoders/train";
 import { decodingSettings } from "./evaluate.ts";
 import { collectEmbeddings } from "./analysis/embeddings.ts";
 import { analyzeEmbeddings } from "./analysis/report.ts";
@@ -103,6 +102,10 @@ export async function main(args: string[]): Promise<string> {
   if (!(perplexity > 0)) throw new Error(`--perplexity must be a positive number, got "${values.perplexity}"`);
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${values.seed}"`);
+  const batchSize = positiveInt(values["batch-size"], "--batch-size", 32);
+  const maxExamples = positiveInt(values["max-examples"], "--max-examples", 500);
+  const tsneIterations = positiveInt(values["tsne-iterations"], "--tsne-iterations", 1000);
+  const tsneMaxPoints = positiveInt(values["tsne-max-points"], "--tsne-max-points", 2000);
 
   const { runDir, checkpoint } = await resolveCheckpoint(values.checkpoint);
   const configPath = join(runDir, "config.json");
@@ -120,8 +123,8 @@ export async function main(args: string[]): Promise<string> {
     const sources = await openTaskSources(config.data.shards, values.split, taskNames);
     const start = performance.now();
     const set = await collectEmbeddings(model, tokenizer, sources, {
-      batchSize: positiveInt(values["batch-size"], "--batch-size", 32),
-      maxExamples: positiveInt(values["max-examples"], "--max-examples", 500),
+      batchSize,
+      maxExamples,
       maxSourceLength: config.data.maxSourceLength,
       decodeTask: values["no-predict"] ? undefined : (task) => {
         const spec = TASKS.get(task);
@@ -134,8 +137,8 @@ export async function main(args: string[]): Promise<string> {
     const report = analyzeEmbeddings(set, {
       seed,
       perplexity,
-      tsneIterations: positiveInt(values["tsne-iterations"], "--tsne-iterations", 1000),
-      tsneMaxPoints: positiveInt(values["tsne-max-points"], "--tsne-max-points", 2000),
+      tsneIterations,
+      tsneMaxPoints,
       split: values.split,
       onStep: (message) => console.log(`  ${message}`),
     });

@@ -47,3 +47,4 @@ export type {
   TensorDType,
 } from "@hyperdecoders/models";
 export type { ShardRef, SplitPolicy, TargetKind, TaskSource, TaskSpec } from "@hyperdecoders/data";
+export * from "./analysis/mod.ts";

@@ -193,6 +193,7 @@ export function analyzeEmbeddings(set: EmbeddingSet, options: AnalysisOptions = 
         subtitle: `${base}; PC1 ${percent(sub.pcaRatio[0])}, PC2 ${percent(sub.pcaRatio[1])}`,
         legendTitle: "predicted label",
         groupOrder: order,
+        colors: { [OTHER_LABEL]: "#9e9e9e" },
         seed,
       }),
     );
@@ -204,6 +205,7 @@ export function analyzeEmbeddings(set: EmbeddingSet, options: AnalysisOptions = 
           subtitle: `${base}; perplexity ${sub.tsneInfo!.perplexity.toFixed(0)}`,
           legendTitle: "predicted label",
           groupOrder: order,
+          colors: { [OTHER_LABEL]: "#9e9e9e" },
           seed,
         }),
       );

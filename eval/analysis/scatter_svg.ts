@@ -35,8 +35,11 @@ export interface ScatterOptions {
   subtitle?: string;
   /** Heading of the legend. */
   legendTitle?: string;
-  /** Order of the groups in the legend and palette (default: order of first appearance). */
+  /** Order of the groups in the legend and palette (default: order of first appearance). A listed group that has no
+   * point keeps its palette slot (so a label has the same colour in every plot) but gets no legend entry. */
   groupOrder?: readonly string[];
+  /** Fixed colours of some groups (CSS colours), overriding the palette. */
+  colors?: Readonly<Record<string, string>>;
   /** Width in px (default 760). */
   width?: number;
   /** Height in px (default 560). */
@@ -84,9 +87,10 @@ export function scatterSvg(
   const height = options.height ?? 560;
   const counts = new Map<string, number>();
   for (const g of groups) counts.set(g, (counts.get(g) ?? 0) + 1);
-  const order = [...(options.groupOrder ?? []).filter((g) => counts.has(g))];
-  for (const g of counts.keys()) if (!order.includes(g)) order.push(g);
-  const color = new Map(order.map((g, i) => [g, groupColor(i)]));
+  const slots = [...new Set(options.groupOrder ?? [])];
+  for (const g of counts.keys()) if (!slots.includes(g)) slots.push(g);
+  const color = new Map(slots.map((g, i) => [g, options.colors?.[g] ?? groupColor(i)]));
+  const order = slots.filter((g) => counts.has(g));
 
   const legendItems = order.map((g) => `${g} (${counts.get(g)})`);
   const longest = Math.max(options.legendTitle?.length ?? 0, ...legendItems.map((s) => s.length), 4);

@@ -15,6 +15,7 @@ Deno.test("scatterSvg: parses as XML with one circle per point, a legend entry p
     subtitle: "7 points",
     legendTitle: "task",
     groupOrder: ["a", "zzz"],
+    colors: { c: "#123456" },
   });
   const doc = parse(svg);
   const root = doc.documentElement!;
@@ -27,12 +28,13 @@ Deno.test("scatterSvg: parses as XML with one circle per point, a legend entry p
   const labels = Array.from(legend.getElementsByTagName("text")).map((t) => t.textContent);
   assert.deepEqual(labels, ["task", "a (2)", "b<&> (4)", "c (1)"], "groupOrder first, then first appearance");
   const legendColors = Array.from(legend.getElementsByTagName("circle")).map((c) => c.getAttribute("fill"));
-  assert.deepEqual(legendColors, [PALETTE[0], PALETTE[1], PALETTE[2]]);
+  // "zzz" has no point: no legend entry, but it keeps its palette slot; "c" has a fixed colour.
+  assert.deepEqual(legendColors, [PALETTE[0], PALETTE[2], "#123456"]);
   // Each point's colour is its group's; recover the groups from the positions (x grows left to right).
   const byX = circles.map((c) => [Number(c.getAttribute("cx")), c.getAttribute("fill")] as const).sort((p, q) =>
     p[0] - q[0]
   );
-  assert.deepEqual(byX.map((p) => p[1]), [1, 1, 1, 1, 0, 0, 2].map((i) => PALETTE[i]));
+  assert.deepEqual(byX.map((p) => p[1]), [2, 2, 2, 2, 0, 0].map((i) => PALETTE[i]).concat("#123456"));
   // Both axes share one scale: distances in the plot are proportional to the data's.
   const pos = circles.map((c) => [Number(c.getAttribute("cx")), Number(c.getAttribute("cy"))]);
   const width = Number(root.getAttribute("width"));

@@ -1,0 +1,126 @@
+/**
+ * End to end: train a tiny hyperdecoder for a few steps on a small demo mixture, run `deno task analyze`'s `main` on
+ * the run, and check the plots (valid SVG, one point per example), the probe table and that the predictions used for
+ * the label plots are the ones evaluation makes.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DOMParser } from "@xmldom/xmldom";
+import { loadMethodWeights } from "@hyperdecoders/models";
+import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
+import { buildBaseModel, Progress, resolveConfig, train } from "@hyperdecoders/train";
+import { evaluate } from "./evaluate.ts";
+import { main, resolveCheckpoint } from "./analyze_cli.ts";
+
+const TOKENIZER = new URL("../configs/demo/spiece.model", import.meta.url).pathname;
+const root = await Deno.makeTempDir({ prefix: "hd-analyze-test-" });
+const shards = join(root, "data");
+const runDir = join(root, "run");
+const PER_TASK = 16;
+globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
+
+await writeDemoMixture({
+  out: shards,
+  tokenizer: TOKENIZER,
+  sizes: {
+    demo_label: { train: 48, validation: 20, test: 4 },
+    demo_count: { train: 48, validation: 20, test: 4 },
+    demo_extract: { train: 48, validation: 20, test: 4 },
+  },
+});
+const quiet = new Progress(false);
+quiet.update = () => {};
+quiet.log = () => {};
+const config = resolveConfig({
+  model: { preset: "tiny", seed: 1, overrides: { num_layers: 1, d_ff: 32 } },
+  tokenizer: TOKENIZER,
+  method: { preset: "hyperdecoder", encoderAdapterDim: 8, decoderAdapterDim: 8, hypernetworkBottleneck: 8 },
+  data: { shards: [shards], maxSourceLength: 24, maxTargetLength: 6, shuffleBuffer: 32 },
+  optim: { lr: 1e-3, warmupSteps: 2, lossReduction: "mean" },
+  train: { batchSize: 8, steps: 4, logEvery: 2, seed: 7 },
+  eval: { every: 0, atEnd: false },
+  output: { dir: runDir, keepLast: 2 },
+}, "analyze test config");
+await train(config, { progress: quiet, handleSigint: false });
+
+function circlesIn(svg: string): number {
+  const doc = new DOMParser().parseFromString(svg, "image/svg+xml");
+  assert.equal(doc.documentElement!.tagName, "svg");
+  return doc.getElementById("points")!.getElementsByTagName("circle").length;
+}
+
+Deno.test("analyze CLI: plots, probes and points of a trained run", async () => {
+  const out = join(root, "analysis");
+  const log = console.log;
+  console.log = () => {};
+  try {
+    await main(["--checkpoint", runDir, "--out", out, "--max-examples", String(PER_TASK), "--tsne-iterations", "250"]);
+  } finally {
+    console.log = log;
+  }
+  const read = (name: string) => Deno.readTextFile(join(out, name));
+  const total = 3 * PER_TASK;
+  assert.equal(circlesIn(await read("pca_task.svg")), total);
+  assert.equal(circlesIn(await read("tsne_task.svg")), total);
+  // demo_label is the only classification task: its points coloured by predicted label.
+  assert.equal(circlesIn(await read("pca_label_demo_label.svg")), PER_TASK);
+  assert.equal(circlesIn(await read("tsne_label_demo_label.svg")), PER_TASK);
+  assert.ok(!(await Deno.stat(join(out, "pca_label_demo_count.svg")).then(() => true, () => false)));
+
+  const summary = JSON.parse(await read("analysis.json"));
+  assert.equal(summary.examples, total);
+  assert.equal(summary.stack, "decoder");
+  assert.deepEqual(summary.plots.sort(), [
+    "pca_label_demo_label.svg",
+    "pca_task.svg",
+    "tsne_label_demo_label.svg",
+    "tsne_task.svg",
+  ]);
+  const probes = summary.probes as { target: string; features: string; testSize: number; testAccuracy: number }[];
+  assert.deepEqual(probes.map((p) => `${p.target} / ${p.features}`), [
+    "task / encoder (mean-pooled)",
+    "task / hypernetwork e",
+    "label: demo_label / encoder (mean-pooled)",
+    "label: demo_label / hypernetwork e",
+  ]);
+  for (const p of probes) assert.ok(p.testSize > 0 && p.testAccuracy >= 0 && p.testAccuracy <= 1);
+  const table = await read("probe.md");
+  assert.equal(table.trim().split("\n").length, 2 + probes.length);
+
+  // The label plots use the predictions evaluation makes on the same seeded subset.
+  const lines = (await read("points.csv")).trim().split("\n");
+  assert.equal(lines.length, 1 + total);
+  const header = lines[0].split(",");
+  const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(",").map((v, i) => [header[i], v])));
+  const tokenizer = await loadTokenizer(config.tokenizer);
+  const { checkpoint } = await resolveCheckpoint(runDir);
+  const model = loadMethodWeights(
+    await buildBaseModel(config, tokenizer),
+    await Deno.readFile(join(checkpoint, "trainable.safetensors")),
+  );
+  try {
+    const sources = await openTaskSources([shards], "validation", ["demo_label"]);
+    const result = await evaluate({ model, generationOptions: (t) => model.generationOptions(t) }, tokenizer, sources, {
+      maxExamples: PER_TASK,
+      maxSourceLength: config.data.maxSourceLength,
+    });
+    const ours = new Map(rows.filter((r) => r.task === "demo_label").map((r) => [r.id, r.prediction]));
+    assert.equal(result.predictions.length, PER_TASK);
+    for (const p of result.predictions) assert.equal(ours.get(p.id), p.prediction, `prediction of ${p.id}`);
+  } finally {
+    model.dispose();
+  }
+});
+
+Deno.test("analyze CLI: finds the checkpoint of a run or takes a checkpoint folder; clear errors", async () => {
+  const fromRun = await resolveCheckpoint(runDir);
+  assert.match(fromRun.checkpoint, /checkpoints\/checkpoint-00000004$/);
+  assert.deepEqual(await resolveCheckpoint(fromRun.checkpoint), fromRun);
+  await assert.rejects(resolveCheckpoint(shards), /neither a run folder \(config\.json\) nor a checkpoint folder/);
+  await assert.rejects(main(["--split", "validation"]), /--checkpoint is required/);
+  await assert.rejects(
+    main(["--checkpoint", runDir, "--max-examples", "0"]),
+    /--max-examples must be a positive integer/,
+  );
+  await assert.rejects(main(["--checkpoint", runDir, "--bogus"]), /bogus/);
+});
