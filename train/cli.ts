@@ -10,6 +10,7 @@ import { initEngine } from "@hyperdecoders/core";
 import { countParameters, parseMethodConfig } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
 import { resultsMarkdown } from "@hyperdecoders/eval";
+import { main as analyze } from "../eval/analyze_cli.ts";
 import { applyOverrides, resolveConfig, type TrainConfig } from "./config.ts";
 import { buildBaseModel, train } from "./trainer.ts";
 
@@ -39,6 +40,7 @@ function parseCli(args: string[]): Cli {
       Deno.exit(0);
     } else if (a === "--config") cli.config = value();
     else if (a === "--resume") cli.resume = value();
+    else if (a === "--out") cli.overrides.push(["output.dir", value()]);
     else if (a === "--dry-run") cli.dryRun = true;
     else if (a.startsWith("--") && a.includes(".")) {
       const [flag, inline] = a.slice(2).split("=", 2);
@@ -72,7 +74,13 @@ export async function loadConfig(cli: Cli): Promise<{ config: TrainConfig; demo:
   else if (cli.resume) {
     [raw, source] = [await readJson(join(cli.resume, "config.json")), join(cli.resume, "config.json")];
   } else [raw, source] = [await readJson(DEMO_CONFIG), "configs/demo.json"];
-  const merged = applyOverrides(raw as Record<string, unknown>, cli.overrides);
+  let overrides = cli.overrides;
+  const out = overrides.findLast(([k]) => k === "output.dir");
+  if (demo && out) {
+    // The demo keeps everything it writes, its data included, inside the output folder.
+    overrides = [...overrides, ["data.shards", JSON.stringify([join(out[1], "data")])]];
+  }
+  const merged = applyOverrides(raw as Record<string, unknown>, overrides);
   return { config: resolveConfig(merged, source), demo };
 }
 
@@ -108,7 +116,21 @@ async function main(): Promise<void> {
   for (const [split, r] of Object.entries(result.results)) {
     console.log(`\n${split} results (step ${result.step}):\n${resultsMarkdown(r)}`);
   }
-  console.log(`\noutput: ${result.outDir} (config.json, metrics.jsonl, results.json, predictions.jsonl, checkpoints/)`);
+  let plots = "";
+  if (result.stopped === "done" && config.method.preset === "hyperdecoder") {
+    // The paper's Figures 2–4: the hypernetwork's embeddings e, by task and by predicted label.
+    try {
+      plots = await analyze(["--checkpoint", result.outDir, "--max-examples", "300", "--tsne-iterations", "500"]);
+    } catch (error) {
+      console.error(`analysis skipped: ${(error as Error).message}`);
+    }
+  }
+  console.log(`\noutput: ${result.outDir}`);
+  console.log(`  config.json, metrics.jsonl, results.json, predictions.jsonl`);
+  if (result.best) {
+    console.log(`  best checkpoint: ${result.best.path} (validation average ${result.best.metric.toFixed(2)})`);
+  }
+  if (plots) console.log(`  plots (PCA, t-SNE of the hypernetwork embeddings) and the probe table: ${plots}`);
   if (result.stopped === "interrupted") Deno.exit(130);
 }
 
