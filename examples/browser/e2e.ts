@@ -12,8 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-// deno-lint-ignore no-import-prefix -- until "playwright-core" is in the root import map
-import { chromium } from "npm:playwright-core@1.65.1";
+import { chromium } from "playwright-core";
 import { initEngine, randomNormal, tensor, writeTensor } from "@hyperdecoders/core";
 import {
   AdaptedT5,
