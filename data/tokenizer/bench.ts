@@ -13,6 +13,7 @@
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import { fixturePath } from "../../tests/fixtures.ts";
 import { Tokenizer } from "./tokenizer.ts";
+import { mulberry32 } from "../rng.ts";
 
 /** Options of {@linkcode benchTokenizer}. */
 export interface BenchTokenizerOptions {
@@ -20,17 +21,6 @@ export interface BenchTokenizerOptions {
   megabytes?: number;
   /** Also time `@huggingface/tokenizers` and count differing strings (default true). */
   compare?: boolean;
-}
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Deterministic prose-like lines totalling at least `bytes` UTF-8 bytes. */

@@ -7,6 +7,7 @@
 import { strictEqual } from "node:assert";
 import { fixturePath } from "../../tests/fixtures.ts";
 import { Tokenizer } from "./mod.ts";
+import { mulberry32 } from "../rng.ts";
 
 const dir = fixturePath("spm-2k");
 const json = JSON.parse(await Deno.readTextFile(`${dir}/tokenizer.json`));
@@ -36,17 +37,6 @@ const spaces = [" ", " ", " ", "\t", "\n", "\u3000", "\u00a0", "\r\n"];
 const uncovered = [..."日本語中文漢字テキスト한국어😀🚀©®"].filter((c) =>
   !inAnyPiece.has(c) && c.normalize("NFKC") === c && !single.has(c.normalize("NFKC"))
 );
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomText(r: () => number, withUnknown: boolean): string {
   const n = 1 + Math.floor(r() * 30);
@@ -83,7 +73,7 @@ for (const name of ["spiece.model", "tokenizer.json"]) {
       : Tokenizer.fromTokenizerJson(await Deno.readTextFile(`${dir}/${name}`));
     strictEqual(covered.length > 80, true, `only ${covered.length} covered characters`);
     strictEqual(uncovered.length > 5, true);
-    const r = rng(name.length);
+    const r = mulberry32(name.length);
     let withUnk = 0;
     for (let i = 0; i < 10_000; i++) {
       const x = randomText(r, i % 4 === 0);
