@@ -8,10 +8,10 @@
  * generated answer) and scored with SQuAD EM/F1 against every gold answer (method.md §10.2).
  * @module
  */
-import { tensor } from "@hyperdecoders/core";
 import type { GenerateOptions, T5Model } from "@hyperdecoders/models";
 import { beamSearch, greedySearch } from "@hyperdecoders/models";
-import { type Batch, getTask, sequentialBatches, TASKS, type TaskSource, type TaskSpec } from "@hyperdecoders/data";
+import { getTask, TASKS, type TaskSource, type TaskSpec } from "@hyperdecoders/data";
+import { batchTensors, evaluationBatches } from "./_batches.ts";
 import { accuracy, pearson, spearman } from "./metrics/classification.ts";
 import { aggregateChunkPredictions, scoreMrqa } from "./metrics/mrqa.ts";
 import { squadScores } from "./metrics/squad.ts";
@@ -218,12 +218,6 @@ export function scoreByTask(
   return { em, f1 };
 }
 
-function toTensors(batch: Batch) {
-  const inputIds = tensor(batch.inputIds, [batch.batchSize, batch.sourceLength], "i32");
-  const mask = tensor(Float32Array.from(batch.attentionMask), [batch.batchSize, batch.sourceLength]);
-  return { inputIds, mask };
-}
-
 /** Generates and scores every example of `sources` (one split). */
 export async function evaluate(
   target: EvalModel,
@@ -232,20 +226,14 @@ export async function evaluate(
   options: EvaluateOptions = {},
 ): Promise<EvaluationResult> {
   const rows: GeneratedRow[] = [];
-  const batches = sequentialBatches(sources, tokenizer, {
-    batchSize: options.batchSize ?? 32,
-    limit: options.maxExamples ?? undefined,
-    limitSeed: options.maxExamples ? 42 : undefined,
-    maxSourceLength: options.maxSourceLength ?? 512,
-    maxTargetLength: 512,
-  });
+  const batches = evaluationBatches(sources, tokenizer, options);
   let done = 0;
   for await (const batch of batches) {
     const task = batch.tasks[0];
     const settings = decodingSettings(specOf(task, batch.meta[0]), tokenizer, options.maxTargetLength);
     const numBeams = options.numBeams ?? settings.numBeams;
     const maxNewTokens = options.maxNewTokens ?? settings.maxNewTokens;
-    const { inputIds, mask } = toTensors(batch);
+    const { inputIds, mask } = batchTensors(batch);
     try {
       let extra: Pick<GenerateOptions, "forward" | "prepare">;
       try {

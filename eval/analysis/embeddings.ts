@@ -4,10 +4,11 @@
  * for, the model's greedy prediction (for colouring plots by predicted label).
  * @module
  */
-import { maskedMeanPool, noGrad, scope, tensor } from "@hyperdecoders/core";
+import { maskedMeanPool, noGrad, scope } from "@hyperdecoders/core";
 import { type AdaptedT5, greedySearch } from "@hyperdecoders/models";
-import { sequentialBatches, type TaskSource } from "@hyperdecoders/data";
+import type { TaskSource } from "@hyperdecoders/data";
 import type { DecodingSettings, EvalTokenizer } from "../evaluate.ts";
+import { batchTensors, evaluationBatches } from "../_batches.ts";
 import { type Matrix, zerosMatrix } from "./matrix.ts";
 
 /** The embeddings of a split, one row per example. */
@@ -70,17 +71,10 @@ export async function collectEmbeddings(
   const predictions: (string | null)[] = [];
   const eRows: Float32Array[] = [];
   const pooledRows: Float32Array[] = [];
-  const batches = sequentialBatches(sources, tokenizer, {
-    batchSize: options.batchSize ?? 32,
-    limit: options.maxExamples ?? undefined,
-    limitSeed: options.maxExamples ? 42 : undefined,
-    maxSourceLength: options.maxSourceLength ?? 512,
-    maxTargetLength: 512,
-  });
+  const batches = evaluationBatches(sources, tokenizer, options);
   for await (const batch of batches) {
     const b = batch.batchSize;
-    const inputIds = tensor(batch.inputIds, [b, batch.sourceLength], "i32");
-    const mask = tensor(Float32Array.from(batch.attentionMask), [b, batch.sourceLength]);
+    const { inputIds, mask } = batchTensors(batch);
     try {
       const [e, pooled] = noGrad(() =>
         scope(() => {
