@@ -6,13 +6,12 @@
  * the linear-probe table (`probe.md`), `points.csv` and `analysis.json` to `--out` (default `<run>/analysis`).
  * @module
  */
-import { basename, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { initEngine } from "@hyperdecoders/core";
-import { loadMethodWeights } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, TASKS } from "@hyperdecoders/data";
-import { buildBaseModel, resolveConfig } from "@hyperdecoders/train";
 import { decodingSettings } from "./evaluate.ts";
+import { isFile, loadTrainedModel, readRunConfig, resolveCheckpoint } from "./trained_run.ts";
 import { collectEmbeddings } from "./analysis/embeddings.ts";
 import { analyzeEmbeddings } from "./analysis/report.ts";
 import { labelSetOf } from "./analysis/labels.ts";
@@ -28,44 +27,6 @@ const USAGE = `usage: deno task analyze --checkpoint <run-or-checkpoint-dir> [op
   --tsne-max-points M   largest t-SNE (default 2000; more points are subsampled per task)
   --batch-size B        encoder batch size (default 32)
   --no-predict          skip greedy decoding (no predicted-label plots)`;
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
-}
-
-/** The run folder and checkpoint folder that `--checkpoint` names. */
-export async function resolveCheckpoint(dir: string): Promise<{ runDir: string; checkpoint: string }> {
-  const abs = resolve(dir);
-  if (await exists(join(abs, "trainable.safetensors"))) {
-    const runDir = resolve(abs, "..", "..");
-    if (!(await exists(join(runDir, "config.json")))) {
-      throw new Error(
-        `${abs} is a checkpoint but ${join(runDir, "config.json")} is missing; pass the run's output folder`,
-      );
-    }
-    return { runDir, checkpoint: abs };
-  }
-  if (!(await exists(join(abs, "config.json")))) {
-    throw new Error(`${abs}: neither a run folder (config.json) nor a checkpoint folder (trainable.safetensors)`);
-  }
-  const results = await Deno.readTextFile(join(abs, "results.json")).then((t) => JSON.parse(t), () => null);
-  const best = results?.best?.path as string | undefined;
-  if (best) {
-    // The recorded path may be relative to where training ran: look for it inside this run too.
-    for (const candidate of [resolve(best), join(abs, "checkpoints", basename(best))]) {
-      if (await exists(join(candidate, "trainable.safetensors"))) return { runDir: abs, checkpoint: candidate };
-    }
-  }
-  const names: string[] = [];
-  if (await exists(join(abs, "checkpoints"))) {
-    for await (const e of Deno.readDir(join(abs, "checkpoints"))) {
-      if (e.isDirectory && /^checkpoint-\d+$/.test(e.name)) names.push(e.name);
-    }
-  }
-  names.sort();
-  if (names.length === 0) throw new Error(`${abs}: no checkpoints/checkpoint-XXXXXXXX folder; has the run saved one?`);
-  return { runDir: abs, checkpoint: join(abs, "checkpoints", names[names.length - 1]) };
-}
 
 function positiveInt(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -108,16 +69,21 @@ export async function main(args: string[]): Promise<string> {
   const tsneMaxPoints = positiveInt(values["tsne-max-points"], "--tsne-max-points", 2000);
 
   const { runDir, checkpoint } = await resolveCheckpoint(values.checkpoint);
+  if (!runDir) {
+    throw new Error(
+      `${checkpoint}: not inside a training output folder (<run>/checkpoints/<checkpoint>), so its config.json is ` +
+        `unknown; pass the run's output folder`,
+    );
+  }
   const configPath = join(runDir, "config.json");
-  const config = resolveConfig(JSON.parse(await Deno.readTextFile(configPath)), configPath);
+  if (!(await isFile(configPath))) throw new Error(`${configPath}: not found; the run folder lacks its config.json`);
+  const config = await readRunConfig(configPath);
   const outDir = resolve(values.out ?? join(runDir, "analysis"));
   console.log(`analyze: ${checkpoint} (${values.split}) → ${outDir}`);
 
   await initEngine();
   const tokenizer = await loadTokenizer(config.tokenizer);
-  const base = await buildBaseModel(config, tokenizer);
-  const weightsPath = join(checkpoint, "trainable.safetensors");
-  const model = loadMethodWeights(base, await Deno.readFile(weightsPath), weightsPath);
+  const model = await loadTrainedModel(config, tokenizer, checkpoint);
   try {
     const taskNames = model.method.tasks.length > 0 ? model.method.tasks : config.data.tasks ?? undefined;
     const sources = await openTaskSources(config.data.shards, values.split, taskNames);

@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DOMParser } from "@xmldom/xmldom";
-import { loadMethodWeights } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
-import { buildBaseModel, Progress, resolveConfig, train } from "@hyperdecoders/train";
+import { Progress, resolveConfig, train } from "@hyperdecoders/train";
 import { evaluate } from "./evaluate.ts";
-import { main, resolveCheckpoint } from "./analyze_cli.ts";
+import { main } from "./analyze_cli.ts";
+import { loadTrainedModel, resolveCheckpoint } from "./trained_run.ts";
 
 const TOKENIZER = new URL("../configs/demo/spiece.model", import.meta.url).pathname;
 const root = await Deno.makeTempDir({ prefix: "hd-analyze-test-" });
@@ -94,10 +94,7 @@ Deno.test("analyze CLI: plots, probes and points of a trained run", async () => 
   const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(",").map((v, i) => [header[i], v])));
   const tokenizer = await loadTokenizer(config.tokenizer);
   const { checkpoint } = await resolveCheckpoint(runDir);
-  const model = loadMethodWeights(
-    await buildBaseModel(config, tokenizer),
-    await Deno.readFile(join(checkpoint, "trainable.safetensors")),
-  );
+  const model = await loadTrainedModel(config, tokenizer, checkpoint);
   try {
     const sources = await openTaskSources([shards], "validation", ["demo_label"]);
     const result = await evaluate({ model, generationOptions: (t) => model.generationOptions(t) }, tokenizer, sources, {
@@ -115,8 +112,16 @@ Deno.test("analyze CLI: plots, probes and points of a trained run", async () => 
 Deno.test("analyze CLI: finds the checkpoint of a run or takes a checkpoint folder; clear errors", async () => {
   const fromRun = await resolveCheckpoint(runDir);
   assert.match(fromRun.checkpoint, /checkpoints\/checkpoint-00000004$/);
-  assert.deepEqual(await resolveCheckpoint(fromRun.checkpoint), fromRun);
-  await assert.rejects(resolveCheckpoint(shards), /neither a run folder \(config\.json\) nor a checkpoint folder/);
+  const given = await resolveCheckpoint(fromRun.checkpoint);
+  assert.deepEqual([given.runDir, given.checkpoint], [fromRun.runDir, fromRun.checkpoint]);
+  await assert.rejects(main(["--checkpoint", shards]), /data: no complete checkpoint in .*data\/checkpoints/);
+  const loose = join(root, "loose-checkpoint");
+  await Deno.mkdir(loose);
+  await Deno.copyFile(join(fromRun.checkpoint, "trainable.safetensors"), join(loose, "trainable.safetensors"));
+  await assert.rejects(main(["--checkpoint", loose]), /loose-checkpoint: not inside a training output folder/);
+  const noConfig = join(root, "run-without-config");
+  await Deno.mkdir(join(noConfig, "checkpoints", "checkpoint-00000004"), { recursive: true });
+  await assert.rejects(main(["--checkpoint", noConfig]), /run-without-config\/config\.json: not found/);
   await assert.rejects(main(["--split", "validation"]), /--checkpoint is required/);
   await assert.rejects(
     main(["--checkpoint", runDir, "--max-examples", "0"]),

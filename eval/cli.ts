@@ -8,15 +8,14 @@
  * base model is rebuilt from the run's resolved `config.json` and the method weights are loaded on top of it.
  * @module
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, join } from "node:path";
 import { initEngine } from "@hyperdecoders/core";
-import { type AdaptedT5, loadMethodWeights } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, type TaskSource } from "@hyperdecoders/data";
 import { evaluate, type EvaluationResult, type MrqaScoreMode } from "./evaluate.ts";
 import { resultsMarkdown } from "./tables.ts";
-import { listCheckpoints, writeFileAtomic } from "../train/checkpoint.ts";
-import { applyOverrides, resolveConfig, type TrainConfig } from "../train/config.ts";
-import { buildBaseModel } from "../train/trainer.ts";
+import { isFile, loadTrainedModel, readRunConfig, readTrainedWeights, resolveCheckpoint } from "./trained_run.ts";
+import { writeFileAtomic } from "../train/checkpoint.ts";
+import type { TrainConfig } from "../train/config.ts";
 
 const USAGE = `usage: deno task eval --checkpoint <run-dir | checkpoint-dir> [--split validation|test] [--config <file>]
        [--out <dir>] [--pick best|last] [--tasks a,b] [--max-examples N] [--batch-size N]
@@ -72,76 +71,6 @@ export interface EvalCheckpointResult {
   table: string;
 }
 
-async function isDir(path: string): Promise<boolean> {
-  return await Deno.stat(path).then((s) => s.isDirectory, () => false);
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return await Deno.stat(path).then((s) => s.isFile, () => false);
-}
-
-async function readJsonFile(path: string, what: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    throw new Error(`${path}: cannot read ${what} (${(error as Error).message})`);
-  }
-  try {
-    const value = JSON.parse(text);
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not a JSON object");
-    return value;
-  } catch (error) {
-    throw new Error(`${path}: invalid ${what} (${(error as Error).message})`);
-  }
-}
-
-/** A recorded best checkpoint, looked up by name under this run's checkpoints/ (so a moved or copied run finds its
- * own copy, never the original's). */
-async function recordedBest(runDir: string, recorded: unknown): Promise<string | null> {
-  const path = (recorded as { path?: unknown } | null)?.path;
-  if (typeof path !== "string") return null;
-  const candidate = join(runDir, "checkpoints", basename(path));
-  return await isDir(candidate) ? candidate : null;
-}
-
-/**
- * Finds the checkpoint folder and the run folder for `path`: a checkpoint folder itself, or a training output folder
- * (best checkpoint from `results.json`, else from the newest checkpoint's `trainer_state.json`, else the newest).
- */
-export async function resolveCheckpoint(
-  path: string,
-  pick: "best" | "last" = "best",
-): Promise<{ checkpoint: string; runDir: string | null; chosenBy: string }> {
-  if (!(await isDir(path))) {
-    throw new Error(`${path}: not found or not a folder; pass a training output folder or a checkpoint folder`);
-  }
-  if (await isFile(join(path, "trainer_state.json")) || await isFile(join(path, "trainable.safetensors"))) {
-    const parent = dirname(resolve(path));
-    return { checkpoint: path, runDir: basename(parent) === "checkpoints" ? dirname(parent) : null, chosenBy: "given" };
-  }
-  const list = await listCheckpoints(join(path, "checkpoints"));
-  if (list.length === 0) {
-    throw new Error(
-      `${path}: no complete checkpoint in ${join(path, "checkpoints")} (unfinished .partial-* folders are ignored); ` +
-        `pass a training output folder or a checkpoint folder`,
-    );
-  }
-  const newest = list[list.length - 1].path;
-  if (pick === "last") return { checkpoint: newest, runDir: path, chosenBy: "newest" };
-  const resultsPath = join(path, "results.json");
-  if (await isFile(resultsPath)) {
-    const best = await recordedBest(path, (await readJsonFile(resultsPath, "results")).best);
-    if (best) return { checkpoint: best, runDir: path, chosenBy: "best in results.json" };
-  }
-  const statePath = join(newest, "trainer_state.json");
-  if (await isFile(statePath)) {
-    const best = await recordedBest(path, (await readJsonFile(statePath, "trainer state")).best);
-    if (best) return { checkpoint: best, runDir: path, chosenBy: `best in ${statePath}` };
-  }
-  return { checkpoint: newest, runDir: path, chosenBy: "newest (no best recorded)" };
-}
-
 /** Picks the sources to evaluate: `tasks` if given, else the split's tasks named in `data.tasks`, else all. */
 async function splitSources(config: TrainConfig, split: string, tasks?: string[]): Promise<TaskSource[]> {
   const all = await openTaskSources(config.data.shards, split);
@@ -166,19 +95,6 @@ async function splitSources(config: TrainConfig, split: string, tasks?: string[]
   return named.length > 0 ? named : all;
 }
 
-/** The step and trainable weights of a checkpoint folder (the optimiser moments are not needed to evaluate). */
-async function readTrainedWeights(checkpoint: string): Promise<{ step: number; trainable: Uint8Array }> {
-  const statePath = join(checkpoint, "trainer_state.json");
-  const state = await readJsonFile(statePath, "trainer state (damaged checkpoint?)");
-  if (!Number.isInteger(state.step)) throw new Error(`${statePath}: "step" missing or not an integer`);
-  const weightsPath = join(checkpoint, "trainable.safetensors");
-  try {
-    return { step: state.step as number, trainable: await Deno.readFile(weightsPath) };
-  } catch (error) {
-    throw new Error(`${weightsPath}: cannot read the trained weights (${(error as Error).message})`);
-  }
-}
-
 function jsonl(records: unknown[]): string {
   return records.map((r) => JSON.stringify(r)).join("\n") + (records.length > 0 ? "\n" : "");
 }
@@ -197,8 +113,7 @@ export async function evaluateCheckpoint(options: EvalCheckpointOptions): Promis
   if (!options.config && !(await isFile(configPath))) {
     throw new Error(`${configPath}: not found; the run folder lacks its config.json, pass --config <file>`);
   }
-  const raw = await readJsonFile(configPath, "config");
-  const config = resolveConfig(applyOverrides(raw, options.overrides ?? []), configPath);
+  const config = await readRunConfig(configPath, options.overrides);
   const split = options.split ?? config.eval.split;
   const data = await readTrainedWeights(checkpoint);
   log(`evaluating ${checkpoint} (step ${data.step}, ${chosenBy}) on "${split}"`);
@@ -206,14 +121,7 @@ export async function evaluateCheckpoint(options: EvalCheckpointOptions): Promis
   const sources = await splitSources(config, split, options.tasks);
   const tokenizer = await loadTokenizer(config.tokenizer);
   await initEngine();
-  const base = await buildBaseModel(config, tokenizer);
-  let model: AdaptedT5;
-  try {
-    model = loadMethodWeights(base, data.trainable, join(checkpoint, "trainable.safetensors"));
-  } catch (error) {
-    base.dispose();
-    throw error;
-  }
+  const model = await loadTrainedModel(config, tokenizer, checkpoint, data.trainable);
   const maxExamples = options.maxExamples !== undefined
     ? options.maxExamples
     : split === config.eval.split

@@ -9,7 +9,8 @@ import { writeDemoMixture } from "@hyperdecoders/data";
 import { resolveConfig } from "../train/config.ts";
 import { Progress } from "../train/progress.ts";
 import { train, type TrainResult } from "../train/trainer.ts";
-import { evaluateCheckpoint, parseEvalArgs, resolveCheckpoint } from "./cli.ts";
+import { evaluateCheckpoint, parseEvalArgs } from "./cli.ts";
+import { resolveCheckpoint } from "./trained_run.ts";
 
 const TOKENIZER = new URL("../configs/demo/spiece.model", import.meta.url).pathname;
 const root = await Deno.makeTempDir({ prefix: "hd-eval-cli-test-" });
