@@ -6,41 +6,21 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DOMParser } from "@xmldom/xmldom";
-import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
-import { Progress, resolveConfig, train } from "@hyperdecoders/train";
+import { loadTokenizer, openTaskSources } from "@hyperdecoders/data";
+import { train } from "@hyperdecoders/train";
+import { quietProgress, tempRoot, tinyConfig, writeSmallMixture } from "../tests/tiny_run.ts";
 import { evaluate } from "./evaluate.ts";
 import { main } from "./analyze_cli.ts";
 import { loadTrainedModel, resolveCheckpoint } from "./trained_run.ts";
 
-const TOKENIZER = new URL("../configs/demo/spiece.model", import.meta.url).pathname;
-const root = await Deno.makeTempDir({ prefix: "hd-analyze-test-" });
+const root = await tempRoot("hd-analyze-test-");
 const shards = join(root, "data");
 const runDir = join(root, "run");
 const PER_TASK = 16;
-globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
 
-await writeDemoMixture({
-  out: shards,
-  tokenizer: TOKENIZER,
-  sizes: {
-    demo_label: { train: 48, validation: 20, test: 4 },
-    demo_count: { train: 48, validation: 20, test: 4 },
-    demo_extract: { train: 48, validation: 20, test: 4 },
-  },
-});
-const quiet = new Progress(false);
-quiet.update = () => {};
-quiet.log = () => {};
-const config = resolveConfig({
-  model: { preset: "tiny", seed: 1, overrides: { num_layers: 1, d_ff: 32 } },
-  tokenizer: TOKENIZER,
-  method: { preset: "hyperdecoder", encoderAdapterDim: 8, decoderAdapterDim: 8, hypernetworkBottleneck: 8 },
-  data: { shards: [shards], maxSourceLength: 24, maxTargetLength: 6, shuffleBuffer: 32 },
-  optim: { lr: 1e-3, warmupSteps: 2, lossReduction: "mean" },
-  train: { batchSize: 8, steps: 4, logEvery: 2, seed: 7 },
-  eval: { every: 0, atEnd: false },
-  output: { dir: runDir, keepLast: 2 },
-}, "analyze test config");
+await writeSmallMixture(shards, { train: 48, validation: 20, test: 4 });
+const quiet = quietProgress();
+const config = tinyConfig(shards, runDir, { output: { keepLast: 2 } });
 await train(config, { progress: quiet, handleSigint: false });
 
 function circlesIn(svg: string): number {

@@ -5,45 +5,26 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { writeDemoMixture } from "@hyperdecoders/data";
-import { resolveConfig } from "../train/config.ts";
-import { Progress } from "../train/progress.ts";
 import { train, type TrainResult } from "../train/trainer.ts";
+import { quietProgress, tempRoot, tinyConfig, writeSmallMixture } from "../tests/tiny_run.ts";
 import { evaluateCheckpoint, parseEvalArgs } from "./cli.ts";
 import { resolveCheckpoint } from "./trained_run.ts";
 
-const TOKENIZER = new URL("../configs/demo/spiece.model", import.meta.url).pathname;
-const root = await Deno.makeTempDir({ prefix: "hd-eval-cli-test-" });
-globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
+const root = await tempRoot("hd-eval-cli-test-");
 const shards = join(root, "data");
 const runDir = join(root, "run");
-const quiet = new Progress(false);
-quiet.update = () => {};
-quiet.log = () => {};
+const quiet = quietProgress();
 const silent = () => {};
 
 let run: TrainResult | null = null;
 async function trainedRun(): Promise<TrainResult> {
   if (run) return run;
-  await writeDemoMixture({
-    out: shards,
-    tokenizer: TOKENIZER,
-    sizes: {
-      demo_label: { train: 48, validation: 6, test: 5 },
-      demo_count: { train: 48, validation: 6, test: 5 },
-      demo_extract: { train: 48, validation: 6, test: 5 },
-    },
-  });
-  const config = resolveConfig({
-    model: { preset: "tiny", seed: 1, overrides: { num_layers: 1, d_ff: 32 } },
-    tokenizer: TOKENIZER,
-    method: { preset: "hyperdecoder", encoderAdapterDim: 8, decoderAdapterDim: 8, hypernetworkBottleneck: 8 },
-    data: { shards: [shards], maxSourceLength: 24, maxTargetLength: 6, shuffleBuffer: 32 },
-    optim: { lr: 3e-3, warmupSteps: 1, lossReduction: "mean" },
-    train: { batchSize: 8, steps: 4, logEvery: 2, seed: 3 },
+  await writeSmallMixture(shards, { train: 48, validation: 6, test: 5 });
+  const config = tinyConfig(shards, runDir, {
+    optim: { lr: 3e-3, warmupSteps: 1 },
+    train: { seed: 3 },
     eval: { every: 2, atEnd: true, maxExamples: null },
-    output: { dir: runDir, keepLast: 3 },
-  }, "test config");
+  });
   run = await train(config, { progress: quiet, handleSigint: false });
   return run;
 }

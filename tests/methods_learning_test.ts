@@ -5,31 +5,19 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { writeDemoMixture } from "@hyperdecoders/data";
-import { Progress, resolveConfig, train, type TrainResult } from "@hyperdecoders/train";
+import { resolveConfig, train, type TrainResult } from "@hyperdecoders/train";
+import { DEMO_TOKENIZER, quietProgress, tempRoot, writeSmallMixture } from "./tiny_run.ts";
 
-const root = await Deno.makeTempDir({ prefix: "hd-methods-learning-" });
-const TOKENIZER = new URL("../configs/demo/spiece.model", import.meta.url).pathname;
+const root = await tempRoot("hd-methods-learning-");
 const BASE = new URL("../configs/demo/base", import.meta.url).pathname;
 const shards = join(root, "data");
-await writeDemoMixture({
-  out: shards,
-  tokenizer: TOKENIZER,
-  sizes: {
-    demo_label: { train: 600, validation: 60, test: 0 },
-    demo_count: { train: 0, validation: 0, test: 0 },
-    demo_extract: { train: 600, validation: 60, test: 0 },
-  },
-});
-
-const quiet = new Progress(false);
-quiet.update = () => {};
-quiet.log = () => {};
+await writeSmallMixture(shards, { train: 600, validation: 60, test: 0 }, ["demo_label", "demo_extract"]);
+const quiet = quietProgress();
 
 async function run(preset: string, lr: number): Promise<TrainResult> {
   const config = resolveConfig({
     model: { checkpoint: BASE },
-    tokenizer: TOKENIZER,
+    tokenizer: DEMO_TOKENIZER,
     method: { preset, encoderAdapterDim: 32, decoderAdapterDim: 32, hypernetworkBottleneck: 32 },
     data: { shards: [shards], tasks: ["demo_label", "demo_extract"], maxSourceLength: 24, maxTargetLength: 6 },
     optim: { lr, warmupSteps: 10, labelSmoothing: 0, lossReduction: "mean" },

@@ -5,41 +5,19 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fill_ } from "@hyperdecoders/core";
-import { writeDemoMixture } from "@hyperdecoders/data";
 import { listCheckpoints, loadCheckpoint } from "./checkpoint.ts";
-import { resolveConfig, type TrainConfig } from "./config.ts";
+import { mergeConfig, type TrainConfig } from "./config.ts";
 import { train } from "./trainer.ts";
-import { Progress } from "./progress.ts";
+import { quietProgress, tempRoot, tinyConfig, writeSmallMixture } from "../tests/tiny_run.ts";
 
-const TOKENIZER = new URL("../configs/demo/spiece.model", import.meta.url).pathname;
-const root = await Deno.makeTempDir({ prefix: "hd-trainer-test-" });
+const root = await tempRoot("hd-trainer-test-");
 const shards = join(root, "data");
-await writeDemoMixture({
-  out: shards,
-  tokenizer: TOKENIZER,
-  sizes: {
-    demo_label: { train: 64, validation: 8, test: 8 },
-    demo_count: { train: 64, validation: 8, test: 8 },
-    demo_extract: { train: 64, validation: 8, test: 8 },
-  },
-});
+await writeSmallMixture(shards, { train: 64, validation: 8, test: 8 });
+const quiet = quietProgress();
 
-const quiet = new Progress(false);
-quiet.update = () => {};
-quiet.log = () => {};
-
-function config(dir: string, extra: Record<string, unknown> = {}): TrainConfig {
-  return resolveConfig({
-    model: { preset: "tiny", seed: 1, overrides: { num_layers: 1, d_ff: 32 } },
-    tokenizer: TOKENIZER,
-    method: { preset: "hyperdecoder", encoderAdapterDim: 8, decoderAdapterDim: 8, hypernetworkBottleneck: 8 },
-    data: { shards: [shards], maxSourceLength: 24, maxTargetLength: 6, shuffleBuffer: 32 },
-    optim: { lr: 1e-3, warmupSteps: 2, lossReduction: "mean" },
-    train: { batchSize: 4, steps: 6, logEvery: 1, seed: 7 },
-    eval: { every: 0, atEnd: false },
-    output: { dir, keepLast: 3 },
-    ...extra,
-  }, "test config");
+/** The tiny config with batches of 4 over 6 steps, each logged. */
+function config(dir: string, overrides: Record<string, unknown> = {}): TrainConfig {
+  return tinyConfig(shards, dir, mergeConfig({ train: { batchSize: 4, steps: 6, logEvery: 1 } }, overrides));
 }
 
 Deno.test("trainer: the loss sequence after a resume equals the uninterrupted run", async () => {
