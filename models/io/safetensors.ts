@@ -15,8 +15,8 @@ import {
   isDType,
   safetensorsItemSize,
   type StoredTensor,
-  toFloat32Array,
 } from "./dtype.ts";
+import { readDecoded, readDecodedFloat32 } from "./_read_tensor.ts";
 import { missingTensorError, type TensorInfo, type TensorSource } from "./tensor_source.ts";
 
 /** The reference implementation refuses headers larger than this (bytes). */
@@ -228,20 +228,13 @@ export class SafetensorsSource implements TensorSource {
   }
 
   /** Reads and decodes one tensor. */
-  async read(name: string): Promise<StoredTensor> {
-    const { dtype, shape } = this.info(name);
-    const bytes = await this.readBytes(name);
-    return {
-      dtype,
-      shape,
-      data: decodeTensorBytes(dtype, bytes, `safetensors file '${this.label}', tensor '${name}'`),
-    };
+  read(name: string): Promise<StoredTensor> {
+    return readDecoded(this, name, `safetensors file '${this.label}'`);
   }
 
   /** Reads one tensor as float32. */
-  async readFloat32(name: string): Promise<Float32Tensor> {
-    const t = await this.read(name);
-    return { shape: t.shape, data: toFloat32Array(t.data, `safetensors file '${this.label}', tensor '${name}'`) };
+  readFloat32(name: string): Promise<Float32Tensor> {
+    return readDecodedFloat32(this, name, `safetensors file '${this.label}'`);
   }
 
   /** Closes the underlying reader. */

@@ -5,15 +5,8 @@
  * @module
  */
 import type { ByteReader } from "./byte_reader.ts";
-import {
-  decodeTensorBytes,
-  type DType,
-  dtypeItemSize,
-  type Float32Tensor,
-  numel,
-  type StoredTensor,
-  toFloat32Array,
-} from "./dtype.ts";
+import { type DType, dtypeItemSize, type Float32Tensor, numel, type StoredTensor } from "./dtype.ts";
+import { readDecoded, readDecodedFloat32 } from "./_read_tensor.ts";
 import { missingTensorError, type TensorInfo, type TensorSource } from "./tensor_source.ts";
 import { PickleCallable, unpickle } from "./unpickler.ts";
 import { ZipArchive } from "./zip_reader.ts";
@@ -299,20 +292,13 @@ export class TorchCheckpointSource implements TensorSource {
   }
 
   /** Reads and decodes one tensor. */
-  async read(name: string): Promise<StoredTensor> {
-    const { dtype, shape } = this.info(name);
-    const bytes = await this.readBytes(name);
-    return {
-      dtype,
-      shape,
-      data: decodeTensorBytes(dtype, bytes, `PyTorch checkpoint '${this.label}', tensor '${name}'`),
-    };
+  read(name: string): Promise<StoredTensor> {
+    return readDecoded(this, name, `PyTorch checkpoint '${this.label}'`);
   }
 
   /** Reads one tensor as float32. */
-  async readFloat32(name: string): Promise<Float32Tensor> {
-    const t = await this.read(name);
-    return { shape: t.shape, data: toFloat32Array(t.data, `PyTorch checkpoint '${this.label}', tensor '${name}'`) };
+  readFloat32(name: string): Promise<Float32Tensor> {
+    return readDecodedFloat32(this, name, `PyTorch checkpoint '${this.label}'`);
   }
 
   /** Closes the underlying reader. */
