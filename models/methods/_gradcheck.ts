@@ -18,9 +18,10 @@
  */
 import assert from "node:assert/strict";
 import { backward, scope, writeTensor } from "@hyperdecoders/core";
+import { methodPreset } from "./config.ts";
 import { InitRandom } from "./init.ts";
-import type { AdaptedT5 } from "./model.ts";
-import { lossValue, type TinyBatch } from "./_test_utils.ts";
+import { AdaptedT5 } from "./model.ts";
+import { lossValue, randomizeMethod, TASKS, TINY_SIZES, tinyBase, type TinyBatch, tinyBatch } from "./_test_utils.ts";
 
 /** One probe's outcome. */
 export interface Probe {
@@ -126,4 +127,19 @@ export function assertProbes(probes: Probe[]): void {
         .join("\n")
     }`,
   );
+}
+
+/**
+ * Checks a preset on the tiny base (tiny method sizes, the test tasks, `extra` method fields): its parameters set to
+ * N(0, 0.25²) at seed 5, then {@link gradientCheck} on the tiny batch at seed 3 with `probes`, asserted to pass.
+ */
+export async function checkPreset(
+  preset: string,
+  probes: ("direction" | "max" | "random")[],
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const model = new AdaptedT5(tinyBase(1), methodPreset(preset, { ...TINY_SIZES, tasks: TASKS, ...extra }));
+  randomizeMethod(model, 5, 0.25);
+  assertProbes(await gradientCheck(model, tinyBatch(), { seed: 3, probes }));
+  model.dispose();
 }
