@@ -110,16 +110,9 @@ for (const variant of MATMUL_VARIANTS) {
 
 Deno.test("split-K: slice count follows the BK-rounded chunk, a short last slice and batches reduce correctly", async () => {
   // K = 40 with 7 requested slices: chunks of 16 (the tile's BK) give 3 slices; the plan must report that.
-  const plan = planMatmul({ variant: "splitk", splits: 7, vec4: false }, {
-    M: 5,
-    N: 3,
-    K: 40,
-    batch: 2,
-    transA: false,
-    transB: false,
-    sa: 200,
-    sb: 120,
-  });
+  const choice = { variant: "splitk", splits: 7, vec4: false } as const;
+  const shape = { M: 5, N: 3, K: 40, batch: 2, transA: false, transB: false, sa: 200, sb: 120 };
+  const plan = planMatmul(choice, shape);
   assert.equal(plan.main.params[5], 3, "slices after rounding the chunk up to BK");
   assert.equal(plan.partialElements, 2 * 3 * 5 * 3);
   assert.ok(plan.reduce);
@@ -128,16 +121,7 @@ Deno.test("split-K: slice count follows the BK-rounded chunk, a short last slice
   const a = tensor(Float32Array.from(ra.data), ra.shape);
   const b = tensor(Float32Array.from(rb.data), rb.shape);
   const out = empty([2, 5, 3]);
-  launchMatmul(a, b, out, { variant: "splitk", splits: 7, vec4: false }, {
-    M: 5,
-    N: 3,
-    K: 40,
-    batch: 2,
-    transA: false,
-    transB: false,
-    sa: 200,
-    sb: 120,
-  });
+  launchMatmul(a, b, out, choice, shape);
   assertClose(await out.data(), refMatmul(ra, rb).data, 1e-4, "split-K batch 2");
   for (const t of [a, b, out]) t.dispose();
 });
