@@ -2,6 +2,10 @@
  * Path joining for the file adapters without `node:path`, so that importing the package in a browser pulls in no
  * Node built-in. POSIX semantics with "/" separators (which Deno accepts on Windows too); "\\" is also read as a
  * separator by {@link baseName}.
+ *
+ * `data/path.ts` is the same code on purpose: neither package may import the other, and `data` imports
+ * nothing from the engine side, so there is no shared home. `tests/path_helpers_test.ts` checks both copies against
+ * `node:path`.
  * @module
  */
 
