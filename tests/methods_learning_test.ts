@@ -49,5 +49,8 @@ for (
 Deno.test("methods learn: the hyperdecoder reaches at least the adapter baseline's accuracy", () => {
   const hyper = accuracy(results.hyperdecoder);
   const adapter = accuracy(results.adapter);
+  console.log(
+    `validation average: ${Object.entries(results).map(([k, r]) => `${k} ${accuracy(r).toFixed(1)}`).join(", ")}`,
+  );
   assert.ok(hyper >= adapter, `hyperdecoder ${hyper.toFixed(1)} < adapter ${adapter.toFixed(1)}`);
 });
