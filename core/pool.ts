@@ -78,6 +78,11 @@ export class BufferPool {
     return this.#peak;
   }
 
+  /** Restarts the peak at the current live bytes (to measure the peak of one phase, e.g. a training step). */
+  resetPeak(): void {
+    this.#peak = this.#live;
+  }
+
   /** Number of GPU buffers created so far (a step that reuses everything creates none). */
   get buffersCreated(): number {
     return this.#created;
@@ -89,25 +94,29 @@ export class BufferPool {
   }
 
   /**
-   * Takes a buffer of at least `bytes` bytes. `what` names the request in errors. With `notReleasedIn`, a free
-   * buffer released in that epoch is skipped (for uploads that must not overtake pending commands).
+   * Takes a buffer of at least `bytes` bytes. `what` names the request in errors (a function is called only for an
+   * error, so that callers need not format a message per allocation). With `notReleasedIn`, a free buffer released in
+   * that epoch is skipped (for uploads that must not overtake pending commands).
    */
-  acquire(bytes: number, what: string, notReleasedIn = -1): PooledBuffer {
+  acquire(bytes: number, what: string | (() => string), notReleasedIn = -1): PooledBuffer {
     const cls = sizeClass(bytes);
+    const name = (): string => (typeof what === "function" ? what() : what);
     if (cls > this.#options.maxBufferSize) {
       throw new OutOfMemoryError(
-        `${what}: needs ${bytes} bytes, more than this device's largest buffer (${this.#options.maxBufferSize} bytes)`,
+        `${name()}: needs ${bytes} bytes, more than this device's largest buffer (${this.#options.maxBufferSize} bytes)`,
       );
     }
     const cap = this.#options.maxLiveBytes;
     if (cap !== undefined && this.#live + cls > cap) {
       throw new OutOfMemoryError(
-        `${what}: out of memory: ${cls} more bytes would exceed the ${cap}-byte limit (${this.#live} live)`,
+        `${name()}: out of memory: ${cls} more bytes would exceed the ${cap}-byte limit (${this.#live} live)`,
       );
     }
     const list = this.#free.get(cls);
     let found: PooledBuffer | undefined;
     if (list && list.length > 0) {
+      // Lists are sorted by descending id, so this takes the lowest id: a deterministic choice, whatever the order of
+      // earlier releases, so that a repeated step gets the same buffers and hits the recorder's bind-group cache.
       for (let i = list.length - 1; i >= 0; i--) {
         if (list[i].releasedEpoch !== notReleasedIn) {
           found = list[i];
@@ -138,7 +147,15 @@ export class BufferPool {
     this.#pooled += buffer.bytes;
     let list = this.#free.get(buffer.bytes);
     if (!list) this.#free.set(buffer.bytes, list = []);
-    list.push(buffer);
+    // insert keeping ids descending (binary search; lists hold at most a few hundred buffers)
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].id > buffer.id) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, buffer);
   }
 
   /** Destroys every free buffer. Only call when no submitted or pending command can still use them. */

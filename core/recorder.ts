@@ -4,6 +4,8 @@
  * Every op appends a dispatch to one open compute pass at once; nothing is submitted until a value is read, a step
  * ends (`flush()`), or the uniform ring or dispatch budget fills. Pipelines are cached by WGSL source, bind groups by
  * pipeline and buffers, and shape parameters go into one uniform ring buffer per flush, bound with dynamic offsets.
+ * The per-dispatch path allocates nothing once warm (bind groups are found through a tree of maps keyed by buffer id,
+ * and a repeated pipeline is not set again): a training step encodes thousands of dispatches.
  * @module
  */
 import { type Kernel, kernelSource, paramWords } from "@hyperdecoders/kernels";
@@ -29,18 +31,25 @@ interface CachedPipeline {
   layout: GPUBindGroupLayout;
   words: number;
   kernel: Kernel;
+  /** Parameter types in order: 0 u32, 1 i32, 2 f32. */
+  types: Uint8Array;
+  /** Bind groups of this pipeline by the ids of their buffers, one map level per binding. */
+  groups: GroupNode;
 }
+
+/** A level of the bind-group tree: the next buffer id → the next level, or the group after the last binding. */
+type GroupNode = Map<number, GroupNode | GPUBindGroup>;
 
 const SLOT_BYTES = 256;
 const RING_SLOTS = 4096;
-const MAX_BIND_GROUPS = 8192;
+const MAX_BIND_GROUPS = 32768;
 
 /** Records dispatches into one command encoder per flush. */
 export class Recorder {
   #device: GPUDevice;
   #pipelines = new Map<string, CachedPipeline>();
   #byKernel = new WeakMap<Kernel, CachedPipeline>();
-  #bindGroups = new Map<string, GPUBindGroup>();
+  #bindGroupCount = 0;
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
   #ring: GPUBuffer;
@@ -50,6 +59,8 @@ export class Recorder {
   #ringI32 = new Int32Array(this.#ringData);
   #slot = 0;
   #pending = 0;
+  #lastPipeline: GPUComputePipeline | null = null;
+  #offset = new Uint32Array(1);
   #epoch = 0;
   /** Dispatches after which the recorder submits on its own. */
   dispatchBudget = 4096;
@@ -101,7 +112,16 @@ export class Recorder {
       compute: { module, entryPoint: "main" },
       label: kernel.name,
     });
-    cached = { id: this.#pipelines.size + 1, pipeline, layout, words: paramWords(kernel), kernel };
+    const types = Uint8Array.from(kernel.params, ([, t]) => (t === "u32" ? 0 : t === "i32" ? 1 : 2));
+    cached = {
+      id: this.#pipelines.size + 1,
+      pipeline,
+      layout,
+      words: paramWords(kernel),
+      kernel,
+      types,
+      groups: new Map(),
+    };
     this.#pipelines.set(code, cached);
     this.#byKernel.set(kernel, cached);
     this.stats.pipelines++;
@@ -109,26 +129,39 @@ export class Recorder {
   }
 
   #bindGroupFor(p: CachedPipeline, buffers: PooledBuffer[]): GPUBindGroup {
-    let key = `${p.id}`;
-    for (const b of buffers) key += `,${b.id}`;
-    let group = this.#bindGroups.get(key);
-    if (group) return group;
-    if (this.#bindGroups.size >= MAX_BIND_GROUPS) this.#bindGroups.clear();
-    group = this.#device.createBindGroup({
+    const last = buffers.length - 1;
+    let node = p.groups;
+    for (let i = 0; i < last; i++) {
+      let next = node.get(buffers[i].id) as GroupNode | undefined;
+      if (!next) node.set(buffers[i].id, next = new Map());
+      node = next;
+    }
+    const leafKey = last >= 0 ? buffers[last].id : 0;
+    const hit = node.get(leafKey) as GPUBindGroup | undefined;
+    if (hit) return hit;
+    if (this.#bindGroupCount >= MAX_BIND_GROUPS) {
+      this.clearBindGroups();
+      return this.#bindGroupFor(p, buffers);
+    }
+    const group = this.#device.createBindGroup({
       layout: p.layout,
       entries: [
         { binding: 0, resource: { buffer: this.#ring, offset: 0, size: SLOT_BYTES } },
         ...buffers.map((b, i): GPUBindGroupEntry => ({ binding: i + 1, resource: { buffer: b.buffer } })),
       ],
     });
-    this.#bindGroups.set(key, group);
+    node.set(leafKey, group);
+    this.#bindGroupCount++;
     this.stats.bindGroups++;
     return group;
   }
 
   #ensurePass(): GPUComputePassEncoder {
     if (!this.#encoder) this.#encoder = this.#device.createCommandEncoder();
-    if (!this.#pass) this.#pass = this.#encoder.beginComputePass();
+    if (!this.#pass) {
+      this.#pass = this.#encoder.beginComputePass();
+      this.#lastPipeline = null;
+    }
     return this.#pass;
   }
 
@@ -156,16 +189,21 @@ export class Recorder {
     const p = this.#pipelineFor(kernel);
     if (this.#slot >= RING_SLOTS || this.#pending >= this.dispatchBudget) this.flush();
     const base = (this.#slot * SLOT_BYTES) / 4;
+    const types = p.types;
     for (let i = 0; i < params.length; i++) {
-      const type = kernel.params[i][1];
-      if (type === "f32") this.#ringF32[base + i] = params[i];
-      else if (type === "i32") this.#ringI32[base + i] = params[i];
+      const type = types[i];
+      if (type === 2) this.#ringF32[base + i] = params[i];
+      else if (type === 1) this.#ringI32[base + i] = params[i];
       else this.#ringU32[base + i] = params[i];
     }
     const group = this.#bindGroupFor(p, buffers);
     const pass = this.#ensurePass();
-    pass.setPipeline(p.pipeline);
-    pass.setBindGroup(0, group, [this.#slot * SLOT_BYTES]);
+    if (p.pipeline !== this.#lastPipeline) {
+      pass.setPipeline(p.pipeline);
+      this.#lastPipeline = p.pipeline;
+    }
+    this.#offset[0] = this.#slot * SLOT_BYTES;
+    pass.setBindGroup(0, group, this.#offset, 0, 1);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.#slot++;
     this.#pending++;
@@ -208,6 +246,7 @@ export class Recorder {
 
   /** Drops cached bind groups (after buffers were destroyed). */
   clearBindGroups(): void {
-    this.#bindGroups.clear();
+    for (const p of this.#pipelines.values()) p.groups.clear();
+    this.#bindGroupCount = 0;
   }
 }

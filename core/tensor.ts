@@ -35,7 +35,7 @@ class Storage {
 /** Number of elements of a shape. */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
 
@@ -45,7 +45,8 @@ export function fmtShape(shape: readonly number[]): string {
 }
 
 function checkShape(shape: readonly number[], what: string): void {
-  for (const d of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
     if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: invalid shape ${fmtShape(shape)}`);
   }
 }
@@ -160,7 +161,7 @@ export function empty(shape: readonly number[], dtype: DType = "f32", what = "em
   checkShape(shape, what);
   const engine = getEngine();
   const bytes = Math.max(4, sizeOf(shape) * 4);
-  const buffer = engine.pool.acquire(bytes, `${what}: tensor ${fmtShape(shape)} ${dtype}`);
+  const buffer = engine.pool.acquire(bytes, () => `${what}: tensor ${fmtShape(shape)} ${dtype}`);
   return new Tensor(new Storage(buffer), shape, dtype);
 }
 

@@ -28,28 +28,37 @@ interface Plan {
   sb: number;
 }
 
+function planError(a: Tensor, b: Tensor, transA: boolean, transB: boolean, why: string): never {
+  throw new Error(
+    `matmul: ${why} (a ${fmtShape(a.shape)}${transA ? "ᵀ" : ""}, b ${fmtShape(b.shape)}${transB ? "ᵀ" : ""})`,
+  );
+}
+
 function plan(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Plan {
-  const fail = (why: string): never => {
-    throw new Error(
-      `matmul: ${why} (a ${fmtShape(a.shape)}${transA ? "ᵀ" : ""}, b ${fmtShape(b.shape)}${transB ? "ᵀ" : ""})`,
-    );
-  };
-  if (a.rank < 2 || b.rank < 2) fail("operands must have rank ≥ 2");
-  const [ar, ac] = a.shape.slice(-2);
-  const [br, bc] = b.shape.slice(-2);
-  const [M, K] = transA ? [ac, ar] : [ar, ac];
-  const [Kb, N] = transB ? [bc, br] : [br, bc];
-  if (K !== Kb) fail(`inner dimensions differ (${K} vs ${Kb})`);
-  const aBatch = a.shape.slice(0, -2);
-  const bBatch = b.shape.slice(0, -2);
-  let batchShape: number[];
-  if (aBatch.length === 0) batchShape = bBatch;
-  else if (bBatch.length === 0) batchShape = aBatch;
-  else if (aBatch.length === bBatch.length && aBatch.every((d, i) => d === bBatch[i])) batchShape = aBatch;
-  else return fail("batch dimensions must match, or one operand must be rank 2");
-  const batch = batchShape.reduce((x, y) => x * y, 1);
-  if (batch > 65535) fail(`batch ${batch} exceeds 65535`);
-  return { batchShape, batch, M, N, K, sa: aBatch.length ? M * K : 0, sb: bBatch.length ? K * N : 0 };
+  const ra = a.rank;
+  const rb = b.rank;
+  if (ra < 2 || rb < 2) planError(a, b, transA, transB, "operands must have rank ≥ 2");
+  // indexed reads, no temporary arrays: this runs for every product of every step
+  const ar = a.shape[ra - 2], ac = a.shape[ra - 1];
+  const br = b.shape[rb - 2], bc = b.shape[rb - 1];
+  const M = transA ? ac : ar;
+  const K = transA ? ar : ac;
+  const Kb = transB ? bc : br;
+  const N = transB ? br : bc;
+  if (K !== Kb) planError(a, b, transA, transB, `inner dimensions differ (${K} vs ${Kb})`);
+  let batchShape: readonly number[];
+  if (ra === 2) batchShape = b.shape.slice(0, -2);
+  else if (rb === 2) batchShape = a.shape.slice(0, -2);
+  else {
+    let same = ra === rb;
+    for (let i = 0; same && i < ra - 2; i++) same = a.shape[i] === b.shape[i];
+    if (!same) return planError(a, b, transA, transB, "batch dimensions must match, or one operand must be rank 2");
+    batchShape = a.shape.slice(0, -2);
+  }
+  let batch = 1;
+  for (let i = 0; i < batchShape.length; i++) batch *= batchShape[i];
+  if (batch > 65535) planError(a, b, transA, transB, `batch ${batch} exceeds 65535`);
+  return { batchShape: batchShape as number[], batch, M, N, K, sa: ra > 2 ? M * K : 0, sb: rb > 2 ? K * N : 0 };
 }
 
 function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {

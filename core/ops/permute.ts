@@ -57,8 +57,13 @@ export function simplifyPermutation(
   };
 }
 
-function permuteRaw(x: Tensor, perm: readonly number[], outShape: number[]): Tensor {
-  const { dims, strides } = simplifyPermutation(x.shape, perm);
+function permuteRaw(
+  x: Tensor,
+  perm: readonly number[],
+  outShape: number[],
+  simplified: { dims: number[]; strides: number[] } = simplifyPermutation(x.shape, perm),
+): Tensor {
+  const { dims, strides } = simplified;
   if (dims.length > MAX_RANK) {
     throw new Error(
       `permute: ${x.describe()} by [${
@@ -85,9 +90,9 @@ function permuteRaw(x: Tensor, perm: readonly number[], outShape: number[]): Ten
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const p = checkPerm(x, perm);
   const outShape = p.map((a) => x.shape[a]);
-  const { dims } = simplifyPermutation(x.shape, p);
-  if (dims.length <= 1) return reshape(x, outShape);
-  const out = permuteRaw(x, p, outShape);
+  const simplified = simplifyPermutation(x.shape, p);
+  if (simplified.dims.length <= 1) return reshape(x, outShape);
+  const out = permuteRaw(x, p, outShape, simplified);
   const inverse = new Array<number>(p.length);
   p.forEach((a, k) => (inverse[a] = k));
   record("permute", out, [x], (g) => [permuteRaw(g, inverse, [...x.shape])]);
