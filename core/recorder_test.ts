@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { backward } from "./autograd.ts";
+import { getEngine, initEngine } from "./engine.ts";
+import { add, tanh } from "./ops/elementwise.ts";
+import { matmul } from "./ops/matmul.ts";
+import { mean } from "./ops/reduce.ts";
+import { clipGradNorm } from "./optim/clip.ts";
+import { AdamW } from "./optim/adamw.ts";
+import { scope } from "./scope.ts";
+import { type Tensor, tensor } from "./tensor.ts";
+import { randomNormal } from "./testing.ts";
+
+await initEngine();
+
+Deno.test("recorder: bind groups are cached per pipeline and buffer set, recreated after clearBindGroups", async () => {
+  const engine = getEngine();
+  const stats = engine.recorder.stats;
+  const a = tensor([1, 2, 3, 4], [2, 2]);
+  const b = tensor([5, 6, 7, 8], [2, 2]);
+  const c = tensor([1, 0, 0, 1], [2, 2]);
+  const expected = [6, 8, 10, 12];
+  add(a, b).dispose(); // warm: its output buffer goes back to the pool and is handed out again below
+  let before = stats.bindGroups;
+  for (let i = 0; i < 3; i++) {
+    const out = add(a, b);
+    assert.deepEqual(Array.from(await out.data()), expected, "the cached group binds the right buffers");
+    out.dispose();
+  }
+  assert.equal(stats.bindGroups, before, "the same buffers reuse one bind group");
+  before = stats.bindGroups;
+  const other = add(a, c); // another input buffer: another group
+  assert.ok(stats.bindGroups > before, "new buffers need a new bind group");
+  assert.deepEqual(Array.from(await other.data()), [2, 2, 3, 5]);
+  engine.recorder.clearBindGroups();
+  before = stats.bindGroups;
+  const again = add(a, b);
+  assert.ok(stats.bindGroups > before, "cleared groups are created again");
+  assert.deepEqual(Array.from(await again.data()), expected);
+  for (const t of [a, b, c, other, again]) t.dispose();
+});
+
+Deno.test("recorder: consecutive dispatches of one kernel with different parameters each see their own", async () => {
+  const xs = Array.from({ length: 5 }, (_, i) => tensor([i, i + 1, i + 2], [3]));
+  const outs = xs.map((x) => add(x, x));
+  for (let i = 0; i < 5; i++) assert.deepEqual(Array.from(await outs[i].data()), [2 * i, 2 * i + 2, 2 * i + 4]);
+  for (const t of [...xs, ...outs]) t.dispose();
+});
+
+Deno.test("recorder: a repeated training step creates no pipelines, bind groups or buffers once warm", async () => {
+  const engine = getEngine();
+  const stats = engine.recorder.stats;
+  const x = tensor(Float32Array.from(randomNormal(8 * 5, 1)), [8, 5]);
+  const w1 = tensor(Float32Array.from(randomNormal(5 * 7, 2, 0.5)), [5, 7]).asParameter("w1");
+  const w2 = tensor(Float32Array.from(randomNormal(7 * 3, 3, 0.5)), [7, 3]).asParameter("w2");
+  const params = [w1, w2];
+  const opt = new AdamW(params);
+  let last: Tensor | null = null;
+  const created: number[][] = [];
+  for (let step = 0; step < 6; step++) {
+    const s0 = [stats.pipelines, stats.bindGroups, engine.pool.buffersCreated];
+    const loss: Tensor = scope(() => {
+      const l = mean(matmul(tanh(matmul(x, w1)), w2));
+      backward(l);
+      clipGradNorm(params, 1);
+      opt.step();
+      opt.zeroGrad();
+      return l;
+    });
+    engine.flush();
+    last?.dispose();
+    last = loss;
+    created.push([stats.pipelines - s0[0], stats.bindGroups - s0[1], engine.pool.buffersCreated - s0[2]]);
+  }
+  assert.ok(Number.isFinite(await last!.item()));
+  assert.ok(created[0][1] > 0, "the first step creates bind groups (else the test measures nothing)");
+  // the step keeps the previous loss alive, so the free set alternates between two states: warm after 3 steps
+  for (let step = 3; step < 6; step++) {
+    assert.deepEqual(created[step], [0, 0, 0], `step ${step}: [pipelines, bind groups, buffers] created`);
+  }
+  last!.dispose();
+  opt.dispose();
+  for (const t of [x, ...params]) t.dispose();
+});
