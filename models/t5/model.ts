@@ -2,6 +2,10 @@
  * T5 (v1.0 and v1.1 / LM-adapt) on the engine, computed as Hugging Face computes it: pre-norm blocks with RMSNorm,
  * unscaled attention with a relative position bias from the first block of each stack, relu or gated-gelu
  * feed-forward, tied or separate LM head, dropout in training mode. Feed-forward adapters plug in through hooks.
+ *
+ * Every sub-layer runs in its own `scope()`: its intermediates that no backward needs (projections before the head
+ * split, attention scores, dropout outputs, ...) are freed as soon as the sub-layer returns instead of at the end of
+ * the caller's step (the tape keeps what the backward needs), which roughly halves a training step's peak memory.
  * @module
  */
 import {
@@ -23,6 +27,7 @@ import {
   reshape,
   rmsNorm,
   scale,
+  scope,
   type Tensor,
   tensor,
 } from "@hyperdecoders/core";
@@ -31,7 +36,9 @@ import { t5ParameterShapes } from "./config.ts";
 
 /**
  * Adds an adapter branch to a feed-forward sub-layer: given the block index, the sub-layer's pre-norm input `h` and its
- * normalised input, returns the tensor to add to the residual stream (or null for none).
+ * normalised input, returns the tensor to add to the residual stream (or null for none). It runs inside the
+ * sub-layer's `scope()`: tensors it creates and does not return are freed when the sub-layer ends (`keep()` them to
+ * hold them longer).
  */
 export type FeedForwardHook = (layer: number, h: Tensor, normed: Tensor) => Tensor | null;
 
@@ -213,10 +220,17 @@ export class T5Model {
     );
     for (let i = 0; i < c.numLayers; i++) {
       const prefix = `encoder.block.${i}.layer.0`;
-      const normed = rmsNorm(h, this.param(`${prefix}.layer_norm.weight`), c.layerNormEpsilon);
-      const { k, v } = this.projectKV(`${prefix}.SelfAttention`, normed);
-      h = add(h, drop.apply(this.#attend(`${prefix}.SelfAttention`, normed, k, v, bias, attentionMask, false, drop)));
-      h = this.#ffSublayer(`encoder.block.${i}.layer.1`, i, h, drop, options.encoderHook);
+      const x = h;
+      h = scope(() => {
+        const normed = rmsNorm(x, this.param(`${prefix}.layer_norm.weight`), c.layerNormEpsilon);
+        const { k, v } = this.projectKV(`${prefix}.SelfAttention`, normed);
+        return add(
+          x,
+          drop.apply(this.#attend(`${prefix}.SelfAttention`, normed, k, v, bias, attentionMask, false, drop)),
+        );
+      });
+      const y = h;
+      h = scope(() => this.#ffSublayer(`encoder.block.${i}.layer.1`, i, y, drop, options.encoderHook));
     }
     return drop.apply(rmsNorm(h, this.param("encoder.final_layer_norm.weight"), c.layerNormEpsilon));
   }
@@ -260,35 +274,42 @@ export class T5Model {
     );
     for (let i = 0; i < c.numDecoderLayers; i++) {
       const selfPrefix = `decoder.block.${i}.layer.0`;
-      const normed = rmsNorm(h, this.param(`${selfPrefix}.layer_norm.weight`), c.layerNormEpsilon);
-      let { k, v } = this.projectKV(`${selfPrefix}.SelfAttention`, normed);
       const layerCache = cache?.layers[i];
-      if (layerCache) {
-        if (layerCache.selfK && layerCache.selfV) {
-          const [oldK, oldV] = [layerCache.selfK, layerCache.selfV];
-          k = concat([oldK, k], 2);
-          v = concat([oldV, v], 2);
-          oldK.dispose();
-          oldV.dispose();
+      const x = h;
+      h = scope(() => {
+        const normed = rmsNorm(x, this.param(`${selfPrefix}.layer_norm.weight`), c.layerNormEpsilon);
+        let { k, v } = this.projectKV(`${selfPrefix}.SelfAttention`, normed);
+        if (layerCache) {
+          if (layerCache.selfK && layerCache.selfV) {
+            const [oldK, oldV] = [layerCache.selfK, layerCache.selfV];
+            k = concat([oldK, k], 2);
+            v = concat([oldV, v], 2);
+            oldK.dispose();
+            oldV.dispose();
+          }
+          layerCache.selfK = keep(k);
+          layerCache.selfV = keep(v);
         }
-        layerCache.selfK = keep(k);
-        layerCache.selfV = keep(v);
-      }
-      h = add(h, drop.apply(this.#attend(`${selfPrefix}.SelfAttention`, normed, k, v, bias, null, true, drop)));
+        return add(x, drop.apply(this.#attend(`${selfPrefix}.SelfAttention`, normed, k, v, bias, null, true, drop)));
+      });
       const crossPrefix = `decoder.block.${i}.layer.1`;
-      const normedX = rmsNorm(h, this.param(`${crossPrefix}.layer_norm.weight`), c.layerNormEpsilon);
-      let ck: Tensor, cv: Tensor;
-      if (layerCache) {
-        ck = layerCache.crossK;
-        cv = layerCache.crossV;
-      } else {
-        ({ k: ck, v: cv } = this.projectKV(`${crossPrefix}.EncDecAttention`, encoderOut));
-      }
-      h = add(
-        h,
-        drop.apply(this.#attend(`${crossPrefix}.EncDecAttention`, normedX, ck, cv, null, encoderMask, false, drop)),
-      );
-      h = this.#ffSublayer(`decoder.block.${i}.layer.2`, i, h, drop, options.decoderHook);
+      const y = h;
+      h = scope(() => {
+        const normedX = rmsNorm(y, this.param(`${crossPrefix}.layer_norm.weight`), c.layerNormEpsilon);
+        let ck: Tensor, cv: Tensor;
+        if (layerCache) {
+          ck = layerCache.crossK;
+          cv = layerCache.crossV;
+        } else {
+          ({ k: ck, v: cv } = this.projectKV(`${crossPrefix}.EncDecAttention`, encoderOut));
+        }
+        return add(
+          y,
+          drop.apply(this.#attend(`${crossPrefix}.EncDecAttention`, normedX, ck, cv, null, encoderMask, false, drop)),
+        );
+      });
+      const z = h;
+      h = scope(() => this.#ffSublayer(`decoder.block.${i}.layer.2`, i, z, drop, options.decoderHook));
     }
     if (cache) cache.length = past + length;
     return drop.apply(rmsNorm(h, this.param("decoder.final_layer_norm.weight"), c.layerNormEpsilon));
