@@ -23,6 +23,8 @@ export interface RecorderStats {
   bindGroups: number;
   /** Readbacks (mapAsync round trips). */
   readbacks: number;
+  /** Command buffers finished but dropped instead of submitted ({@link Recorder.dryRun}). */
+  dropped: number;
 }
 
 interface CachedPipeline {
@@ -65,7 +67,21 @@ export class Recorder {
   /** Dispatches after which the recorder submits on its own. */
   dispatchBudget = 4096;
   /** Counters since creation. */
-  readonly stats: RecorderStats = { submits: 0, dispatches: 0, pipelines: 0, bindGroups: 0, readbacks: 0 };
+  readonly stats: RecorderStats = {
+    submits: 0,
+    dispatches: 0,
+    pipelines: 0,
+    bindGroups: 0,
+    readbacks: 0,
+    dropped: 0,
+  };
+  /**
+   * Encode-only mode, for measuring the CPU side of a workload on any adapter: while true, `flush()` finishes each
+   * command buffer (the CPU cost of validating and recording it) and drops it instead of submitting, so nothing runs
+   * on the GPU and every result (and readback) is garbage. Benchmarks only; set `dispatchBudget` high to keep one
+   * command buffer per step.
+   */
+  dryRun = false;
 
   /** Creates a recorder on a device. */
   constructor(device: GPUDevice) {
@@ -216,17 +232,22 @@ export class Recorder {
     this.#pending++;
   }
 
-  /** Submits everything encoded so far (a no-op when nothing is pending). */
+  /** Submits everything encoded so far (a no-op when nothing is pending; drops it in {@link Recorder.dryRun}). */
   flush(): void {
     if (!this.#encoder) return;
     const encoder = this.#endPass();
-    if (this.#slot > 0) this.#device.queue.writeBuffer(this.#ring, 0, this.#ringData, 0, this.#slot * SLOT_BYTES);
-    this.#device.queue.submit([encoder.finish()]);
+    if (this.dryRun) {
+      encoder.finish();
+      this.stats.dropped++;
+    } else {
+      if (this.#slot > 0) this.#device.queue.writeBuffer(this.#ring, 0, this.#ringData, 0, this.#slot * SLOT_BYTES);
+      this.#device.queue.submit([encoder.finish()]);
+      this.stats.submits++;
+    }
     this.#encoder = null;
     this.#slot = 0;
     this.#pending = 0;
     this.#epoch++;
-    this.stats.submits++;
   }
 
   /** Copies `bytes` bytes of a buffer back to the CPU (flushes first). */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { backward } from "./autograd.ts";
 import { getEngine, initEngine } from "./engine.ts";
 import { add, tanh } from "./ops/elementwise.ts";
+import { fill_ } from "./ops/create.ts";
 import { matmul } from "./ops/matmul.ts";
 import { mean } from "./ops/reduce.ts";
 import { clipGradNorm } from "./optim/clip.ts";
@@ -80,4 +81,25 @@ Deno.test("recorder: a repeated training step creates no pipelines, bind groups 
   last!.dispose();
   opt.dispose();
   for (const t of [x, ...params]) t.dispose();
+});
+
+Deno.test("recorder: dryRun finishes command buffers without submitting them (nothing runs)", async () => {
+  const engine = getEngine();
+  const stats = engine.recorder.stats;
+  const t = tensor([1, 2, 3], [3]);
+  await engine.sync();
+  const [submits, dropped] = [stats.submits, stats.dropped];
+  engine.recorder.dryRun = true;
+  try {
+    fill_(t, 7);
+    engine.flush();
+  } finally {
+    engine.recorder.dryRun = false;
+  }
+  assert.equal(stats.submits, submits, "no submit in dry-run mode");
+  assert.equal(stats.dropped, dropped + 1, "one command buffer dropped");
+  assert.deepEqual(Array.from(await t.data()), [1, 2, 3], "the fill never ran");
+  fill_(t, 7);
+  assert.deepEqual(Array.from(await t.data()), [7, 7, 7], "after dryRun the recorder submits again");
+  t.dispose();
 });
