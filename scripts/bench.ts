@@ -1,11 +1,13 @@
 /**
- * `deno task bench [--out file.json] [--quick]`: engine benchmarks, printed as ONE JSON object on stdout (progress
- * goes to stderr) and written to `--out`.
+ * `deno task bench [--out file.json] [--quick] [--t5 on|off|only]`: engine benchmarks, printed as ONE JSON object on
+ * stdout (progress goes to stderr) and written to `--out`.
  *
  * Sections: the machine and adapter; `matmul` (GFLOP/s of every kernel variant and of `chooseMatmul`'s pick at
  * square sizes and at the adapter shapes); `dispatch` (µs per tiny dispatch in one pass, µs per submit); `readback`
  * (ms for 16 bytes); `tfjs` (the same square matmuls through `@tensorflow/tfjs-backend-webgpu` on the same adapter);
- * then the benchmarks other packages provide (`data/tokenizer/bench.ts`, `data/bench.ts`) when present.
+ * `t5` (scripts/bench_t5.ts: T5 training steps, hyperdecoder and full fine-tuning, with per-step CPU-side counters,
+ * and greedy decoding; `--t5 off` skips it, `--t5 only` runs nothing else); then the benchmarks other packages
+ * provide (`data/tokenizer/bench.ts`, `data/bench.ts`) when present.
  *
  * GPU time is measured by encoding N repetitions into one submit and waiting with `onSubmittedWorkDone`, after a
  * warm-up, minus the latency of an almost empty submit (Deno polls completion every ≈10 ms). On a software adapter
@@ -25,6 +27,7 @@ import {
   vec4Eligible,
 } from "@hyperdecoders/kernels";
 import { launchMatmul } from "../core/ops/_matmul_launch.ts";
+import { benchT5 } from "./bench_t5.ts";
 
 const log = (msg: string): void => console.error(`[bench] ${msg}`);
 const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -371,8 +374,18 @@ async function optionalBench(path: string, fn: string, arg?: unknown): Promise<u
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { out: { type: "string" }, quick: { type: "boolean", default: false } },
+    options: {
+      out: { type: "string" },
+      quick: { type: "boolean", default: false },
+      t5: { type: "string", default: "on" },
+    },
   });
+  const t5Mode = values.t5 ?? "on";
+  if (!["on", "off", "only"].includes(t5Mode)) {
+    console.error(`bench: --t5 must be on, off or only, got "${t5Mode}"`);
+    Deno.exit(2);
+  }
+  const engineBench = t5Mode !== "only";
   const started = performance.now();
   const loadAtStart = Deno.loadavg().map((x) => round(x));
   const engine = await initEngine();
@@ -391,10 +404,20 @@ async function main(): Promise<void> {
   log(`submit floor ${floorMs.toFixed(2)} ms`);
 
   const shapes = [...squares.map(square), ...(quick && software ? ADAPTER_SHAPES.slice(0, 3) : ADAPTER_SHAPES)];
-  const matmul = await benchMatmul(engine, shapes, budget, floorMs);
-  const dispatch = await benchDispatch(engine, scratch, software, floorMs);
-  const readback = await benchReadback(scratch, software);
+  const matmul = engineBench ? await benchMatmul(engine, shapes, budget, floorMs) : [];
+  const dispatch = engineBench ? await benchDispatch(engine, scratch, software, floorMs) : null;
+  const readback = engineBench ? await benchReadback(scratch, software) : null;
   scratch.dispose();
+
+  let t5: unknown = null;
+  if (t5Mode !== "off") {
+    try {
+      t5 = await benchT5({ software, quick, log: (m) => log(`t5: ${m}`) });
+    } catch (e) {
+      log(`t5: ${errorText(e)}`);
+      t5 = { error: errorText(e) };
+    }
+  }
 
   const ours = new Map<number, { auto?: number; best?: number }>();
   for (const r of matmul) {
@@ -402,13 +425,16 @@ async function main(): Promise<void> {
     const g = (name: string | null) => (name ? (r.variants[name] as { gflops?: number }).gflops : undefined);
     ours.set(r.M, { auto: g("auto"), best: g(r.best) });
   }
-  const tfjs = await benchTfjs(squares, budget, ours);
-  const tokenizer = await optionalBench("../data/tokenizer/bench.ts", "benchTokenizer", {});
-  const loader = await optionalBench("../data/bench.ts", "benchLoader");
+  // tfjs last among the GPU benchmarks: it keeps its own device and timers alive
+  const tfjs = engineBench ? await benchTfjs(squares, budget, ours) : null;
+  const tokenizer = engineBench ? await optionalBench("../data/tokenizer/bench.ts", "benchTokenizer", {}) : null;
+  const loader = engineBench ? await optionalBench("../data/bench.ts", "benchLoader") : null;
 
   const report = {
     date: new Date().toISOString(),
-    command: `deno task bench${quick ? " --quick" : ""}${values.out ? ` --out ${values.out}` : ""}`,
+    command: `deno task bench${quick ? " --quick" : ""}${t5Mode !== "on" ? ` --t5 ${t5Mode}` : ""}${
+      values.out ? ` --out ${values.out}` : ""
+    }`,
     machine: {
       hostname: Deno.hostname(),
       cpus: navigator.hardwareConcurrency,
@@ -447,6 +473,7 @@ async function main(): Promise<void> {
     dispatch,
     readback,
     tfjs,
+    t5,
     tokenizer,
     loader,
     wall_s: round((performance.now() - started) / 1000),
