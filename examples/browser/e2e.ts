@@ -6,13 +6,13 @@
  * Builds the page, serves it on 127.0.0.1, drives Debian's `chromium` with playwright-core: picks the fixtures'
  * t5-tiny-v1_1 checkpoint and the spm-2k tokenizer as a user would, generates, and checks the ids against the same
  * model under Deno; then again with a hyperdecoder adapter file made here. Also imports every browser-side package
- * entry in the page. Saves `screenshot.png` beside this file. When Chromium or its WebGPU is missing, the tests are
- * reported as ignored with the reason (set `HYPERDECODERS_REQUIRE_BROWSER=1` to fail instead, as on a GPU machine).
+ * entry in the page. When Chromium or its WebGPU is missing, the tests are reported as ignored with the reason (set
+ * `HYPERDECODERS_REQUIRE_BROWSER=1` to fail instead, as on a GPU machine). The README's screenshot comes from
+ * `screenshot_demo.ts`, not from here.
  * @module
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import { initEngine, randomNormal, tensor, writeTensor } from "@hyperdecoders/core";
 import {
   AdaptedT5,
@@ -25,38 +25,15 @@ import {
 } from "@hyperdecoders/models";
 import { loadTokenizer } from "@hyperdecoders/data";
 import { fixturePath } from "../../tests/fixtures.ts";
-import { buildExample, bundleForBrowser, EXAMPLE_DIR } from "./build.ts";
-import { serveStatic } from "./serve.ts";
+import { bundleForBrowser } from "./build.ts";
+import { generateOnPage, openExamplePage, type PageSession, pickFiles } from "./harness.ts";
 
 const TEXT = "the cat sat on the mat";
 const MAX_NEW_TOKENS = 12;
 const MODEL_DIR = fixturePath("t5-tiny-v1_1");
 const TOKENIZER = fixturePath("spm-2k", "spiece.model");
-const SCREENSHOT = `${EXAMPLE_DIR}screenshot.png`;
 /** Package entries that must load in a browser (no Deno or Node API at import time). */
 const BROWSER_ENTRIES = ["core", "kernels", "models", "data", "eval"];
-const FLAGS = [
-  "--headless=new",
-  "--no-sandbox",
-  "--enable-unsafe-webgpu",
-  "--enable-features=Vulkan",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-async function findChromium(): Promise<string | null> {
-  const fromEnv = Deno.env.get("CHROMIUM_PATH");
-  if (fromEnv) return await Deno.stat(fromEnv).then(() => fromEnv, () => null);
-  try {
-    const { code, stdout } = await new Deno.Command("which", { args: ["chromium"], stdout: "piped" }).output();
-    return code === 0 ? new TextDecoder().decode(stdout).trim() : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Generates under Deno: the reference the page must reproduce. */
 async function denoIds(model: T5Model, inputIds: number[], adapted: AdaptedT5 | null): Promise<number[]> {
@@ -84,49 +61,11 @@ async function makeAdapter(base: T5Model): Promise<Uint8Array> {
   return bytes;
 }
 
-const chromiumPath = await findChromium();
 const required = Deno.env.get("HYPERDECODERS_REQUIRE_BROWSER") === "1";
-let skipReason: string | null = chromiumPath
-  ? null
-  : "chromium not found (apt-get install -y chromium, or set CHROMIUM_PATH)";
-
-type Context = Awaited<ReturnType<typeof chromium.launchPersistentContext>>;
-let context: Context | null = null;
-let server: Awaited<ReturnType<typeof serveStatic>> | null = null;
-let userDataDir: string | null = null;
-let dist: string | null = null;
-let adapterInfo = "";
-
-if (!skipReason) {
-  dist = await buildExample();
-  server = await serveStatic({ "/": EXAMPLE_DIR, "/dist/": dist });
-  userDataDir = await Deno.makeTempDir({ prefix: "hyperdecoders-chromium-" });
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath!,
-    headless: false, // --headless=new is in FLAGS
-    args: FLAGS,
-  });
-  const page = context.pages()[0] ?? await context.newPage();
-  await page.goto(server.url);
-  const probe = await page.evaluate(async () => {
-    const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-    if (!gpu) return { ok: false, info: "navigator.gpu is undefined" };
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) return { ok: false, info: "navigator.gpu.requestAdapter() returned null" };
-    return { ok: true, info: `${adapter.info.vendor} ${adapter.info.architecture}`.trim() };
-  });
-  if (!probe.ok) skipReason = `Chromium's WebGPU did not start on this machine (${probe.info})`;
-  adapterInfo = probe.info;
-}
-
-async function cleanup(): Promise<void> {
-  await context?.close();
-  await server?.shutdown();
-  for (const dir of [userDataDir, dist]) if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
-}
-
+const opened = await openExamplePage();
+const session: PageSession | null = "skipReason" in opened ? null : opened;
+const skipReason = "skipReason" in opened ? opened.skipReason : null;
 if (skipReason) {
-  await cleanup();
   if (required) throw new Error(`browser test required but cannot run: ${skipReason}`);
   console.warn(`SKIPPED browser tests: ${skipReason}`);
 }
@@ -135,7 +74,7 @@ Deno.test({
   name: `browser: every browser-side package entry imports in Chromium (${BROWSER_ENTRIES.join(", ")})`,
   ignore: skipReason !== null,
   async fn() {
-    const page = context!.pages()[0];
+    const { page, dist, server } = session!;
     for (const pkg of BROWSER_ENTRIES) {
       await bundleForBrowser(fileURLToPath(new URL(`../../${pkg}/mod.ts`, import.meta.url)), `${dist}/${pkg}.js`);
       const result = await page.evaluate(async (url: string) => {
@@ -144,7 +83,7 @@ Deno.test({
         } catch (e) {
           return { exports: 0, error: String(e) };
         }
-      }, `${server!.url}dist/${pkg}.js`);
+      }, `${server.url}dist/${pkg}.js`);
       assert.equal(result.error, null, `@hyperdecoders/${pkg} failed to import in Chromium: ${result.error}`);
       assert.ok(result.exports > 5, `@hyperdecoders/${pkg}: only ${result.exports} exports in the browser bundle`);
     }
@@ -152,7 +91,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: `browser: the example page generates the same ids as Deno, without and with an adapter (${adapterInfo})`,
+  name:
+    `browser: the example page generates the same ids as Deno, without and with an adapter (${session?.adapterInfo})`,
   ignore: skipReason !== null,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -171,47 +111,27 @@ Deno.test({
       const adapterPath = await Deno.makeTempFile({ prefix: "trainable-", suffix: ".safetensors" });
       await Deno.writeFile(adapterPath, adapterBytes);
 
-      const page = context!.pages()[0];
+      const { page } = session!;
       const errors: string[] = [];
-      page.on("pageerror", (e: Error) => errors.push(e.message));
-      await page.setViewportSize({ width: 900, height: 900 });
-      await page.goto(server!.url);
-      await page.waitForFunction(() => document.body.dataset.state === "idle");
-      await page.setInputFiles("#checkpoint", [`${MODEL_DIR}/config.json`, `${MODEL_DIR}/model.safetensors`]);
-      await page.setInputFiles("#tokenizer", TOKENIZER);
-      await page.fill("#text", TEXT);
-      await page.fill("#max-new-tokens", String(MAX_NEW_TOKENS));
+      await pickFiles(page, {
+        checkpoint: [`${MODEL_DIR}/config.json`, `${MODEL_DIR}/model.safetensors`],
+        tokenizer: TOKENIZER,
+      }, errors);
 
-      const generate = async (): Promise<{ input: number[]; output: number[]; answer: string }> => {
-        await page.click("#generate");
-        await page.waitForFunction(() => ["done", "error"].includes(document.body.dataset.state ?? ""), null, {
-          timeout: 120_000,
-        });
-        const state = await page.evaluate(() => document.body.dataset.state);
-        const status = await page.textContent("#status");
-        assert.equal(state, "done", `the page reported: ${status}; page errors: ${errors.join("; ")}`);
-        return {
-          input: JSON.parse((await page.textContent("#input-ids"))!),
-          output: JSON.parse((await page.textContent("#output-ids"))!),
-          answer: (await page.textContent("#answer"))!,
-        };
-      };
-
-      const plain = await generate();
+      const plain = await generateOnPage(page, TEXT, MAX_NEW_TOKENS, errors);
       assert.deepEqual(plain.input, inputIds, "the page tokenized differently from Deno");
       assert.deepEqual(plain.output, baseIds, "base model: the page generated other ids than Deno");
       const expected = tokenizer.decode(baseIds);
       if (expected) assert.equal(plain.answer, expected, "the page decoded differently from Deno");
 
       await page.setInputFiles("#adapter", adapterPath);
-      const withAdapter = await generate();
+      const withAdapter = await generateOnPage(page, TEXT, MAX_NEW_TOKENS, errors);
       assert.deepEqual(withAdapter.output, adaptedIds, "with the adapter: the page generated other ids than Deno");
-      assert.match((await page.textContent("#model-summary"))!, /method encoder "manual" \/ decoder "generated"/);
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      assert.match(withAdapter.summary, /method encoder "manual" \/ decoder "generated"/);
       assert.deepEqual(errors, []);
       await Deno.remove(adapterPath);
     } finally {
-      await cleanup();
+      await session!.close();
     }
   },
 });
