@@ -14,7 +14,14 @@
  * @module
  */
 import { embedding, keep, noGrad, scope, type Tensor, tensor } from "@hyperdecoders/core";
-import type { DecoderCache, FeedForwardHook, ForwardOptions, T5Output } from "../t5/model.ts";
+import type {
+  DecoderCache,
+  FeedForwardHook,
+  ForwardOptions,
+  LayerCache,
+  ProjectionHook,
+  T5Output,
+} from "../t5/model.ts";
 import { T5Model } from "../t5/model.ts";
 import type { GenerateOptions, PreparedForward } from "../t5/generate.ts";
 import { type AdapterWeights, batchedAdapter, manualAdapter, selectTaskAdapters, taskIdTensor } from "./adapters.ts";
@@ -23,6 +30,8 @@ import { generateAdapterWeights, type GeneratorParams, instanceEmbedding, type M
 import { InitRandom, linearDefault, xavierUniform } from "./init.ts";
 import {
   adapterPrefix,
+  attentionSkillPrefix,
+  attentionSkillSites,
   backboneComponent,
   isBackboneTrainable,
   methodParameterSpecs,
@@ -67,9 +76,13 @@ interface StackInputs {
   seed: number;
 }
 
-/** A stack's adapter branch for one pass: the hook, and the tensors computed for it (per-example weights). */
+/**
+ * A stack's adapter branch for one pass: the feed-forward hook or the attention-projection hook, and the tensors
+ * computed for them (per-example weights).
+ */
 interface PreparedStack {
   hook: FeedForwardHook | undefined;
+  projectionHook?: ProjectionHook;
   tensors: Tensor[];
 }
 
@@ -290,31 +303,68 @@ export class AdaptedT5 extends T5Model {
     throw new Error(`AdaptedT5.adapterWeights: the ${stack}'s "${mode}" mode has no per-example adapter weights`);
   }
 
-  #skills(stack: T5Stack, inputs: StackInputs): SkillWeights[] {
+  /**
+   * Per-example skilled-LoRA factors of one site: its task mixture (with the site's own logistic noise in training,
+   * seeded by the pass seed, the stack and `index`) applied to its skill inventory.
+   */
+  #skillSite(
+    prefix: string,
+    stack: T5Stack,
+    index: number,
+    ids: Tensor,
+    inputs: StackInputs,
+    dIn: number,
+    dOut: number,
+  ): SkillWeights {
     const { count: S, rank: r } = this.method.skills;
+    const noise = inputs.training
+      ? logisticNoise(inputs.rows, S, (inputs.seed * 1_000_003 + (stack === "encoder" ? 0 : 500_009) + index) >>> 0)
+      : null;
+    const logits = this.methodParam(`${prefix}.skill_logits`);
+    const mixture = skillMixture(logits, ids, noise);
+    const params = {
+      logits,
+      a: this.methodParam(`${prefix}.skills_weight_A`),
+      b: this.methodParam(`${prefix}.skills_weight_B`),
+    };
+    return skillWeights(params, mixture, dIn, dOut, r);
+  }
+
+  /** Feed-forward placement: one skilled LoRA d→d per layer. */
+  #skills(stack: T5Stack, inputs: StackInputs): SkillWeights[] {
     const d = this.config.dModel;
-    const L = stackLayers(this.config, stack);
     const ids = taskIdTensor(inputs.tasks!, inputs.rows, `AdaptedT5 (${stack} skills)`);
-    const out: SkillWeights[] = [];
-    for (let i = 0; i < L; i++) {
-      const p = skillPrefix(stack, i);
-      const noise = inputs.training
-        ? logisticNoise(inputs.rows, S, (inputs.seed * 1_000_003 + (stack === "encoder" ? 0 : 500_009) + i) >>> 0)
-        : null;
-      const mixture = skillMixture(this.methodParam(`${p}.skill_logits`), ids, noise);
-      out.push(skillWeights(
-        {
-          logits: this.methodParam(`${p}.skill_logits`),
-          a: this.methodParam(`${p}.skills_weight_A`),
-          b: this.methodParam(`${p}.skills_weight_B`),
-        },
-        mixture,
-        d,
-        d,
-        r,
-      ));
+    return Array.from(
+      { length: stackLayers(this.config, stack) },
+      (_, i) => this.#skillSite(skillPrefix(stack, i), stack, i, ids, inputs, d, d),
+    );
+  }
+
+  /**
+   * Attention placement: skilled LoRA on q, k, v (d → H·d_kv) and o (H·d_kv → d) of every attention sub-layer of
+   * the stack, keyed `layer.attention.proj`.
+   */
+  #attentionSkills(stack: T5Stack, inputs: StackInputs): Map<string, SkillWeights> {
+    const d = this.config.dModel;
+    const inner = this.config.numHeads * this.config.dKv;
+    const ids = taskIdTensor(inputs.tasks!, inputs.rows, `AdaptedT5 (${stack} skills)`);
+    const out = new Map<string, SkillWeights>();
+    let index = 0;
+    for (let i = 0; i < stackLayers(this.config, stack); i++) {
+      for (const a of attentionSkillSites(stack)) {
+        for (const proj of ["q", "k", "v", "o"] as const) {
+          const [dIn, dOut] = proj === "o" ? [inner, d] : [d, inner];
+          const prefix = attentionSkillPrefix(stack, i, a, proj);
+          out.set(`${i}.${a}.${proj}`, this.#skillSite(prefix, stack, index++, ids, inputs, dIn, dOut));
+        }
+      }
     }
     return out;
+  }
+
+  /** Whether the decoder's method lives on the attention projections (skills, attention placement). */
+  #decoderOnProjections(): boolean {
+    return stackMode(this.method, "decoder") === "skills" && this.method.skills.placement === "attention";
   }
 
   #prepareStack(stack: T5Stack, inputs: StackInputs): PreparedStack {
@@ -328,10 +378,17 @@ export class AdaptedT5 extends T5Model {
           tensors: [],
         };
       case "skills": {
-        if (this.method.skills.placement !== "feed-forward") {
-          throw new Error(
-            'AdaptedT5: skills.placement "attention" needs a projection hook in T5Model (models/t5/model.ts), which it does not have yet; use "feed-forward"',
-          );
+        if (this.method.skills.placement === "attention") {
+          const sites = this.#attentionSkills(stack, inputs);
+          return {
+            hook: undefined,
+            projectionHook: (site, proj, x) => {
+              if (site.stack !== stack) return null;
+              const w = sites.get(`${site.layer}.${site.attention}.${proj}`);
+              return w ? skilledLora(x, w) : null;
+            },
+            tensors: [...sites.values()].flatMap((w) => [w.a, w.b]),
+          };
         }
         const weights = this.#skills(stack, inputs);
         return {
@@ -359,6 +416,11 @@ export class AdaptedT5 extends T5Model {
     if (options.encoderHook) {
       throw new Error("AdaptedT5.encode: the method supplies the encoder adapters; do not pass options.encoderHook");
     }
+    if (options.projectionHook) {
+      throw new Error(
+        "AdaptedT5.encode: the method supplies the encoder's attention branches; do not pass options.projectionHook",
+      );
+    }
     const mode = this.method.encoder;
     const seed = options.seed ?? 0;
     const training = options.training ?? false;
@@ -368,6 +430,7 @@ export class AdaptedT5 extends T5Model {
         ...options,
         seed: (seed ^ 0x5f3759df) >>> 0,
         encoderHook: (layer, h, normed) => manualAdapter(this.#input(h, normed), this.#manual("encoder", layer)),
+        projectionHook: undefined,
       });
       const weights = generateAdapterWeights(
         this.instanceEmbedding("encoder", firstPass, attentionMask),
@@ -377,13 +440,17 @@ export class AdaptedT5 extends T5Model {
     }
     const tasks = this.#taskList(options.tasks, "encoder");
     const prepared = this.#prepareStack("encoder", { rows, tasks, encoderOut: null, mask: null, training, seed });
-    return super.encode(inputIds, attentionMask, { ...options, encoderHook: prepared.hook });
+    return super.encode(inputIds, attentionMask, {
+      ...options,
+      encoderHook: prepared.hook,
+      projectionHook: prepared.projectionHook,
+    });
   }
 
   /**
-   * Decoder with the method's decoder adapters. A given `options.decoderHook` is used as the method's decoder
-   * adapters (generation passes the one {@link AdaptedT5.prepareDecoder} computed); otherwise they are computed here
-   * from `encoderOut`, `encoderMask` and `options.tasks`.
+   * Decoder with the method's decoder adapters. A given `options.decoderHook` or `options.projectionHook` is used as
+   * the method's decoder branches (generation passes those {@link AdaptedT5.prepareDecoder} computed); otherwise they
+   * are computed here from `encoderOut`, `encoderMask` and `options.tasks`.
    */
   override decode(
     decoderIds: Tensor,
@@ -393,17 +460,37 @@ export class AdaptedT5 extends T5Model {
     cache?: DecoderCache,
   ): Tensor {
     let hook = options.decoderHook;
-    if (!hook) {
-      hook = this.#prepareStack("decoder", {
+    let projectionHook = options.projectionHook;
+    if (!hook && !projectionHook) {
+      ({ hook, projectionHook } = this.#prepareStack("decoder", {
         rows: decoderIds.shape[0],
         tasks: this.#taskList(options.tasks, "decoder"),
         encoderOut,
         mask: encoderMask,
         training: options.training ?? false,
         seed: options.seed ?? 0,
-      }).hook;
+      }));
     }
-    return super.decode(decoderIds, encoderOut, encoderMask, { ...options, decoderHook: hook }, cache);
+    return super.decode(decoderIds, encoderOut, encoderMask, { ...options, decoderHook: hook, projectionHook }, cache);
+  }
+
+  /**
+   * Cross-attention keys and values for generation. When the decoder's method sits on the attention projections
+   * and `options` carry no prepared hooks, its branches are computed here from `options.tasks`, as `decode` does.
+   */
+  override crossKeyValues(encoderOut: Tensor, options: AdaptedForwardOptions = {}): LayerCache[] {
+    if (this.#decoderOnProjections() && !options.projectionHook && !options.decoderHook) {
+      const prepared = this.#prepareStack("decoder", {
+        rows: encoderOut.shape[0],
+        tasks: this.#taskList(options.tasks, "decoder"),
+        encoderOut,
+        mask: null,
+        training: options.training ?? false,
+        seed: options.seed ?? 0,
+      });
+      return super.crossKeyValues(encoderOut, { ...options, projectionHook: prepared.projectionHook });
+    }
+    return super.crossKeyValues(encoderOut, options);
   }
 
   /**
@@ -433,12 +520,13 @@ export class AdaptedT5 extends T5Model {
           training: false,
           seed: 0,
         });
-        return { hook: p.hook, tensors: p.tensors };
+        return { hook: p.hook, projectionHook: p.projectionHook, tensors: p.tensors };
       })
     );
     for (const t of prepared.tensors) keep(t);
     return {
       decoderHook: prepared.hook,
+      projectionHook: prepared.projectionHook,
       dispose: () => {
         for (const t of prepared.tensors) t.dispose();
       },

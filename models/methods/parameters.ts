@@ -72,6 +72,22 @@ export function skillPrefix(stack: T5Stack, layer: number): string {
   return `${stack}.block.${layer}.layer.${ffSublayerIndex(stack)}.skilled_lora`;
 }
 
+/** Prefix of the skilled LoRA on projection `proj` of layer `i`'s self- or cross-attention (attention placement). */
+export function attentionSkillPrefix(
+  stack: T5Stack,
+  layer: number,
+  attention: "self" | "cross",
+  proj: "q" | "k" | "v" | "o",
+): string {
+  const sub = attention === "self" ? "layer.0.SelfAttention" : "layer.1.EncDecAttention";
+  return `${stack}.block.${layer}.${sub}.${proj}.skilled_lora`;
+}
+
+/** The attention sub-layers of one layer of `stack` that carry skilled LoRA (attention placement). */
+export function attentionSkillSites(stack: T5Stack): ("self" | "cross")[] {
+  return stack === "encoder" ? ["self"] : ["self", "cross"];
+}
+
 /** Initialisation of a generator head (method.md §4.3): weight heads per `fanMain`, bias heads with `fanMain` 1. */
 function headInit(method: MethodConfig, fanMain: number): InitSpec {
   const b = method.hypernetworkBottleneck;
@@ -154,12 +170,9 @@ function stackSpecs(t5: T5Config, method: MethodConfig, stack: T5Stack): Paramet
       if (placement === "feed-forward") site(skillPrefix(stack, i), d, d);
       else {
         const inner = t5.numHeads * t5.dKv;
-        const sites = stack === "encoder"
-          ? [`encoder.block.${i}.layer.0.SelfAttention`]
-          : [`decoder.block.${i}.layer.0.SelfAttention`, `decoder.block.${i}.layer.1.EncDecAttention`];
-        for (const s of sites) {
-          for (const proj of ["q", "k", "v"]) site(`${s}.${proj}.skilled_lora`, d, inner);
-          site(`${s}.o.skilled_lora`, inner, d);
+        for (const a of attentionSkillSites(stack)) {
+          for (const proj of ["q", "k", "v"] as const) site(attentionSkillPrefix(stack, i, a, proj), d, inner);
+          site(attentionSkillPrefix(stack, i, a, "o"), inner, d);
         }
       }
     }

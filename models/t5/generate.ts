@@ -150,8 +150,11 @@ async function greedyScored(
   const V = c.vocabSize;
   {
     const { fwd, encoderOut } = encodeOnce(model, inputIds, attentionMask, options);
-    const cache: DecoderCache = { layers: noGrad(() => scope(() => model.crossKeyValues(encoderOut))), length: 0 };
     const stepFwd = prepareSteps(options, fwd, encoderOut, attentionMask);
+    const cache: DecoderCache = {
+      layers: noGrad(() => scope(() => model.crossKeyValues(encoderOut, stepFwd))),
+      length: 0,
+    };
     const sequences = Array.from({ length: batch }, () => [c.decoderStartTokenId]);
     const unfinished = new Array(batch).fill(true);
     const sums = new Array<number>(batch).fill(0);
@@ -269,8 +272,11 @@ async function beamScored(
     const mask = tensor(expandedMask, [batch * nb, S]);
     const encoderOut = noGrad(() => scope(() => gatherRows(base.encoderOut, expand)));
     base.encoderOut.dispose();
-    const cache: DecoderCache = { layers: noGrad(() => scope(() => model.crossKeyValues(encoderOut))), length: 0 };
     const stepFwd = prepareSteps(options, base.fwd, encoderOut, mask);
+    const cache: DecoderCache = {
+      layers: noGrad(() => scope(() => model.crossKeyValues(encoderOut, stepFwd))),
+      length: 0,
+    };
     let running: number[][] = Array.from({ length: batch * nb }, () => [c.decoderStartTokenId]);
     let runningScores: number[] = Array.from({ length: batch * nb }, (_, i) => (i % nb === 0 ? 0 : NEG));
     // `sum`: the hypothesis's accumulated log-probability (its score before the length penalty).

@@ -1,7 +1,8 @@
 /**
  * T5 (v1.0 and v1.1 / LM-adapt) on the engine, computed as Hugging Face computes it: pre-norm blocks with RMSNorm,
  * unscaled attention with a relative position bias from the first block of each stack, relu or gated-gelu
- * feed-forward, tied or separate LM head, dropout in training mode. Feed-forward adapters plug in through hooks.
+ * feed-forward, tied or separate LM head, dropout in training mode. Feed-forward adapters and branches added to the
+ * attention projections (e.g. LoRA) plug in through hooks.
  *
  * Every sub-layer runs in its own `scope()`: its intermediates that no backward needs (projections before the head
  * split, attention scores, dropout outputs, ...) are freed as soon as the sub-layer returns instead of at the end of
@@ -42,6 +43,28 @@ import { t5ParameterShapes } from "./config.ts";
  */
 export type FeedForwardHook = (layer: number, h: Tensor, normed: Tensor) => Tensor | null;
 
+/** An attention sub-layer: its stack, block index and kind. */
+export interface ProjectionSite {
+  /** The stack. */
+  stack: "encoder" | "decoder";
+  /** Block index within the stack. */
+  layer: number;
+  /** Self-attention, or the decoder's cross-attention over the encoder output. */
+  attention: "self" | "cross";
+}
+
+/** One of an attention sub-layer's four projections. */
+export type ProjectionName = "q" | "k" | "v" | "o";
+
+/**
+ * Adds a branch to an attention projection: given the site, the projection and the projection's input `x`
+ * ([B, L, d] for q, k and v — the normalised hidden states, or the encoder output for cross-attention keys and
+ * values —, the merged heads [B, L, H·d_kv] for o), returns the tensor added to the projection's output (or null for
+ * none). Like {@link FeedForwardHook} it runs inside the sub-layer's `scope()` (cross-attention keys and values of
+ * generation: inside {@link T5Model.crossKeyValues}'s caller's scope).
+ */
+export type ProjectionHook = (site: ProjectionSite, proj: ProjectionName, x: Tensor) => Tensor | null;
+
 /** Options of a forward pass. */
 export interface ForwardOptions {
   /** Training mode: dropout on (with `seed`). */
@@ -52,6 +75,8 @@ export interface ForwardOptions {
   encoderHook?: FeedForwardHook;
   /** Adapter branch of the decoder's feed-forward sub-layers. */
   decoderHook?: FeedForwardHook;
+  /** Branch added to the attention projections (q, k, v, o) of both stacks. */
+  projectionHook?: ProjectionHook;
 }
 
 /** Keys and values of one decoder layer kept across decoding steps. */
@@ -156,12 +181,23 @@ export class T5Model {
     return reshape(permute(x, [0, 2, 1, 3]), [batch, length, numHeads * dKv]);
   }
 
-  /** Projects `x` [B, L, D] to per-head keys and values with the weights under `prefix`. */
-  projectKV(prefix: string, x: Tensor): { k: Tensor; v: Tensor } {
+  /** `x · Wᵀ` for projection `proj` under `prefix`, plus the hook's branch when there is one. */
+  #project(prefix: string, proj: ProjectionName, x: Tensor, site?: ProjectionSite, hook?: ProjectionHook): Tensor {
+    const y = linear(x, this.param(`${prefix}.${proj}.weight`));
+    if (!hook || !site) return y;
+    const extra = hook(site, proj, x);
+    return extra ? add(y, extra) : y;
+  }
+
+  /**
+   * Projects `x` [B, L, D] to per-head keys and values with the weights under `prefix` (plus `hook`'s branches, for
+   * the attention `site`, when both are given).
+   */
+  projectKV(prefix: string, x: Tensor, site?: ProjectionSite, hook?: ProjectionHook): { k: Tensor; v: Tensor } {
     const [batch, length] = x.shape;
     return {
-      k: this.#heads(linear(x, this.param(`${prefix}.k.weight`)), batch, length),
-      v: this.#heads(linear(x, this.param(`${prefix}.v.weight`)), batch, length),
+      k: this.#heads(this.#project(prefix, "k", x, site, hook), batch, length),
+      v: this.#heads(this.#project(prefix, "v", x, site, hook), batch, length),
     };
   }
 
@@ -174,13 +210,15 @@ export class T5Model {
     keyMask: Tensor | null,
     causal: boolean,
     drop: DropoutSites,
+    site: ProjectionSite,
+    hook?: ProjectionHook,
   ): Tensor {
     const [batch, lq] = xq.shape;
-    const q = this.#heads(linear(xq, this.param(`${prefix}.q.weight`)), batch, lq);
+    const q = this.#heads(this.#project(prefix, "q", xq, site, hook), batch, lq);
     const scores = matmulQK(q, k);
     const probs = drop.apply(attentionSoftmax(scores, bias, keyMask, { causal }));
     const ctx = this.#mergeHeads(matmulPV(probs, v), batch, lq);
-    return linear(ctx, this.param(`${prefix}.o.weight`));
+    return this.#project(prefix, "o", ctx, site, hook);
   }
 
   #feedForward(prefix: string, x: Tensor, drop: DropoutSites): Tensor {
@@ -218,15 +256,19 @@ export class T5Model {
       length,
       { bidirectional: true, numBuckets: c.relativeAttentionNumBuckets, maxDistance: c.relativeAttentionMaxDistance },
     );
+    const hook = options.projectionHook;
     for (let i = 0; i < c.numLayers; i++) {
       const prefix = `encoder.block.${i}.layer.0`;
+      const site: ProjectionSite = { stack: "encoder", layer: i, attention: "self" };
       const x = h;
       h = scope(() => {
         const normed = rmsNorm(x, this.param(`${prefix}.layer_norm.weight`), c.layerNormEpsilon);
-        const { k, v } = this.projectKV(`${prefix}.SelfAttention`, normed);
+        const { k, v } = this.projectKV(`${prefix}.SelfAttention`, normed, site, hook);
         return add(
           x,
-          drop.apply(this.#attend(`${prefix}.SelfAttention`, normed, k, v, bias, attentionMask, false, drop)),
+          drop.apply(
+            this.#attend(`${prefix}.SelfAttention`, normed, k, v, bias, attentionMask, false, drop, site, hook),
+          ),
         );
       });
       const y = h;
@@ -235,11 +277,20 @@ export class T5Model {
     return drop.apply(rmsNorm(h, this.param("encoder.final_layer_norm.weight"), c.layerNormEpsilon));
   }
 
-  /** Cross-attention keys and values of every decoder layer for an encoder output (computed once per input). */
-  crossKeyValues(encoderOut: Tensor): LayerCache[] {
+  /**
+   * Cross-attention keys and values of every decoder layer for an encoder output (computed once per input), with
+   * `options.projectionHook`'s branches when given (pass the options the decoding steps use).
+   */
+  crossKeyValues(encoderOut: Tensor, options: ForwardOptions = {}): LayerCache[] {
     const layers: LayerCache[] = [];
     for (let i = 0; i < this.config.numDecoderLayers; i++) {
-      const { k, v } = this.projectKV(`decoder.block.${i}.layer.1.EncDecAttention`, encoderOut);
+      const site: ProjectionSite = { stack: "decoder", layer: i, attention: "cross" };
+      const { k, v } = this.projectKV(
+        `decoder.block.${i}.layer.1.EncDecAttention`,
+        encoderOut,
+        site,
+        options.projectionHook,
+      );
       layers.push({ selfK: null, selfV: null, crossK: k, crossV: v });
     }
     return layers;
@@ -272,13 +323,16 @@ export class T5Model {
         queryOffset: past,
       },
     );
+    const hook = options.projectionHook;
     for (let i = 0; i < c.numDecoderLayers; i++) {
       const selfPrefix = `decoder.block.${i}.layer.0`;
+      const selfSite: ProjectionSite = { stack: "decoder", layer: i, attention: "self" };
+      const crossSite: ProjectionSite = { stack: "decoder", layer: i, attention: "cross" };
       const layerCache = cache?.layers[i];
       const x = h;
       h = scope(() => {
         const normed = rmsNorm(x, this.param(`${selfPrefix}.layer_norm.weight`), c.layerNormEpsilon);
-        let { k, v } = this.projectKV(`${selfPrefix}.SelfAttention`, normed);
+        let { k, v } = this.projectKV(`${selfPrefix}.SelfAttention`, normed, selfSite, hook);
         if (layerCache) {
           if (layerCache.selfK && layerCache.selfV) {
             const [oldK, oldV] = [layerCache.selfK, layerCache.selfV];
@@ -290,7 +344,10 @@ export class T5Model {
           layerCache.selfK = keep(k);
           layerCache.selfV = keep(v);
         }
-        return add(x, drop.apply(this.#attend(`${selfPrefix}.SelfAttention`, normed, k, v, bias, null, true, drop)));
+        return add(
+          x,
+          drop.apply(this.#attend(`${selfPrefix}.SelfAttention`, normed, k, v, bias, null, true, drop, selfSite, hook)),
+        );
       });
       const crossPrefix = `decoder.block.${i}.layer.1`;
       const y = h;
@@ -301,11 +358,24 @@ export class T5Model {
           ck = layerCache.crossK;
           cv = layerCache.crossV;
         } else {
-          ({ k: ck, v: cv } = this.projectKV(`${crossPrefix}.EncDecAttention`, encoderOut));
+          ({ k: ck, v: cv } = this.projectKV(`${crossPrefix}.EncDecAttention`, encoderOut, crossSite, hook));
         }
         return add(
           y,
-          drop.apply(this.#attend(`${crossPrefix}.EncDecAttention`, normedX, ck, cv, null, encoderMask, false, drop)),
+          drop.apply(
+            this.#attend(
+              `${crossPrefix}.EncDecAttention`,
+              normedX,
+              ck,
+              cv,
+              null,
+              encoderMask,
+              false,
+              drop,
+              crossSite,
+              hook,
+            ),
+          ),
         );
       });
       const z = h;
