@@ -21,34 +21,46 @@ export const ADAMW_WG = 256;
  * the bias corrections and the decay factors from the learning rate and step count, so a step uploads nothing but
  * uniform values. Bindings: `xs` (parameter, read-write), `gs` (gradient), `ms`, `vs` (moments, read-write).
  */
-export const ADAMW_KERNEL: Kernel = {
-  name: "adamw",
-  bindings: [
-    { name: "xs", access: "read_write" },
-    { name: "gs", access: "read" },
-    { name: "ms", access: "read_write" },
-    { name: "vs", access: "read_write" },
-  ],
-  params: [
-    ["n", "u32"],
-    ["beta1", "f32"],
-    ["beta2", "f32"],
-    ["one_minus_beta1", "f32"],
-    ["one_minus_beta2", "f32"],
-    ["eps", "f32"],
-    ["step_size", "f32"],
-    ["bc2_sqrt", "f32"],
-    ["pre", "f32"],
-    ["post", "f32"],
-  ],
-  workgroupSize: [ADAMW_WG, 1, 1],
-  body: `${LINEAR_ID_WGSL}
+export const ADAMW_KERNEL: Kernel = adamwKernel(false);
+
+/**
+ * {@link ADAMW_KERNEL} with the gradient multiplied by `scale[0]` as it is read (`g = gs[i] · scale[0]`), so that a
+ * clipping factor computed on the GPU (see `CLIP_FACTOR_KERNEL`) is applied inside the update instead of by a separate
+ * in-place pass over every gradient; the gradient buffer is left unchanged. Same parameters; bindings `xs`, `gs`, `ms`,
+ * `vs`, then `scale` (one f32, read).
+ */
+export const ADAMW_SCALED_KERNEL: Kernel = adamwKernel(true);
+
+function adamwKernel(scaled: boolean): Kernel {
+  return {
+    name: scaled ? "adamw_scaled" : "adamw",
+    bindings: [
+      { name: "xs", access: "read_write" },
+      { name: "gs", access: "read" },
+      { name: "ms", access: "read_write" },
+      { name: "vs", access: "read_write" },
+      ...(scaled ? [{ name: "scale", access: "read" } as const] : []),
+    ],
+    params: [
+      ["n", "u32"],
+      ["beta1", "f32"],
+      ["beta2", "f32"],
+      ["one_minus_beta1", "f32"],
+      ["one_minus_beta2", "f32"],
+      ["eps", "f32"],
+      ["step_size", "f32"],
+      ["bc2_sqrt", "f32"],
+      ["pre", "f32"],
+      ["post", "f32"],
+    ],
+    workgroupSize: [ADAMW_WG, 1, 1],
+    body: `${LINEAR_ID_WGSL}
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
   let i = linear_id(wid, nwg, lid.x, ${ADAMW_WG}u);
   if (i >= p.n) { return; }
-  let g = gs[i];
+  let g = ${scaled ? "gs[i] * scale[0]" : "gs[i]"};
   let m = p.beta1 * ms[i] + p.one_minus_beta1 * g;
   let v = p.beta2 * vs[i] + p.one_minus_beta2 * g * g;
   ms[i] = m;
@@ -56,9 +68,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let x = xs[i] * p.pre - p.step_size * m / (sqrt(v) / p.bc2_sqrt + p.eps);
   xs[i] = x * p.post;
 }`,
-};
+  };
+}
 
-/** Grid for {@link ADAMW_KERNEL} over `n` elements. */
+/** Grid for {@link ADAMW_KERNEL} and {@link ADAMW_SCALED_KERNEL} over `n` elements. */
 export function adamwGrid(n: number): [number, number, number] {
   return grid1d(n, ADAMW_WG);
 }

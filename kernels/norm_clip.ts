@@ -1,7 +1,7 @@
 /**
  * Global L2-norm gradient clipping in three kernels: per-tensor partial sums of squares (one value per workgroup),
- * one final reduction to the norm, and an in-place scale of each gradient by min(1, max_norm / (norm + 1e-6)).
- * Nothing is read back.
+ * one final reduction to the norm, and an in-place scale of each gradient by min(1, max_norm / (norm + 1e-6)); or,
+ * fused, a final reduction that also writes that factor for the optimiser to apply. Nothing is read back.
  * @module
  */
 import { grid1d, type Kernel, LINEAR_ID_WGSL } from "./kernel.ts";
@@ -66,6 +66,34 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   for (var i = lid.x; i < p.count; i = i + ${CLIP_WG}u) { acc = acc + partials[i]; }
   let total = tree_sum(lid.x, acc);
   if (lid.x == 0u) { norm[0] = sqrt(total); }
+}`,
+};
+
+/**
+ * {@link SQRT_SUM_KERNEL} that also writes the clipping factor: `norm[0] = √(Σ partials[0..count))` and
+ * `factor[0] = min(1, max_norm / (norm[0] + 1e-6))` (the coefficient {@link CLIP_SCALE_KERNEL} multiplies by), for an
+ * optimiser to apply as it reads the gradients. Parameters `count`, `max_norm`; dispatch `[1, 1, 1]`.
+ */
+export const CLIP_FACTOR_KERNEL: Kernel = {
+  name: "clip_factor",
+  bindings: [
+    { name: "partials", access: "read" },
+    { name: "norm", access: "read_write" },
+    { name: "factor", access: "read_write" },
+  ],
+  params: [["count", "u32"], ["max_norm", "f32"]],
+  workgroupSize: [CLIP_WG, 1, 1],
+  body: `${TREE_SUM_WGSL}
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  var acc = 0.0;
+  for (var i = lid.x; i < p.count; i = i + ${CLIP_WG}u) { acc = acc + partials[i]; }
+  let total = tree_sum(lid.x, acc);
+  if (lid.x == 0u) {
+    let n = sqrt(total);
+    norm[0] = n;
+    factor[0] = min(1.0, p.max_norm / (n + 1e-6));
+  }
 }`,
 };
 

@@ -3,8 +3,8 @@
  * `deno run -A scripts/bench_t5.ts [--quick] [--shape small|base|...] [--out f.json]`).
  *
  * For each model shape: the hyperdecoder (64/64/128, T5 frozen) and, for comparison, full fine-tuning. A step is
- * forward (dropout on) + backward + `clipGradNorm(1)` + AdamW + zeroGrad, submitted at its end; the loss is read only
- * after the timed steps. Reported per step, after warm-up:
+ * forward (dropout on) + backward + clipping to norm 1 fused into AdamW (`clipGradFactor` + `step(lr, { gradScale })`)
+ * + zeroGrad, submitted at its end; the loss is read only after the timed steps. Reported per step, after warm-up:
  * - `ms_per_step` (wall time of N back-to-back steps plus the final wait, / N) and `source_tokens_per_s`;
  * - CPU-side numbers that do not depend on the GPU: dispatches, submits, pipelines and bind groups created (0 once
  *   warm), `js_encode_ms` (the step's JavaScript until its last dispatch is encoded, without waiting for the GPU),
@@ -27,7 +27,7 @@ import {
   backward,
   clearRelativePositionCache,
   clearTape,
-  clipGradNorm,
+  clipGradFactor,
   empty,
   getEngine,
   initEngine,
@@ -361,8 +361,7 @@ export function trainStep(
     );
     backward(out.loss!);
     clearTape();
-    clipGradNorm(params, 1);
-    opt.step();
+    opt.step(undefined, { gradScale: clipGradFactor(params, 1).factor });
     opt.zeroGrad();
     return out.loss!;
   });
@@ -660,7 +659,7 @@ export async function benchT5(options: T5BenchOptions = {}): Promise<T5BenchRepo
         "byte and peak-memory counts are those of the real step, their encode / finish times those of this CPU"
       : null,
     method: "3 warm-up steps, then N steps back to back (each submitted at its end), wall time / N including the " +
-      "final onSubmittedWorkDone; loss read once at the end; dropout on; AdamW lr 1e-4, clipGradNorm 1",
+      "final onSubmittedWorkDone; loss read once at the end; dropout on; AdamW lr 1e-4, clip norm 1 fused into AdamW",
     pytorch_reference: {
       step_ms: 112,
       source_tokens_per_s: 36500,

@@ -11,7 +11,7 @@ import {
   add,
   backward,
   clearTape,
-  clipGradNorm,
+  clipGradFactor,
   initEngine,
   keep,
   linearWarmupDecay,
@@ -300,8 +300,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       }
       const lr = schedule(step);
       scope(() => {
-        if (config.optim.clipNorm > 0) clipGradNorm(params, config.optim.clipNorm);
-        optimizers.forEach((opt, i) => opt.step(lr * groups[i].lrScale));
+        const gradScale = config.optim.clipNorm > 0 ? clipGradFactor(params, config.optim.clipNorm).factor : undefined;
+        optimizers.forEach((opt, i) => opt.step(lr * groups[i].lrScale, { gradScale }));
         for (const opt of optimizers) opt.zeroGrad();
       });
       step++;

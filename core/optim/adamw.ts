@@ -1,9 +1,9 @@
 /**
  * AdamW with decoupled weight decay and bias correction, updating parameters in place on the GPU with one fused
- * kernel per parameter.
+ * kernel per parameter (which can also apply a gradient-clipping factor, saving the clipping's own pass).
  * @module
  */
-import { ADAMW_KERNEL, adamwGrid } from "@hyperdecoders/kernels";
+import { ADAMW_KERNEL, ADAMW_SCALED_KERNEL, adamwGrid } from "@hyperdecoders/kernels";
 import { launch } from "../launch.ts";
 import { zerosLike } from "../ops/create.ts";
 import { keep } from "../scope.ts";
@@ -25,6 +25,16 @@ export interface AdamWOptions {
    * decay after the update). Identical up to where ε sits when weight decay is 0. Default `"torch"`.
    */
   variant?: "torch" | "transformers";
+}
+
+/** Per-step options of {@link AdamW.step}. */
+export interface AdamWStepOptions {
+  /**
+   * A one-element f32 tensor every gradient is multiplied by as the update reads it (the gradients themselves are
+   * left unchanged), e.g. `clipGradFactor(params, maxNorm).factor`: the same update as `clipGradNorm` followed by
+   * `step()`, with one dispatch less per parameter.
+   */
+  gradScale?: Tensor;
 }
 
 /** Optimiser state for checkpoints: the step count and both moments per parameter name. */
@@ -93,10 +103,15 @@ export class AdamW {
 
   /**
    * Updates every parameter that has a gradient, in place (parameters without one are skipped). `lr` overrides the
-   * default learning rate for this step (e.g. from a schedule). Encodes one dispatch per parameter; uploads nothing.
+   * default learning rate for this step (e.g. from a schedule); `options.gradScale` scales the gradients inside the
+   * update. Encodes one dispatch per parameter; uploads nothing.
    */
-  step(lr: number = this.lr): void {
+  step(lr: number = this.lr, options: AdamWStepOptions = {}): void {
     checkLr(lr);
+    const scale = options.gradScale;
+    if (scale && (scale.dtype !== "f32" || scale.size !== 1)) {
+      throw new Error(`AdamW.step: gradScale must be a one-element f32 tensor, got ${scale.describe()}`);
+    }
     const t = ++this.#step;
     const [b1, b2] = this.#betas;
     const bc1 = 1 - b1 ** t;
@@ -115,8 +130,8 @@ export class AdamW {
       const m = this.#m[i] ??= keep(zerosLike(p));
       const v = this.#v[i] ??= keep(zerosLike(p));
       launch(
-        ADAMW_KERNEL,
-        [p, g, m, v],
+        scale ? ADAMW_SCALED_KERNEL : ADAMW_KERNEL,
+        scale ? [p, g, m, v, scale] : [p, g, m, v],
         [p.size, b1, b2, 1 - b1, 1 - b2, this.#eps, stepSize, torch ? bc2Sqrt : 1, pre, post],
         adamwGrid(p.size),
       );

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { initEngine, liveBytes } from "../engine.ts";
 import { getEngine } from "../engine.ts";
-import { refAdamWStep } from "../reference/optim.ts";
+import { refAdamWStep, refClipGradNorm } from "../reference/optim.ts";
 import { scope } from "../scope.ts";
 import { type Tensor, tensor } from "../tensor.ts";
 import { assertClose, randomNormal } from "../testing.ts";
 import { AdamW, type AdamWOptions } from "./adamw.ts";
+import { clipGradFactor, clipGradNorm } from "./clip.ts";
 
 await initEngine();
 
@@ -168,4 +169,76 @@ Deno.test("AdamW: bad options and mismatched gradients are errors that say what 
   p.dispose();
   q.dispose();
   opt.dispose();
+});
+
+Deno.test("AdamW: clipping fused into the update (gradScale) equals clipGradNorm + step, one dispatch less each", async () => {
+  const engine = getEngine();
+  const a = makeCase(11);
+  const b = makeCase(11);
+  const options: AdamWOptions = { lr: 1e-2, weightDecay: 0.1 };
+  const optA = new AdamW(a.params, options);
+  const optB = new AdamW(b.params, options);
+  const maxNorm = 50;
+  // std 0.1 gives a norm of ≈ 20 (below the limit), std 1 ≈ 200 (clipped): both branches of the factor
+  const stds = [1, 0.1, 1, 1, 0.1];
+  let clipped = 0;
+  for (let t = 1; t <= stds.length; t++) {
+    const grads = setGrads(a.params, t, stds[t - 1]);
+    setGrads(b.params, t, stds[t - 1]);
+    const expected = refClipGradNorm(grads, maxNorm);
+    if (expected.norm > maxNorm) clipped++;
+    let d0 = engine.recorder.stats.dispatches;
+    scope(() => {
+      clipGradNorm(a.params, maxNorm);
+      optA.step();
+    });
+    const unfused = engine.recorder.stats.dispatches - d0;
+    d0 = engine.recorder.stats.dispatches;
+    const gradsB = await Promise.all(b.params.map((p) => p.grad!.data()));
+    const norm = scope(() => {
+      const clip = clipGradFactor(b.params, maxNorm);
+      optB.step(undefined, { gradScale: clip.factor });
+      return clip.norm;
+    });
+    const fused = engine.recorder.stats.dispatches - d0;
+    if (t > 1) { // the first step also zero-fills the moments
+      assert.equal(unfused, 3 * b.params.length + 1, "unfused: partial sums, norm, scale and update per parameter");
+    }
+    assert.equal(unfused - fused, b.params.length, "fusing removes one dispatch per parameter");
+    assertClose([await norm.item()], [expected.norm], 1e-5, `norm at step ${t}`);
+    norm.dispose();
+    for (let k = 0; k < SIZES.length; k++) {
+      assert.deepEqual(await b.params[k].grad!.data(), gradsB[k], "the fused path leaves the gradients unchanged");
+    }
+    a.ref.forEach((r, k) =>
+      refAdamWStep(r.x, expected.clipped[k], r.m, r.v, t, {
+        lr: 1e-2,
+        betas: [0.9, 0.999],
+        eps: 1e-8,
+        weightDecay: 0.1,
+        variant: "torch",
+      })
+    );
+  }
+  assert.ok(clipped > 0 && clipped < stds.length, `both branches exercised (${clipped} of ${stds.length} clipped)`);
+  const stateA = await optA.state();
+  const stateB = await optB.state();
+  for (let k = 0; k < SIZES.length; k++) {
+    const xa = await a.params[k].data();
+    const xb = await b.params[k].data();
+    // the same f32 operations in both paths: equal to float32 rounding (in practice bit for bit)
+    assertClose(xb, xa, 1e-6, `fused vs unfused parameter of ${SIZES[k]} elements`);
+    assertClose(stateB.m[`p${k}`], stateA.m[`p${k}`], 1e-6, `fused vs unfused m of ${SIZES[k]}`);
+    assertClose(stateB.v[`p${k}`], stateA.v[`p${k}`], 1e-6, `fused vs unfused v of ${SIZES[k]}`);
+    assertClose(xb, a.ref[k].x, 1e-5, `fused parameter of ${SIZES[k]} vs float64 reference`);
+    const { x0 } = a.ref[k];
+    assertClose(xb.map((xi, i) => xi - x0[i]), a.ref[k].x.map((xi, i) => xi - x0[i]), 1e-4, "fused update");
+  }
+  assert.throws(
+    () => optB.step(1e-3, { gradScale: b.params[1] }),
+    /AdamW.step: gradScale must be a one-element f32 tensor, got p1 \[7\] f32/,
+  );
+  optA.dispose();
+  optB.dispose();
+  for (const t of [...a.params, ...b.params]) t.dispose();
 });

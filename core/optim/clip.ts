@@ -3,6 +3,7 @@
  * @module
  */
 import {
+  CLIP_FACTOR_KERNEL,
   CLIP_SCALE_KERNEL,
   clipScaleGrid,
   partialGroups,
@@ -10,7 +11,7 @@ import {
   SUM_SQUARES_PARTIAL_KERNEL,
 } from "@hyperdecoders/kernels";
 import { launch } from "../launch.ts";
-import { zeros } from "../ops/create.ts";
+import { full, zeros } from "../ops/create.ts";
 import { empty, type Tensor } from "../tensor.ts";
 
 /**
@@ -19,29 +20,62 @@ import { empty, type Tensor } from "../tensor.ts";
  * one-element tensor (read it only when logging: reading waits for the GPU).
  */
 export function clipGradNorm(params: Tensor[], maxNorm: number): Tensor {
+  const grads = checkedGrads("clipGradNorm", params, maxNorm);
+  if (grads.length === 0) return zeros([1]);
+  const partials = sumSquaresPartials(grads, "clipGradNorm");
+  const norm = empty([1], "f32", "clipGradNorm");
+  launch(SQRT_SUM_KERNEL, [partials, norm], [partials.size], [1, 1, 1]);
+  partials.dispose();
+  for (const g of grads) launch(CLIP_SCALE_KERNEL, [norm, g], [g.size, maxNorm], clipScaleGrid(g.size));
+  return norm;
+}
+
+/** Result of {@link clipGradFactor}: the global norm and the factor that clips it, one-element tensors on the GPU. */
+export interface ClipFactor {
+  /** Global L2 norm of the gradients, before clipping. */
+  norm: Tensor;
+  /** min(1, maxNorm / (norm + 1e-6)): what {@link clipGradNorm} would multiply every gradient by. */
+  factor: Tensor;
+}
+
+/**
+ * {@link clipGradNorm} without the in-place scaling: computes the global norm and the clipping factor and leaves the
+ * gradients unchanged, for an optimiser to apply the factor as it reads them (`AdamW.step(lr, { gradScale: factor })`),
+ * which saves one dispatch per gradient. With no gradients the norm is 0 and the factor 1.
+ */
+export function clipGradFactor(params: Tensor[], maxNorm: number): ClipFactor {
+  const grads = checkedGrads("clipGradFactor", params, maxNorm);
+  if (grads.length === 0) return { norm: zeros([1]), factor: full([1], 1) };
+  const partials = sumSquaresPartials(grads, "clipGradFactor");
+  const norm = empty([1], "f32", "clipGradFactor");
+  const factor = empty([1], "f32", "clipGradFactor");
+  launch(CLIP_FACTOR_KERNEL, [partials, norm, factor], [partials.size, maxNorm], [1, 1, 1]);
+  partials.dispose();
+  return { norm, factor };
+}
+
+function checkedGrads(op: string, params: Tensor[], maxNorm: number): Tensor[] {
   if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) {
-    throw new Error(`clipGradNorm: maxNorm must be a finite number > 0, got ${maxNorm}`);
+    throw new Error(`${op}: maxNorm must be a finite number > 0, got ${maxNorm}`);
   }
   const grads: Tensor[] = [];
   for (const p of params) {
     const g = p.grad;
     if (!g) continue;
-    if (g.dtype !== "f32") {
-      throw new Error(`clipGradNorm: expected f32 gradients, got ${g.describe()} for ${p.describe()}`);
-    }
+    if (g.dtype !== "f32") throw new Error(`${op}: expected f32 gradients, got ${g.describe()} for ${p.describe()}`);
     grads.push(g);
   }
-  if (grads.length === 0) return zeros([1]);
+  return grads;
+}
+
+/** One partial sum of squares per workgroup of every gradient, in one tensor (one dispatch per gradient). */
+function sumSquaresPartials(grads: Tensor[], label: string): Tensor {
   const groups = grads.map((g) => partialGroups(g.size));
-  const partials = empty([groups.reduce((a, b) => a + b, 0)], "f32", "clipGradNorm");
-  const norm = empty([1], "f32", "clipGradNorm");
+  const partials = empty([groups.reduce((a, b) => a + b, 0)], "f32", label);
   let offset = 0;
   grads.forEach((g, k) => {
     launch(SUM_SQUARES_PARTIAL_KERNEL, [g, partials], [g.size, offset], [groups[k], 1, 1]);
     offset += groups[k];
   });
-  launch(SQRT_SUM_KERNEL, [partials, norm], [offset], [1, 1, 1]);
-  partials.dispose();
-  for (const g of grads) launch(CLIP_SCALE_KERNEL, [norm, g], [g.size, maxNorm], clipScaleGrid(g.size));
-  return norm;
+  return partials;
 }

@@ -6,7 +6,7 @@ import { refClipGradNorm } from "../reference/optim.ts";
 import { scope } from "../scope.ts";
 import { type Tensor, tensor } from "../tensor.ts";
 import { assertClose, randomNormal } from "../testing.ts";
-import { clipGradNorm } from "./clip.ts";
+import { clipGradFactor, clipGradNorm } from "./clip.ts";
 
 await initEngine();
 
@@ -67,4 +67,29 @@ Deno.test("backward gives leaves their own gradient storage, so clipping in plac
   assertClose(await a.grad!.data(), expected.clipped[0], 1e-6, "a.grad");
   assertClose(await b.grad!.data(), expected.clipped[1], 1e-6, "b.grad");
   for (const t of [norm, a, b]) t.dispose();
+});
+
+for (const [label, std, maxNorm] of [["clipped", 1, 1.0], ["below the limit", 1e-3, 5.0]] as const) {
+  Deno.test(`clipGradFactor (${label}): norm and factor match torch's rule; gradients are left unchanged`, async () => {
+    const { params, grads } = withGrads(SIZES, 13, std);
+    const expected = refClipGradNorm(grads, maxNorm);
+    assert.equal(expected.norm > maxNorm, label === "clipped", "the case exercises the intended branch");
+    const engine = getEngine();
+    const dispatches = engine.recorder.stats.dispatches;
+    const { norm, factor } = clipGradFactor(params, maxNorm);
+    assert.equal(engine.recorder.stats.dispatches - dispatches, params.length + 1, "partial sums and one reduction");
+    assertClose([await norm.item()], [expected.norm], 1e-5, "norm");
+    assertClose([await factor.item()], [Math.min(1, maxNorm / (expected.norm + 1e-6))], 1e-5, "factor");
+    for (let k = 0; k < params.length; k++) assert.deepEqual(await params[k].grad!.data(), grads[k]);
+    for (const t of [norm, factor, ...params]) t.dispose();
+  });
+}
+
+Deno.test("clipGradFactor: no gradients gives norm 0 and factor 1; bad maxNorm is an error", async () => {
+  const bare = tensor(new Float32Array(4), [4]).asParameter("bare");
+  const { norm, factor } = clipGradFactor([bare], 1);
+  assert.equal(await norm.item(), 0);
+  assert.equal(await factor.item(), 1);
+  assert.throws(() => clipGradFactor([bare], -1), /clipGradFactor: maxNorm must be a finite number > 0, got -1/);
+  for (const t of [norm, factor, bare]) t.dispose();
 });
