@@ -4,9 +4,11 @@
  *
  * Usage: `deno task params --config <run.json> [--json]`
  *
- * The run config is `{"model": {"preset": "large"} | {"dir": "<checkpoint folder>"} | {"config": {...}},
- * "method": {...}}` (schema in models/methods/report.ts and models/methods/config.ts); a `dir` is relative to the run
- * config's folder. `--json` prints the counts as JSON instead of the table.
+ * The config is either a training config (`deno task train --config`'s schema, train/config.ts: its `model.checkpoint`
+ * folder's `config.json` gives the shape, or `model.shape` / `model.preset` when the checkpoint is not downloaded yet;
+ * its `method` plus `data.tasks` give the method), or a small run config `{"model": {"preset": "large"} |
+ * {"dir": "<checkpoint folder>"} | {"config": {...}}, "method": {...}}` (schema in models/methods/report.ts); a `dir` is
+ * relative to the run config's folder. `--json` prints the counts as JSON instead of the table.
  *
  * @module
  */
@@ -15,6 +17,39 @@ import { parseArgs } from "node:util";
 import { countParameters } from "../models/methods/parameters.ts";
 import { formatParameterCounts, inlineT5Config, parseParamsRunConfig } from "../models/methods/report.ts";
 import { readT5Config } from "../models/t5/load_dir.ts";
+import { parseMethodConfig, T5_V1_1, type T5Config } from "@hyperdecoders/models";
+import { loadTokenizer } from "@hyperdecoders/data";
+import { resolveConfig, tinyT5Config } from "@hyperdecoders/train";
+
+const TRAINING_KEYS = ["tokenizer", "data", "optim", "train", "eval", "output"];
+
+async function fromTrainingConfig(json: Record<string, unknown>, path: string) {
+  const config = resolveConfig(json, path);
+  const m = config.model;
+  let t5: T5Config | null = null;
+  let backbone: string;
+  if (m.checkpoint) {
+    const dir = m.checkpoint;
+    const hasConfig = await Deno.stat(join(dir, "config.json")).then(() => true, () => false);
+    if (hasConfig) t5 = await readT5Config(dir);
+    else if (m.shape) t5 = T5_V1_1[m.shape as keyof typeof T5_V1_1];
+    else {
+      throw new Error(
+        `${path}: ${join(dir, "config.json")} is not there yet; add "model.shape" ("small", "base", "large", "xl")`,
+      );
+    }
+    backbone = hasConfig ? dir : `T5 v1.1 ${m.shape} (${dir} not downloaded yet)`;
+  } else if (m.preset === "tiny") {
+    t5 = tinyT5Config((await loadTokenizer(config.tokenizer)).vocabSize);
+    backbone = "tiny preset";
+  } else {
+    t5 = T5_V1_1[m.preset as keyof typeof T5_V1_1];
+    backbone = `T5 v1.1 ${m.preset}`;
+  }
+  if (!t5) throw new Error(`${path}: unknown model preset "${m.preset}"`);
+  const method = parseMethodConfig({ ...config.method, tasks: config.data.tasks ?? [] }, `${path}: method`);
+  return { t5, backbone, method };
+}
 
 const USAGE = "usage: deno task params --config <run.json> [--json]";
 
@@ -51,13 +86,24 @@ export async function main(args: string[]): Promise<number> {
     } catch (e) {
       throw new Error(`${path}: cannot read the run config (${(e as Error).message})`);
     }
-    const run = parseParamsRunConfig(json, path);
-    let t5 = inlineT5Config(run.model, path);
-    let backbone = "preset" in run.model ? `T5 v1.1 ${run.model.preset}` : "inline config";
-    if (!t5 && "dir" in run.model) {
-      const dir = isAbsolute(run.model.dir) ? run.model.dir : join(dirname(path), run.model.dir);
-      t5 = await readT5Config(dir);
-      backbone = dir;
+    let run: { method: ReturnType<typeof parseParamsRunConfig>["method"] };
+    let t5: T5Config | null;
+    let backbone: string;
+    const isTraining = typeof json === "object" && json !== null &&
+      TRAINING_KEYS.some((k) => k in (json as Record<string, unknown>));
+    if (isTraining) {
+      const r = await fromTrainingConfig(json as Record<string, unknown>, path);
+      [t5, backbone, run] = [r.t5, r.backbone, { method: r.method }];
+    } else {
+      const small = parseParamsRunConfig(json, path);
+      run = small;
+      t5 = inlineT5Config(small.model, path);
+      backbone = "preset" in small.model ? `T5 v1.1 ${small.model.preset}` : "inline config";
+      if (!t5 && "dir" in small.model) {
+        const dir = isAbsolute(small.model.dir) ? small.model.dir : join(dirname(path), small.model.dir);
+        t5 = await readT5Config(dir);
+        backbone = dir;
+      }
     }
     const counts = countParameters(t5!, run.method);
     if (values.json) {

@@ -41,3 +41,14 @@ Deno.test("deno task params: bad configs exit 1 with the file and field named", 
   assert.equal(noModel.code, 1);
   assert.match(noModel.stderr, /unknown key "extra"/);
 });
+
+Deno.test("deno task params: a training config whose checkpoint is not downloaded yet uses model.shape", async () => {
+  const paper = JSON.parse(await Deno.readTextFile(new URL("../configs/glue/task_hypernet.json", import.meta.url)));
+  const ok = await run(paper);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /trainable: 21,125,612 = 2\.70 % of the 783,150,080-parameter backbone/);
+  delete paper.model.shape;
+  const missing = await run(paper);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /config\.json is not there yet; add "model\.shape"/);
+});

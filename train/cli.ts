@@ -15,8 +15,9 @@ import { applyOverrides, resolveConfig, type TrainConfig } from "./config.ts";
 import { buildBaseModel, train } from "./trainer.ts";
 
 const USAGE =
-  `usage: deno task train [--config file.json] [--resume <out-dir>] [--dry-run] [--<section>.<field> <value> …]
-  e.g. deno task train --config configs/glue_hyperdecoder.json --train.steps 1000 --output.dir runs/glue`;
+  `usage: deno task train [--config file.json] [--out <dir>] [--resume <out-dir>] [--dry-run] [--<section>.<field> <value> …]
+  without --config: the embedded demo (configs/demo.json)
+  e.g. deno task train --config configs/glue/hyperdecoder.json --train.steps 1000 --out runs/glue`;
 
 const DEMO_CONFIG = new URL("../configs/demo.json", import.meta.url);
 

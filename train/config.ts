@@ -4,7 +4,7 @@
  *
  * ```jsonc
  * {
- *   "model": { "checkpoint": "path/to/t5-dir" } | { "preset": "tiny" | "small" | "base" | "large" | "xl", "seed": 0 },
+ *   "model": { "checkpoint": "path/to/t5-dir", "shape": "large" } | { "preset": "tiny" | "small" | "base" | "large" | "xl", "seed": 0 },
  *   "tokenizer": "path/to/spiece.model | tokenizer.json | dir",
  *   "method": { "preset": "hyperdecoder", "encoderAdapterDim": 64, "decoderAdapterDim": 64, "bottleneck": 128 },
  *   "data": { "shards": ["data/demo"], "tasks": null, "maxSourceLength": 128, "maxTargetLength": 16,
@@ -27,6 +27,11 @@ export interface ModelConfig {
   checkpoint?: string | null;
   /** Or a shape preset, randomly initialised ("tiny" is the demo's). */
   preset?: string | null;
+  /**
+   * The T5 v1.1 shape the checkpoint is expected to have ("small", "base", "large", "xl"): checked when the checkpoint
+   * loads, and used by `deno task params` before the checkpoint is downloaded.
+   */
+  shape?: string | null;
   /** Hugging Face config fields overriding the preset (random init only). */
   overrides?: Record<string, unknown>;
   /** Seed of the random init. */
@@ -139,7 +144,7 @@ export interface TrainConfig {
 
 /** Defaults: the paper's optimisation settings (method.md §7). */
 export const DEFAULTS: TrainConfig = {
-  model: { checkpoint: null, preset: null, seed: 0 },
+  model: { checkpoint: null, preset: null, shape: null, seed: 0 },
   tokenizer: "",
   method: { preset: "hyperdecoder" },
   data: {
@@ -260,6 +265,12 @@ export function resolveConfig(input: unknown, source = "config"): TrainConfig {
   const c = mergeConfig(DEFAULTS as unknown as Json, input) as unknown as TrainConfig;
   const m = c.model;
   check(Boolean(m.checkpoint) !== Boolean(m.preset), "model", 'needs exactly one of "checkpoint" or "preset"', source);
+  check(
+    m.shape === null || m.shape === undefined || ["small", "base", "large", "xl"].includes(m.shape),
+    "model.shape",
+    'must be "small", "base", "large" or "xl" (T5 v1.1 / LM-adapt shapes)',
+    source,
+  );
   check(typeof c.tokenizer === "string" && c.tokenizer.length > 0, "tokenizer", "must name a tokenizer file", source);
   check(isObject(c.method), "method", "must be an object", source);
   check(

@@ -97,7 +97,21 @@ export function tinyT5Config(vocabSize: number): T5Config {
 
 /** Builds the base model the config names: a checkpoint folder, or a preset shape randomly initialised. */
 export async function buildBaseModel(config: TrainConfig, tokenizer: Tokenizer): Promise<T5Model> {
-  if (config.model.checkpoint) return await loadT5(config.model.checkpoint);
+  if (config.model.checkpoint) {
+    const model = await loadT5(config.model.checkpoint);
+    const expected = config.model.shape ? T5_V1_1[config.model.shape as keyof typeof T5_V1_1] : null;
+    const keys = ["dModel", "dKv", "dFf", "numLayers", "numDecoderLayers", "numHeads"] as const;
+    const wrong = expected ? keys.find((k) => model.config[k] !== expected[k]) : undefined;
+    if (expected && wrong) {
+      model.dispose();
+      throw new Error(
+        `${config.model.checkpoint}: ${wrong} is ${model.config[wrong]}, but model.shape "${config.model.shape}" has ${
+          expected[wrong]
+        }; is this the right checkpoint?`,
+      );
+    }
+    return model;
+  }
   const name = config.model.preset!;
   let shape: T5Config;
   if (name === "tiny") shape = tinyT5Config(tokenizer.vocabSize);

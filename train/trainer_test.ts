@@ -95,3 +95,16 @@ Deno.test("trainer: SIGINT saves a checkpoint and exits with 130; the run resume
   assert.equal(all.length, 1);
   assert.ok(all[0].step >= 2 && all[0].step < 400);
 });
+
+Deno.test("trainer: a checkpoint that does not have the declared model.shape is refused naming the field", async () => {
+  const { initEngine } = await import("@hyperdecoders/core");
+  const { loadTokenizer } = await import("@hyperdecoders/data");
+  const { buildBaseModel } = await import("./trainer.ts");
+  const { fixturePath } = await import("../tests/fixtures.ts");
+  await initEngine();
+  const config = tinyConfig(shards, join(root, "shape"), {
+    model: { preset: null, checkpoint: fixturePath("t5-tiny-v1_1"), shape: "small" },
+  });
+  const tokenizer = await loadTokenizer(config.tokenizer);
+  await assert.rejects(buildBaseModel(config, tokenizer), /dModel is 64, but model\.shape "small" has 512/);
+});
