@@ -3,7 +3,7 @@
  * in place.
  * @module
  */
-import { grid1d, type Kernel, LINEAR_ID_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL } from "./kernel.ts";
 
 /** Threads per workgroup of {@link ADAMW_KERNEL}. */
 export const ADAMW_WG = 256;
@@ -55,9 +55,7 @@ function adamwKernel(scaled: boolean): Kernel {
     ],
     workgroupSize: [ADAMW_WG, 1, 1],
     body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${ADAMW_WG}u);
   if (i >= p.n) { return; }
   let g = ${scaled ? "gs[i] * scale[0]" : "gs[i]"};

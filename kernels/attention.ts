@@ -4,7 +4,7 @@
  * @module
  */
 import { EW_WG } from "./elementwise.ts";
-import { grid1d, type Kernel, LINEAR_ID_WGSL, MAX_GROUPS_PER_DIM } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, MAX_GROUPS_PER_DIM } from "./kernel.ts";
 
 /** Threads per workgroup (= per row) of the attention softmax kernels. */
 export const ATTN_WG = 64;
@@ -73,9 +73,7 @@ fn score(row: u32, j: u32) -> f32 {
   if (masked) { pb = pb + ${FMIN}; }
   return scores[row * p.Lk + j] + pb;
 }
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let row = wid.y * nwg.x + wid.x;
   if (row >= p.rows) { return; }
   let l = lid.x;
@@ -99,9 +97,7 @@ export const ATTN_SOFTMAX_GRAD_KERNEL: Kernel = {
   params: [["rows", "u32"], ["Lk", "u32"]],
   workgroupSize: [ATTN_WG, 1, 1],
   body: `${ROW_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let row = wid.y * nwg.x + wid.x;
   if (row >= p.rows) { return; }
   let l = lid.x;
@@ -133,9 +129,7 @@ export const REL_BIAS_KERNEL: Kernel = {
   params: [["n", "u32"], ["H", "u32"], ["Lq", "u32"], ["Lk", "u32"]],
   workgroupSize: [EW_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let t = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (t >= p.n) { return; }
   let j = t % p.Lk;
@@ -156,9 +150,7 @@ export const REL_BIAS_DIAG_SUM_KERNEL: Kernel = {
   params: [["n", "u32"], ["R", "u32"], ["Lq", "u32"], ["Lk", "u32"]],
   workgroupSize: [EW_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let t = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (t >= p.n) { return; }
   let r = t % p.R;
@@ -187,9 +179,7 @@ export const REL_BIAS_TABLE_SUM_KERNEL: Kernel = {
   params: [["n", "u32"], ["H", "u32"], ["R", "u32"]],
   workgroupSize: [EW_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let t = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (t >= p.n) { return; }
   let h = t % p.H;

@@ -7,7 +7,7 @@
  * The gradient is `scale_row · (softmax(x) − (1−ε)·onehot(y) − ε/V)`.
  * @module
  */
-import { grid1d, type Kernel, LINEAR_ID_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL } from "./kernel.ts";
 import { ROW_WG, WG_REDUCE_WGSL } from "./reduce.ts";
 
 /**
@@ -24,9 +24,7 @@ export const CROSS_ENTROPY_KERNEL: Kernel = {
   params: [["rows", "u32"], ["V", "u32"], ["ignore", "i32"], ["smoothing", "f32"]],
   workgroupSize: [ROW_WG, 1, 1],
   body: `${WG_REDUCE_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let row = group_index(wid, nwg);
   if (row >= p.rows) { return; }
   let t = lid.x;
@@ -118,9 +116,7 @@ fn f32_nan() -> f32 {
   var bits = 0x7fc00000u;
   return bitcast<f32>(bits);
 }
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${CROSS_ENTROPY_GRAD_WG}u);
   if (i >= p.n) { return; }
   let row = i / p.V;

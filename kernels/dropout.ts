@@ -4,7 +4,7 @@
  * @module
  */
 import { EW_WG } from "./elementwise.ts";
-import { grid1d, type Kernel, LINEAR_ID_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL } from "./kernel.ts";
 
 /**
  * The integer mixer both the kernel and the CPU use ("lowbias32" by C. Wellons): a bijection on u32 with low bias.
@@ -58,9 +58,7 @@ fn mix(x: u32) -> u32 {
   h ^= h >> 16u;
   return h;
 }
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
   let bits = mix(mix(i + p.k0) ^ p.k1);

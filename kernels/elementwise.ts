@@ -3,7 +3,7 @@
  * NumPy broadcasting (rank ≤ 6, strides of 0 on broadcast axes), fill and affine scalar maps.
  * @module
  */
-import { grid1d, type Kernel, LINEAR_ID_WGSL, memoKernel } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, memoKernel } from "./kernel.ts";
 
 /** Threads per workgroup of the element-wise kernels. */
 export const EW_WG = 256;
@@ -89,9 +89,7 @@ export function unaryKernel(op: string): Kernel {
       params: [["n", "u32"]],
       workgroupSize: [EW_WG, 1, 1],
       body: `${LINEAR_ID_WGSL}
-  @compute @workgroup_size(WG)
-  fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-          @builtin(local_invocation_id) lid: vec3<u32>) {
+  ${LINEAR_MAIN_WGSL}
     let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
     if (i >= p.n) { return; }
     let x = xs[i];
@@ -117,9 +115,7 @@ export function unaryGradKernel(op: string): Kernel {
       params: [["n", "u32"]],
       workgroupSize: [EW_WG, 1, 1],
       body: `${LINEAR_ID_WGSL}${GELU_GRAD_WGSL}
-  @compute @workgroup_size(WG)
-  fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-          @builtin(local_invocation_id) lid: vec3<u32>) {
+  ${LINEAR_MAIN_WGSL}
     let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
     if (i >= p.n) { return; }
     let x = xs[i];
@@ -173,9 +169,7 @@ export function binaryKernel(op: string, broadcast: boolean): Kernel {
       params: broadcast ? BCAST_PARAMS : [["n", "u32"]],
       workgroupSize: [EW_WG, 1, 1],
       body: `${LINEAR_ID_WGSL}
-  @compute @workgroup_size(WG)
-  fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-          @builtin(local_invocation_id) lid: vec3<u32>) {
+  ${LINEAR_MAIN_WGSL}
     let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
     if (i >= p.n) { return; }
     ${index}
@@ -194,9 +188,7 @@ export const AFFINE_KERNEL: Kernel = {
   params: [["n", "u32"], ["scale", "f32"], ["shift", "f32"]],
   workgroupSize: [EW_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
   ys[i] = xs[i] * p.scale + p.shift;
@@ -210,9 +202,7 @@ export const FILL_KERNEL: Kernel = {
   params: [["n", "u32"], ["bits", "u32"]],
   workgroupSize: [EW_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
   ys[i] = p.bits;
@@ -226,9 +216,7 @@ export const COPY_KERNEL: Kernel = {
   params: [["n", "u32"]],
   workgroupSize: [EW_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
   ys[i] = xs[i];

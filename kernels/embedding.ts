@@ -14,7 +14,7 @@
  * @module
  */
 import { EW_WG } from "./elementwise.ts";
-import { grid1d, type Kernel, LINEAR_ID_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL } from "./kernel.ts";
 
 /** Threads per workgroup of the link kernel (also its tile of ids in workgroup memory). */
 export const EMBEDDING_LINK_WG = 256;
@@ -33,9 +33,7 @@ export const EMBEDDING_KERNEL: Kernel = {
   params: [["n", "u32"], ["D", "u32"], ["V", "u32"]],
   workgroupSize: [EW_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
   let id = ids[i / p.D];
@@ -57,9 +55,7 @@ export const EMBEDDING_LINKS_KERNEL: Kernel = {
   workgroupSize: [EMBEDDING_LINK_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
 var<workgroup> tile: array<i32, ${EMBEDDING_LINK_WG}>;
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let n = linear_id(wid, nwg, lid.x, ${EMBEDDING_LINK_WG}u);
   let live = n < p.N;
   var id = 0;
@@ -115,9 +111,7 @@ export const EMBEDDING_SEGMENT_SUM_KERNEL: Kernel = {
   params: [["n", "u32"], ["D", "u32"]],
   workgroupSize: [EW_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
   let r = i / p.D;
@@ -149,9 +143,7 @@ export const EMBEDDING_ROW_SUM_KERNEL: Kernel = {
   params: [["n", "u32"], ["D", "u32"], ["V", "u32"]],
   workgroupSize: [EW_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
   let r = i / p.D;

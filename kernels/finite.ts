@@ -3,7 +3,7 @@
  * a reliable NaN test (it returns false on Mesa lavapipe); `(bits & 0x7fffffff) >= 0x7f800000` is.
  * @module
  */
-import type { Kernel } from "./kernel.ts";
+import { type Kernel, LINEAR_MAIN_WGSL } from "./kernel.ts";
 
 /** Threads per workgroup of {@link NON_FINITE_COUNT_KERNEL}. */
 export const FINITE_WG = 256;
@@ -22,9 +22,7 @@ export const NON_FINITE_COUNT_KERNEL: Kernel = {
   workgroupSize: [FINITE_WG, 1, 1],
   body: `
 var<workgroup> sh: array<u32, ${FINITE_WG}>;
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   var c = 0u;
   let stride = nwg.x * ${FINITE_WG}u;
   for (var i = wid.x * ${FINITE_WG}u + lid.x; i < p.n; i = i + stride) {

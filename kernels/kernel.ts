@@ -79,6 +79,14 @@ fn linear_id(wid: vec3<u32>, nwg: vec3<u32>, lx: u32, wgx: u32) -> u32 {
   return (wid.y * nwg.x + wid.x) * wgx + lx;
 }`;
 
+/**
+ * The entry point of a kernel launched over a {@link grid1d} grid: `main` with the workgroup id `wid`, the grid size
+ * `nwg` and the local id `lid`, ready for `let i = linear_id(wid, nwg, lid.x, …);`. The body follows, then `}`.
+ */
+export const LINEAR_MAIN_WGSL: string = `@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {`;
+
 /** Maximum workgroups per dispatch dimension in WebGPU's default limits. */
 export const MAX_GROUPS_PER_DIM = 65535;
 

@@ -12,7 +12,7 @@
  * output's N and, when A is transposed, M divisible by 4), and otherwise gathers four scalars per `vec4`.
  * @module
  */
-import { grid1d, type Kernel, LINEAR_ID_WGSL, MAX_GROUPS_PER_DIM } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, MAX_GROUPS_PER_DIM } from "./kernel.ts";
 import { matmulGrid, matmulKernel } from "./matmul.ts";
 
 /** Names of the matmul variants. */
@@ -198,9 +198,7 @@ export const SPLITK_REDUCE_KERNEL: Kernel = {
   params: [["n", "u32"], ["MN", "u32"], ["S", "u32"]],
   workgroupSize: [REDUCE_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${REDUCE_WG}u);
   if (i >= p.n) { return; }
   let b = i / p.MN;

@@ -4,7 +4,7 @@
  * fused, a final reduction that also writes that factor for the optimiser to apply. Nothing is read back.
  * @module
  */
-import { grid1d, type Kernel, LINEAR_ID_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL } from "./kernel.ts";
 
 /** Threads per workgroup of the clipping kernels (a power of two: the tree reductions halve it). */
 export const CLIP_WG = 256;
@@ -39,9 +39,7 @@ export const SUM_SQUARES_PARTIAL_KERNEL: Kernel = {
   params: [["n", "u32"], ["offset", "u32"]],
   workgroupSize: [CLIP_WG, 1, 1],
   body: `${TREE_SUM_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   var acc = 0.0;
   let stride = nwg.x * ${CLIP_WG}u;
   for (var i = wid.x * ${CLIP_WG}u + lid.x; i < p.n; i = i + stride) {
@@ -107,9 +105,7 @@ export const CLIP_SCALE_KERNEL: Kernel = {
   params: [["n", "u32"], ["max_norm", "f32"]],
   workgroupSize: [CLIP_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${CLIP_WG}u);
   if (i >= p.n) { return; }
   let coef = min(1.0, p.max_norm / (norm[0] + 1e-6));

@@ -4,7 +4,7 @@
  * @module
  */
 import { EW_WG, MAX_RANK } from "./elementwise.ts";
-import { grid1d, type Kernel, LINEAR_ID_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL } from "./kernel.ts";
 
 const params: [string, "u32"][] = [["n", "u32"]];
 for (let d = 0; d < MAX_RANK; d++) params.push([`d${d}`, "u32"]);
@@ -25,9 +25,7 @@ export const STRIDED_COPY_KERNEL: Kernel = {
   params,
   workgroupSize: [EW_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
   ${index.join("\n  ")}

@@ -3,15 +3,13 @@
  * thread per output (reads coalesced along `d`), and its backward, one thread per input element.
  * @module
  */
-import { grid1d, type Kernel, LINEAR_ID_WGSL, memoKernel } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, memoKernel } from "./kernel.ts";
 
 /** Threads per workgroup of the pooling kernels. */
 export const POOL_WG = 256;
 
 const MAIN = `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${POOL_WG}u);`;
 
 /**

@@ -9,7 +9,7 @@
  * coalesced. A long reduced axis can be split into `nseg` segments whose partial sums a second launch combines.
  * @module
  */
-import { grid1d, type Kernel, memoKernel } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_MAIN_WGSL, memoKernel } from "./kernel.ts";
 
 /** Threads per workgroup of every row-wise (one workgroup per row) kernel. */
 export const ROW_WG = 256;
@@ -193,9 +193,7 @@ export function reduceGrid(outer: number, plan: ReducePlan): [number, number, nu
 }
 
 const BACKWARD_MAIN = `
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = (wid.y * nwg.x + wid.x) * 256u + lid.x;
   if (i >= p.n) { return; }
   let c = i % p.inner;

@@ -4,13 +4,11 @@
  * gradient that writes per-segment partial sums (combined by the sum kernel of reduce.ts when there are several).
  * @module
  */
-import type { Kernel } from "./kernel.ts";
+import { type Kernel, LINEAR_MAIN_WGSL } from "./kernel.ts";
 import { ROW_WG, WG_REDUCE_WGSL } from "./reduce.ts";
 
 const HEAD = `${WG_REDUCE_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let row = group_index(wid, nwg);
   if (row >= p.rows) { return; }
   let t = lid.x;

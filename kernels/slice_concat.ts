@@ -4,7 +4,7 @@
  * @module
  */
 import { EW_WG } from "./elementwise.ts";
-import { grid1d, type Kernel, LINEAR_ID_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL } from "./kernel.ts";
 
 /**
  * Copies `outer × count × inner` 32-bit words. Parameters: `n = outer·count·inner`, `count`, `inner`, the axis
@@ -19,9 +19,7 @@ export const AXIS_COPY_KERNEL: Kernel = {
   ], ["dstOff", "u32"]],
   workgroupSize: [EW_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
   let k = i % p.inner;

@@ -3,7 +3,7 @@
  * @module
  */
 import { MAX_RANK } from "./elementwise.ts";
-import { grid1d, type Kernel, LINEAR_ID_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL } from "./kernel.ts";
 
 const WG = 64;
 
@@ -32,9 +32,7 @@ export const SUM_TO_KERNEL: Kernel = {
   params,
   workgroupSize: [WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let o = linear_id(wid, nwg, lid.x, ${WG}u);
   if (o >= p.m) { return; }
   var off = 0u;

@@ -4,7 +4,7 @@
  * @module
  */
 import { EW_WG, MAX_RANK } from "./elementwise.ts";
-import { grid1d, type Kernel, LINEAR_ID_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL } from "./kernel.ts";
 
 const params: [string, "u32"][] = [["n", "u32"], ["condF32", "u32"]];
 for (const prefix of ["d", "sc", "sa", "sb"]) {
@@ -33,9 +33,7 @@ export const WHERE_KERNEL: Kernel = {
   params,
   workgroupSize: [EW_WG, 1, 1],
   body: `${LINEAR_ID_WGSL}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
+${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
   ${index.join("\n  ")}
