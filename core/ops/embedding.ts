@@ -14,6 +14,7 @@ import { record } from "../autograd.ts";
 import { launch } from "../launch.ts";
 import { empty, type Tensor } from "../tensor.ts";
 import { fill_ } from "./create.ts";
+import { reshape } from "./shape.ts";
 
 /**
  * `out[..., d] = table[ids[...], d]` → shape `[...ids.shape, D]`. `ids` is i32 (or u32).
@@ -36,6 +37,16 @@ export function embedding(table: Tensor, ids: Tensor): Tensor {
   if (out.size > 0) launch(EMBEDDING_KERNEL, [table, ids, out], [N * D, D, V], embeddingGrid(N * D));
   record("embedding", out, [table], (g, [savedIds]) => [embeddingBackward(g, savedIds, V, D)], [ids]);
   return out;
+}
+
+/**
+ * Rows of `x` [n, ...] picked by `rows` (i32 or u32 [m]), as [m, ...]: the embedding gather over a table of any rank,
+ * differentiable in `x` (per-example weights selected by task id, beams reordered in generation).
+ */
+export function gatherRows(x: Tensor, rows: Tensor): Tensor {
+  const rest = x.shape.slice(1);
+  const width = rest.reduce((a, b) => a * b, 1);
+  return reshape(embedding(reshape(x, [x.shape[0], width]), rows), [rows.size, ...rest]);
 }
 
 function embeddingBackward(g: Tensor, ids: Tensor, V: number, D: number): Tensor {

@@ -8,7 +8,7 @@ import { ref } from "../reference/ref_tensor.ts";
 import { scope } from "../scope.ts";
 import { randomNormal, seededRandom } from "../testing.ts";
 import { type Tensor, tensor } from "../tensor.ts";
-import { embedding } from "./embedding.ts";
+import { embedding, gatherRows } from "./embedding.ts";
 
 await initEngine();
 
@@ -80,4 +80,24 @@ Deno.test("embedding: rejects a bad table or float ids, naming the shapes", () =
   assert.throws(() => embedding(t3, fid), /embedding: table must be an f32 \[V, D\] tensor, got \[2, 2, 2\] f32/);
   assert.throws(() => embedding(t2, fid), /embedding: ids must be i32 or u32, got \[2\] f32/);
   for (const t of [t3, t2, fid]) t.dispose();
+});
+
+Deno.test("gatherRows: rows of a rank-3 table by id, forward and backward vs float64 reference", async () => {
+  const [n, a, b] = [5, 3, 7];
+  const rows = Int32Array.from([4, 0, 4, 2]);
+  const rowsT = tensor(rows, [rows.length], "i32");
+  await checkOp({
+    name: "gatherRows [5, 3, 7] by [4, 0, 4, 2]",
+    inputs: [ref(randomNormal(n * a * b, 11), [n, a, b])],
+    gpu: ([x]) => gatherRows(x, rowsT),
+    ref: ([x]) => {
+      const r = refEmbedding({ shape: [n, a * b], data: x.data }, rows, [rows.length]);
+      return { shape: [rows.length, a, b], data: r.data };
+    },
+    refGrad: ([x], g) => {
+      const r = refEmbeddingGrad([n, a * b], rows, { shape: [rows.length, a * b], data: g.data });
+      return [{ shape: x.shape, data: r.data }];
+    },
+  });
+  rowsT.dispose();
 });

@@ -3,7 +3,7 @@
  * per-example ones (generated or per-task) applied by batched matmul over `[B, T, d]`.
  * @module
  */
-import { add, embedding, linear, matmul, relu, reshape, type Tensor, tensor } from "@hyperdecoders/core";
+import { add, gatherRows, linear, matmul, relu, type Tensor, tensor } from "@hyperdecoders/core";
 
 /** One layer's adapter weights for each example of a batch. */
 export interface AdapterWeights {
@@ -61,20 +61,13 @@ export interface TaskAdapterParams {
   upBias: Tensor;
 }
 
-/** Rows of `table` [n, ...] picked per example by `ids` [B] i32 (differentiable in `table`), shaped [B, ...]. */
-export function selectRows(table: Tensor, ids: Tensor): Tensor {
-  const rest = table.shape.slice(1);
-  const width = rest.reduce((a, b) => a * b, 1);
-  return reshape(embedding(reshape(table, [table.shape[0], width]), ids), [ids.size, ...rest]);
-}
-
 /** Selects each example's task adapter: `ids` [B] i32 task ids. */
 export function selectTaskAdapters(p: TaskAdapterParams, ids: Tensor): AdapterWeights {
   return {
-    down: selectRows(p.downWeight, ids),
-    downBias: selectRows(p.downBias, ids),
-    up: selectRows(p.upWeight, ids),
-    upBias: selectRows(p.upBias, ids),
+    down: gatherRows(p.downWeight, ids),
+    downBias: gatherRows(p.downBias, ids),
+    up: gatherRows(p.upWeight, ids),
+    upBias: gatherRows(p.upBias, ids),
   };
 }
 

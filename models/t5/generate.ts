@@ -5,7 +5,7 @@
  * per sequence (WebGPU readbacks cost ~10 ms, so a step is one readback).
  * @module
  */
-import { embedding, logSoftmax, noGrad, reshape, scope, type Tensor, tensor } from "@hyperdecoders/core";
+import { gatherRows, logSoftmax, noGrad, reshape, scope, type Tensor, tensor } from "@hyperdecoders/core";
 import type { DecoderCache, ForwardOptions, T5Model } from "./model.ts";
 
 /** Options of {@link greedySearch} and {@link beamSearch}. */
@@ -270,7 +270,7 @@ async function beamScored(
       for (let s = 0; s < S; s++) expandedMask[r * S + s] = maskData[expand[r] * S + s];
     }
     const mask = tensor(expandedMask, [batch * nb, S]);
-    const encoderOut = noGrad(() => scope(() => gatherRows(base.encoderOut, expand)));
+    const encoderOut = noGrad(() => scope(() => gatherRows(base.encoderOut, tensor(expand, [expand.length], "i32"))));
     base.encoderOut.dispose();
     const stepFwd = prepareSteps(options, base.fwd, encoderOut, mask);
     const cache: DecoderCache = {
@@ -344,7 +344,12 @@ async function beamScored(
         // Reorder the self-attention cache to the surviving beams.
         for (const layer of cache.layers) {
           const [k, v] = [layer.selfK!, layer.selfV!];
-          const [nk, nv] = noGrad(() => scope(() => [gatherRows(k, reorder), gatherRows(v, reorder)]));
+          const [nk, nv] = noGrad(() =>
+            scope(() => {
+              const rows = tensor(reorder, [reorder.length], "i32");
+              return [gatherRows(k, rows), gatherRows(v, rows)];
+            })
+          );
           k.dispose();
           v.dispose();
           layer.selfK = nk;
@@ -377,15 +382,4 @@ async function beamScored(
       lengths: best.map((s) => s.length - promptLen),
     };
   }
-}
-
-/** Rows of `x` (any shape [N, ...]) picked by `rows`, as a new tensor [rows.length, ...]. */
-export function gatherRows(x: Tensor, rows: Int32Array): Tensor {
-  const rest = x.shape.slice(1);
-  const width = rest.reduce((a, b) => a * b, 1);
-  if (x.dtype !== "f32") {
-    throw new Error(`gatherRows: expected an f32 tensor, got ${x.describe()} (convert masks to f32 first)`);
-  }
-  const picked = embedding(x.view([x.shape[0], width]), tensor(rows, [rows.length], "i32"));
-  return picked.view([rows.length, ...rest]);
 }
