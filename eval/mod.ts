@@ -17,6 +17,7 @@
 export {};
 export * from "./metrics/mod.ts";
 export * from "./evaluate.ts";
+export { batchTensors } from "./_batches.ts";
 export * from "./tables.ts";
 export type {
   AdaptedForwardOptions,
@@ -49,5 +50,5 @@ export type {
   Tensor,
   TensorDType,
 } from "@hyperdecoders/models";
-export type { ShardRef, SplitPolicy, TargetKind, TaskSource, TaskSpec } from "@hyperdecoders/data";
+export type { Batch, ShardRef, SplitPolicy, TargetKind, TaskSource, TaskSpec } from "@hyperdecoders/data";
 export * from "./analysis/mod.ts";

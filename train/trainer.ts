@@ -10,7 +10,6 @@ import {
   AdamW,
   add,
   backward,
-  clearTape,
   clipGradFactor,
   initEngine,
   keep,
@@ -19,7 +18,6 @@ import {
   scale,
   scope,
   type Tensor,
-  tensor,
   writeTensor,
   zeros,
 } from "@hyperdecoders/core";
@@ -45,7 +43,7 @@ import {
   StreamingLoader,
   type Tokenizer,
 } from "@hyperdecoders/data";
-import { evaluate, type EvaluationResult } from "@hyperdecoders/eval";
+import { batchTensors, evaluate, type EvaluationResult } from "@hyperdecoders/eval";
 import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint, writeFileAtomic } from "./checkpoint.ts";
 import type { TrainConfig } from "./config.ts";
 import { Progress } from "./progress.ts";
@@ -126,13 +124,6 @@ export async function buildBaseModel(config: TrainConfig, tokenizer: Tokenizer):
     );
   }
   return randomT5(shape, config.model.seed);
-}
-
-function batchTensors(batch: Batch) {
-  return {
-    inputIds: tensor(batch.inputIds, [batch.batchSize, batch.sourceLength], "i32"),
-    attentionMask: tensor(Float32Array.from(batch.attentionMask), [batch.batchSize, batch.sourceLength]),
-  };
 }
 
 function countTokens(batch: Batch): number {
@@ -282,7 +273,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         const batch = await loader.next();
         tokens += countTokens(batch);
         scope(() => {
-          const { inputIds, attentionMask } = batchTensors(batch);
+          const { inputIds, mask: attentionMask } = batchTensors(batch);
           const out = model.forward(
             {
               inputIds,
@@ -305,7 +296,6 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
             ? scale(out.loss!, 1 / config.train.gradAccumulation)
             : out.loss!;
           backward(loss);
-          clearTape();
           const next = noGrad(() => add(lossSum, out.loss!));
           lossSum.dispose();
           lossSum = keep(next);
