@@ -4,18 +4,15 @@
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
-import { type AdaptedT5, loadMethodWeights } from "@hyperdecoders/models";
+import { type AdaptedT5, isFile, loadMethodWeights } from "@hyperdecoders/models";
+
+export { isFile };
 import type { Tokenizer } from "@hyperdecoders/data";
 import { applyOverrides, buildBaseModel, listCheckpoints, resolveConfig, type TrainConfig } from "@hyperdecoders/train";
 
 /** Whether `path` is an existing folder. */
 export async function isDir(path: string): Promise<boolean> {
   return await Deno.stat(path).then((s) => s.isDirectory, () => false);
-}
-
-/** Whether `path` is an existing file. */
-export async function isFile(path: string): Promise<boolean> {
-  return await Deno.stat(path).then((s) => s.isFile, () => false);
 }
 
 /** Reads a JSON object from `path`; errors name the file and say it is the `what` that is unreadable or invalid. */

@@ -89,7 +89,8 @@ export async function openTorchFile(path: string): Promise<TorchCheckpointSource
   }
 }
 
-async function isFile(path: string): Promise<boolean> {
+/** Whether `path` is an existing file (other stat errors, such as permissions, are thrown). */
+export async function isFile(path: string): Promise<boolean> {
   try {
     return (await Deno.stat(path)).isFile;
   } catch (e) {

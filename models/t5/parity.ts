@@ -7,7 +7,7 @@
 import { joinPath as join } from "../io/path.ts";
 import { backward, scope, type Tensor, tensor } from "@hyperdecoders/core";
 import { toInt32Array } from "../io/dtype.ts";
-import { openCheckpoint } from "../io/open_checkpoint.ts";
+import { isFile, openCheckpoint } from "../io/open_checkpoint.ts";
 import { beamSearch, greedySearch } from "./generate.ts";
 import { loadT5 } from "./load_dir.ts";
 
@@ -47,15 +47,6 @@ export interface ParityReport {
   ok: boolean;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function maxAbsErr(a: ArrayLike<number>, b: ArrayLike<number>): { abs: number; rel: number } {
   let abs = 0;
   let ref = 0;
@@ -81,7 +72,7 @@ export async function t5Parity(dir: string, options: ParityOptions = {}): Promis
   const model = await loadT5(dir, { weights: options.weights });
   const refPath = options.reference ?? join(dir, "reference_io.safetensors");
   const gradsPath = options.grads ?? join(dir, "reference_grads.safetensors");
-  const useGrads = options.grads !== "" && await exists(gradsPath);
+  const useGrads = options.grads !== "" && await isFile(gradsPath);
   const ref = await openCheckpoint(refPath);
   const tensors: Tensor[] = [];
   try {
