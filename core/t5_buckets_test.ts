@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertMatch, assertNotStrictEquals, assertStrictEquals, assertThrows } from "@std/assert";
 import { t5DiagonalBuckets, t5RelativeBucket } from "./t5_buckets.ts";
 
 // The bucket tables of docs/t5-and-data.md §2.4 (numpy float32 emulation of HF over rel ∈ [−4096, 4096]), as
@@ -50,27 +50,27 @@ function expectedFrom(table: [number, number, number][]): Map<number, number> {
   const map = new Map<number, number>();
   for (const [bucket, lo, hi] of table) {
     for (let rel = lo; rel <= hi; rel++) {
-      assert.ok(!map.has(rel), `table lists rel ${rel} twice`);
+      assert(!map.has(rel), `table lists rel ${rel} twice`);
       map.set(rel, bucket);
     }
   }
-  for (let rel = -INF; rel <= INF; rel++) assert.ok(map.has(rel), `table misses rel ${rel}`);
+  for (let rel = -INF; rel <= INF; rel++) assert(map.has(rel), `table misses rel ${rel}`);
   return map;
 }
 
 Deno.test("t5RelativeBucket: encoder (bidirectional) table over rel ∈ [−4096, 4096]", () => {
   const expected = expectedFrom(ENCODER);
   for (let rel = -INF; rel <= INF; rel++) {
-    assert.equal(t5RelativeBucket(rel, true), expected.get(rel), `encoder rel ${rel}`);
+    assertStrictEquals(t5RelativeBucket(rel, true), expected.get(rel), `encoder rel ${rel}`);
   }
   // bucket 16 is never used by the encoder
-  for (let rel = -INF; rel <= INF; rel++) assert.notEqual(t5RelativeBucket(rel, true), 16);
+  for (let rel = -INF; rel <= INF; rel++) assertNotStrictEquals(t5RelativeBucket(rel, true), 16);
 });
 
 Deno.test("t5RelativeBucket: decoder (causal) table over rel ∈ [−4096, 4096]", () => {
   const expected = expectedFrom(DECODER);
   for (let rel = -INF; rel <= INF; rel++) {
-    assert.equal(t5RelativeBucket(rel, false), expected.get(rel), `decoder rel ${rel}`);
+    assertStrictEquals(t5RelativeBucket(rel, false), expected.get(rel), `decoder rel ${rel}`);
   }
 });
 
@@ -80,22 +80,22 @@ Deno.test("t5RelativeBucket: other bucket counts stay in range and are monotone 
       let prev = -1;
       for (let n = 0; n <= 2000; n++) {
         const b = t5RelativeBucket(-n, bidirectional, nb, md);
-        assert.ok(b >= prev && b < (bidirectional ? nb / 2 : nb), `nb ${nb} n ${n}: bucket ${b}`);
+        assert(b >= prev && b < (bidirectional ? nb / 2 : nb), `nb ${nb} n ${n}: bucket ${b}`);
         prev = b;
       }
     }
   }
-  assert.throws(() => t5RelativeBucket(0.5, true), /integer/);
-  assert.throws(() => t5RelativeBucket(1, true, 2), /numBuckets/);
+  assertMatch(assertThrows(() => t5RelativeBucket(0.5, true), Error).message, /integer/);
+  assertMatch(assertThrows(() => t5RelativeBucket(1, true, 2), Error).message, /numBuckets/);
 });
 
 Deno.test("t5DiagonalBuckets: diagonal r covers rel = j − (offset + i)", () => {
   const [lq, lk, off] = [3, 5, 4];
   const diag = t5DiagonalBuckets(lq, lk, false, 32, 128, off);
-  assert.equal(diag.length, lq + lk - 1);
+  assertStrictEquals(diag.length, lq + lk - 1);
   for (let i = 0; i < lq; i++) {
     for (let j = 0; j < lk; j++) {
-      assert.equal(diag[j - i + lq - 1], t5RelativeBucket(j - (off + i), false));
+      assertStrictEquals(diag[j - i + lq - 1], t5RelativeBucket(j - (off + i), false));
     }
   }
 });

@@ -3,7 +3,7 @@
  * (no Node built-in may remain) and imported in a worker whose `Deno`, `process` and `Buffer` globals were deleted.
  * `deno task test:browser` goes further and imports the same bundles in Chromium.
  */
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { bundleForBrowser } from "../examples/browser/build.ts";
 
@@ -43,9 +43,9 @@ Deno.test(`browser-side entries (${BROWSER_ENTRIES.join(", ")}) import with no D
       const out = `${dir}/${pkg}.js`;
       await bundleForBrowser(fileURLToPath(new URL(`../${pkg}/mod.ts`, import.meta.url)), out);
       const result = await importWithoutDeno(pathToFileURL(out).href);
-      assert.equal(result.error, undefined, `@hyperdecoders/${pkg} needs Deno or Node at import: ${result.error}`);
-      assert.equal(result.deno, "undefined", "the worker still had Deno (test premise)");
-      assert.ok(result.exports! > 5, `@hyperdecoders/${pkg}: only ${result.exports} exports`);
+      assertEquals(result.error, undefined, `@hyperdecoders/${pkg} needs Deno or Node at import: ${result.error}`);
+      assertEquals(result.deno, "undefined", "the worker still had Deno (test premise)");
+      assert(result.exports! > 5, `@hyperdecoders/${pkg}: only ${result.exports} exports`);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

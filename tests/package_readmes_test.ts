@@ -4,7 +4,7 @@
  * paths replaced by the fixtures: `path/to/t5-small` → t5-tiny-v1_1 for models and spm-2k for tokenizers,
  * `path/to/spiece.model` → spm-2k. Type-checking of the same blocks is part of `deno task check`.
  */
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import { fileURLToPath } from "node:url";
 import { codeBlocks } from "./markdown.ts";
 import { fixturePath } from "./fixtures.ts";
@@ -24,7 +24,7 @@ for (const pkg of PACKAGES) {
   const readme = `${ROOT}${pkg}/README.md`;
   const blocks = codeBlocks(await Deno.readTextFile(readme)).filter((b) => b.lang === "ts");
   Deno.test(`${pkg}/README.md has a TypeScript example`, () => {
-    assert.ok(blocks.length > 0, `${pkg}/README.md: no \`\`\`ts example`);
+    assert(blocks.length > 0, `${pkg}/README.md: no \`\`\`ts example`);
   });
   for (const block of blocks) {
     Deno.test(`${pkg}/README.md example at line ${block.line} runs`, async () => {
@@ -40,8 +40,8 @@ for (const pkg of PACKAGES) {
         }).output();
         const out = new TextDecoder().decode(stdout);
         const err = new TextDecoder().decode(stderr);
-        assert.equal(code, 0, `${pkg}/README.md:${block.line}: exit ${code}\n${err}\n${out}`);
-        assert.ok(out.trim().length > 0, `${pkg}/README.md:${block.line}: the example printed nothing`);
+        assertEquals(code, 0, `${pkg}/README.md:${block.line}: exit ${code}\n${err}\n${out}`);
+        assert(out.trim().length > 0, `${pkg}/README.md:${block.line}: the example printed nothing`);
       } finally {
         await Deno.remove(dir, { recursive: true });
       }

@@ -3,7 +3,7 @@
  * imports nothing from the engine side, so there is no shared home); both copies are checked here against
  * `node:path` on the same cases, so neither can drift.
  */
-import assert from "node:assert/strict";
+import { assertEquals, assertStrictEquals } from "@std/assert";
 import { posix } from "node:path";
 import * as dataPath from "../data/path.ts";
 import * as modelsPath from "../models/io/path.ts";
@@ -30,13 +30,13 @@ const JOINS: string[][] = [
 
 for (const [where, { baseName, joinPath }] of [["data", dataPath], ["models", modelsPath]] as const) {
   Deno.test(`${where}: joinPath agrees with POSIX path.join`, () => {
-    for (const parts of JOINS) assert.equal(joinPath(...parts), posix.join(...parts), JSON.stringify(parts));
+    for (const parts of JOINS) assertStrictEquals(joinPath(...parts), posix.join(...parts), JSON.stringify(parts));
   });
 
   Deno.test(`${where}: baseName agrees with POSIX path.basename and also splits on backslashes`, () => {
     for (const p of ["a/b", "a/b/", "/", "file.txt", "dir/x.tar.gz", "a//"]) {
-      assert.equal(baseName(p), posix.basename(p), p);
+      assertStrictEquals(baseName(p), posix.basename(p), p);
     }
-    assert.equal(baseName("C:\\models\\t5\\model.safetensors"), "model.safetensors");
+    assertEquals(baseName("C:\\models\\t5\\model.safetensors"), "model.safetensors");
   });
 }

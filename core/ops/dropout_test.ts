@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { initEngine } from "../engine.ts";
 import "./elementwise.ts"; // installs the gradient helpers autograd needs
 import { backward } from "../autograd.ts";
@@ -32,30 +32,30 @@ Deno.test("dropout: kept fraction, reproducibility, seed dependence, gradient = 
   const b = dropout(x, p, 42);
   const c = dropout(x, p, 43);
   const [va, vb, vc] = [await a.data(), await b.data(), await c.data()];
-  assert.deepEqual(va, vb, "same seed, same mask");
+  assertEquals(va, vb, "same seed, same mask");
   const scale = Math.fround(1 / (1 - p));
   let kept = 0;
   let agree = 0;
   const mask = refDropoutMask(n, p, 42);
   for (let i = 0; i < n; i++) {
-    assert.ok(va[i] === 0 || va[i] === scale, `kept values are scaled by 1/(1-p): ${va[i]}`);
-    assert.equal(va[i] !== 0, mask[i] === 1, `GPU mask differs from the CPU hash at ${i}`);
+    assert(va[i] === 0 || va[i] === scale, `kept values are scaled by 1/(1-p): ${va[i]}`);
+    assertStrictEquals(va[i] !== 0, mask[i] === 1, `GPU mask differs from the CPU hash at ${i}`);
     if (va[i] !== 0) kept++;
     if ((va[i] !== 0) === (vc[i] !== 0)) agree++;
   }
   const sigma = Math.sqrt(p * (1 - p) / n);
-  assert.ok(Math.abs(kept / n - (1 - p)) < 5 * sigma, `kept fraction ${kept / n}`);
+  assert(Math.abs(kept / n - (1 - p)) < 5 * sigma, `kept fraction ${kept / n}`);
   // independent masks agree with probability p² + (1-p)² = 0.82
-  assert.ok(Math.abs(agree / n - 0.82) < 0.01, `masks for seeds 42 and 43 agree on ${agree / n}`);
+  assert(Math.abs(agree / n - 0.82) < 0.01, `masks for seeds 42 and 43 agree on ${agree / n}`);
   // neighbouring elements are uncorrelated
   let both = 0;
   for (let i = 0; i + 1 < n; i++) if (mask[i] && mask[i + 1]) both++;
-  assert.ok(Math.abs(both / (n - 1) - 0.81) < 0.01, `P(kept, kept next) = ${both / (n - 1)}`);
+  assert(Math.abs(both / (n - 1) - 0.81) < 0.01, `P(kept, kept next) = ${both / (n - 1)}`);
   const g = tensor(Float32Array.from({ length: n }, (_, i) => (i % 7) - 3), [n]);
   scope(() => backward(a, g));
   const dx = await x.grad!.data();
   for (let i = 0; i < n; i++) {
-    assert.equal(dx[i], mask[i] ? Math.fround(((i % 7) - 3) * scale) : 0, `gradient at ${i}`);
+    assertStrictEquals(dx[i], mask[i] ? Math.fround(((i % 7) - 3) * scale) : 0, `gradient at ${i}`);
   }
   for (const t of [x, a, b, c, g]) t.dispose();
 });
@@ -63,12 +63,18 @@ Deno.test("dropout: kept fraction, reproducibility, seed dependence, gradient = 
 Deno.test("dropout: p = 0 is the identity view, p = 1 zeros; bad p or seed throw", async () => {
   const x = tensor([1, -2, 3], [3]);
   const same = dropout(x, 0, 1);
-  assert.equal(same.buffer, x.buffer);
+  assertStrictEquals(same.buffer, x.buffer);
   const zeros = dropout(x, 1, 1);
-  assert.deepEqual([...(await zeros.data())], [0, 0, 0]);
+  assertEquals([...(await zeros.data())], [0, 0, 0]);
   zeros.dispose();
-  assert.throws(() => dropout(x, 1.5, 1), /dropout: probability must be in \[0, 1\], got 1.5 \(input \[3\] f32\)/);
-  assert.throws(() => dropout(x, 0.1, -1), /dropout: seed must be a non-negative safe integer/);
+  assertMatch(
+    assertThrows(() => dropout(x, 1.5, 1), Error).message,
+    /dropout: probability must be in \[0, 1\], got 1.5 \(input \[3\] f32\)/,
+  );
+  assertMatch(
+    assertThrows(() => dropout(x, 0.1, -1), Error).message,
+    /dropout: seed must be a non-negative safe integer/,
+  );
   x.dispose();
   same.dispose();
 });

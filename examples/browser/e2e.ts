@@ -11,7 +11,7 @@
  * `screenshot_demo.ts`, not from here.
  * @module
  */
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertNotEquals, assertStrictEquals } from "@std/assert";
 import { fileURLToPath } from "node:url";
 import { initEngine, randomNormal, tensor, writeTensor } from "@hyperdecoders/core";
 import {
@@ -84,8 +84,8 @@ Deno.test({
           return { exports: 0, error: String(e) };
         }
       }, `${server.url}dist/${pkg}.js`);
-      assert.equal(result.error, null, `@hyperdecoders/${pkg} failed to import in Chromium: ${result.error}`);
-      assert.ok(result.exports > 5, `@hyperdecoders/${pkg}: only ${result.exports} exports in the browser bundle`);
+      assertEquals(result.error, null, `@hyperdecoders/${pkg} failed to import in Chromium: ${result.error}`);
+      assert(result.exports > 5, `@hyperdecoders/${pkg}: only ${result.exports} exports in the browser bundle`);
     }
   },
 });
@@ -107,7 +107,7 @@ Deno.test({
       const baseIds = await denoIds(base, inputIds, null);
       const adaptedIds = await denoIds(adapted, inputIds, adapted);
       adapted.dispose();
-      assert.notDeepEqual(adaptedIds, baseIds, "the adapter should change the generated ids (test premise)");
+      assertNotEquals(adaptedIds, baseIds, "the adapter should change the generated ids (test premise)");
       const adapterPath = await Deno.makeTempFile({ prefix: "trainable-", suffix: ".safetensors" });
       await Deno.writeFile(adapterPath, adapterBytes);
 
@@ -119,16 +119,16 @@ Deno.test({
       }, errors);
 
       const plain = await generateOnPage(page, TEXT, MAX_NEW_TOKENS, errors);
-      assert.deepEqual(plain.input, inputIds, "the page tokenized differently from Deno");
-      assert.deepEqual(plain.output, baseIds, "base model: the page generated other ids than Deno");
+      assertEquals(plain.input, inputIds, "the page tokenized differently from Deno");
+      assertEquals(plain.output, baseIds, "base model: the page generated other ids than Deno");
       const expected = tokenizer.decode(baseIds);
-      if (expected) assert.equal(plain.answer, expected, "the page decoded differently from Deno");
+      if (expected) assertStrictEquals(plain.answer, expected, "the page decoded differently from Deno");
 
       await page.setInputFiles("#adapter", adapterPath);
       const withAdapter = await generateOnPage(page, TEXT, MAX_NEW_TOKENS, errors);
-      assert.deepEqual(withAdapter.output, adaptedIds, "with the adapter: the page generated other ids than Deno");
-      assert.match(withAdapter.summary, /method encoder "manual" \/ decoder "generated"/);
-      assert.deepEqual(errors, []);
+      assertEquals(withAdapter.output, adaptedIds, "with the adapter: the page generated other ids than Deno");
+      assertMatch(withAdapter.summary, /method encoder "manual" \/ decoder "generated"/);
+      assertEquals(errors, []);
       await Deno.remove(adapterPath);
     } finally {
       await session!.close();
