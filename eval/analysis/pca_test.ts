@@ -1,5 +1,4 @@
 import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
-import { symmetricEigen } from "./eigen.ts";
 import { pca } from "./pca.ts";
 import { type Matrix, zerosMatrix } from "./matrix.ts";
 import { SeededRandom } from "./random.ts";
@@ -92,66 +91,4 @@ Deno.test("pca: rejects non-finite input and impossible component counts", () =>
   );
   const flat = pca(zerosMatrix(4, 3));
   assertEquals([...flat.explainedVarianceRatio], [0, 0]);
-});
-
-Deno.test("symmetricEigen: 2×2 by hand, and V Λ Vᵀ reconstructs a random symmetric matrix", () => {
-  const two = symmetricEigen(Float64Array.of(2, 1, 1, 2), 2);
-  assert(Math.abs(two.values[0] - 3) < 1e-14 && Math.abs(two.values[1] - 1) < 1e-14);
-  assert(Math.abs(Math.abs(two.vectors[0]) - Math.SQRT1_2) < 1e-14);
-  assert(Math.abs(two.vectors[0] - two.vectors[1]) < 1e-14, "top eigenvector ∝ (1, 1)");
-
-  const n = 30;
-  const rng = new SeededRandom(5);
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) a[i * n + j] = a[j * n + i] = rng.normal();
-  }
-  const { values, vectors } = symmetricEigen(a, n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let rec = 0;
-      let gram = 0;
-      for (let c = 0; c < n; c++) {
-        rec += vectors[c * n + i] * values[c] * vectors[c * n + j];
-        gram += vectors[i * n + c] * vectors[j * n + c];
-      }
-      assert(Math.abs(rec - a[i * n + j]) < 1e-10, `reconstruction ${i},${j}`);
-      assert(Math.abs(gram - (i === j ? 1 : 0)) < 1e-10, `orthonormality ${i},${j}`);
-    }
-  }
-  for (let c = 1; c < n; c++) assert(values[c] <= values[c - 1], "descending");
-  assertMatch(
-    assertThrows(() => symmetricEigen(Float64Array.of(1, 2, 3, 4), 2), Error).message,
-    /not symmetric \(entry 0,1 is 2, entry 1,0 is 3\)/,
-  );
-});
-
-Deno.test("symmetricEigen: Q Λ Qᵀ with a known spectrum (repeated, zero and negative eigenvalues)", () => {
-  for (const n of [1, 2, 7, 120]) {
-    const q = randomBasis(n, 100 + n);
-    const spectrum = Array.from({ length: n }, (_, j) => (j % 4 === 1 ? 2 : j % 5 === 3 ? 0 : 10 - 0.1 * j - (j % 3)));
-    const a = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let c = 0; c < n; c++) s += q[c][i] * spectrum[c] * q[c][j];
-        a[i * n + j] = s;
-      }
-    }
-    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[i * n + j] = a[j * n + i];
-    const { values, vectors } = symmetricEigen(a, n);
-    const sorted = [...spectrum].sort((x, y) => y - x);
-    sorted.forEach((v, j) => assert(Math.abs(values[j] - v) < 1e-10, `n=${n}: value ${j}: ${values[j]} vs ${v}`));
-    for (let c = 0; c < n; c++) {
-      // A v = λ v, and ‖v‖ = 1.
-      let norm = 0;
-      for (let i = 0; i < n; i++) {
-        let av = 0;
-        for (let j = 0; j < n; j++) av += a[i * n + j] * vectors[c * n + j];
-        assert(Math.abs(av - values[c] * vectors[c * n + i]) < 1e-10, `n=${n}: residual of pair ${c}`);
-        norm += vectors[c * n + i] ** 2;
-      }
-      assert(Math.abs(norm - 1) < 1e-12, `n=${n}: norm of vector ${c}`);
-    }
-  }
 });
