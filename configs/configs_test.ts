@@ -4,14 +4,13 @@
  * method, and the method sizes give the trainable-parameter counts of method.md §5.3.
  */
 import { assert, assertEquals, assertMatch, assertStrictEquals } from "@std/assert";
-import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fromFileUrl, join, relative } from "@std/path";
 import { countParameters, parseMethodConfig, T5_V1_1 } from "@hyperdecoders/models";
 import { TASKS } from "@hyperdecoders/data";
 import { MRQA_IN_DOMAIN } from "@hyperdecoders/eval";
 import { resolveConfig, type TrainConfig } from "../train/config.ts";
 
-const DIR = fileURLToPath(new URL(".", import.meta.url));
+const DIR = fromFileUrl(new URL(".", import.meta.url));
 
 async function configFiles(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { joinPath as join } from "./path.ts";
+import { join } from "@std/path";
 import { asyncBufferFromUrl } from "hyparquet";
 import { type Manifest, parseManifest } from "./manifest.ts";
 import type { ParquetBuffer, ParquetCompressors } from "./parquet.ts";

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { join } from "node:path";
+import { join } from "@std/path";
 import zlib from "node:zlib";
 // Test-only: writes real parquet files for the reader tests.
 import { parquetWriteBuffer } from "hyparquet-writer";

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { baseName as basename, joinPath as join } from "./path.ts";
+import { basename, join } from "@std/path";
 import { DEFAULT_DEMO_SIZES, demoRecords, type DemoSizes } from "./demo.ts";
 import type { TextEncoderLike } from "./encoder.ts";
 import { type BadRecordOptions, DataFormatError, reject, SkipTally } from "./errors.ts";

@@ -6,7 +6,7 @@ import {
   assertRejects,
   assertStrictEquals,
 } from "@std/assert";
-import { join } from "node:path";
+import { join } from "@std/path";
 import { fixturePath } from "../tests/fixtures.ts";
 import { writeDemoMixture } from "./demo_prepare.ts";
 import { openDatasetDir, openTaskSources } from "./fs.ts";
@@ -142,7 +142,8 @@ Deno.test("prepare user tasks from an http URL (streamed) with --skip-bad: skips
     const out = join(tmp, "u");
     assertMatch(
       (await assertRejects(
-        async () => prepareDataset({ task: "user", inputs: await expandInputs(`${base}/mine/train.jsonl.gz`, "user"), out }),
+        async () =>
+          prepareDataset({ task: "user", inputs: await expandInputs(`${base}/mine/train.jsonl.gz`, "user"), out }),
         Error,
       )).message,
       /train\.jsonl\.gz:31: invalid JSON/,

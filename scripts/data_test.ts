@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch } from "@std/assert";
-import { join } from "node:path";
+import { join } from "@std/path";
 import { fixturePath } from "../tests/fixtures.ts";
 
 const script = new URL("./data.ts", import.meta.url).pathname;

@@ -12,7 +12,7 @@
  * copy from the encoder through cross-attention and to fill gaps from context.
  * @module
  */
-import { join } from "node:path";
+import { join } from "@std/path";
 import { parseArgs } from "node:util";
 import { decodeSafetensors, serializeSafetensors, toHfConfig } from "@hyperdecoders/models";
 import {

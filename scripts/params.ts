@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname, isAbsolute, join } from "@std/path";
 import { parseArgs } from "node:util";
 import { countParameters } from "../models/methods/parameters.ts";
 import { formatParameterCounts, inlineT5Config, parseParamsRunConfig } from "../models/methods/report.ts";

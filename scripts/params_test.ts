@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch, assertStrictEquals } from "@std/assert";
-import { join } from "node:path";
+import { join } from "@std/path";
 import { fixturePath } from "../tests/fixtures.ts";
 
 async function run(config: unknown, ...flags: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -4,7 +4,7 @@
  * (`demo_label`: which sentiment word appears; `demo_extract`: which name appears and must be copied).
  */
 import { assert } from "@std/assert";
-import { join } from "node:path";
+import { join } from "@std/path";
 import { resolveConfig, train, type TrainResult } from "@hyperdecoders/train";
 import { DEMO_TOKENIZER, quietProgress, tempRoot, writeSmallMixture } from "./tiny_run.ts";
 

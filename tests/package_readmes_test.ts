@@ -5,11 +5,11 @@
  * `path/to/spiece.model` → spm-2k. Type-checking of the same blocks is part of `deno task check`.
  */
 import { assert, assertEquals } from "@std/assert";
-import { fileURLToPath } from "node:url";
+import { fromFileUrl } from "@std/path";
 import { codeBlocks } from "./markdown.ts";
 import { fixturePath } from "./fixtures.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fromFileUrl(new URL("..", import.meta.url));
 const PACKAGES = ["core", "kernels", "models", "data", "train", "eval"];
 
 /** Placeholders of the READMEs and what they become here. */

@@ -8,11 +8,10 @@
  * `README_TEST_FILE` names another markdown file to take the blocks from (the commands still run from the root).
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, fromFileUrl } from "@std/path";
 import { codeBlocks, README_TEST_MARKER, shellCommands } from "./markdown.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fromFileUrl(new URL("..", import.meta.url));
 const TIMEOUT_MS = 120_000;
 
 const README = Deno.env.get("README_TEST_FILE") ?? `${ROOT}README.md`;

@@ -2,7 +2,7 @@
  * Bad checkpoints give clear errors naming the file and what is wrong: each case is a folder this test writes.
  */
 import { assertMatch, assertRejects } from "@std/assert";
-import { join } from "node:path";
+import { join } from "@std/path";
 import { initEngine } from "@hyperdecoders/core";
 import { loadT5, parseT5Config, serializeSafetensors, toHfConfig } from "@hyperdecoders/models";
 import { fixturePath } from "./fixtures.ts";

@@ -4,10 +4,10 @@
  * packages must load in a browser. `deno run -A examples/browser/build.ts [out-dir]`.
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { fromFileUrl } from "@std/path";
 
 /** Folder of the example page. */
-export const EXAMPLE_DIR: string = fileURLToPath(new URL(".", import.meta.url));
+export const EXAMPLE_DIR: string = fromFileUrl(new URL(".", import.meta.url));
 
 /** Bundles `entry` (a path) for the browser into `out` and returns the bundle's text. */
 export async function bundleForBrowser(entry: string, out: string): Promise<string> {

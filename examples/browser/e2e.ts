@@ -12,7 +12,7 @@
  * @module
  */
 import { assert, assertEquals, assertMatch, assertNotEquals, assertStrictEquals } from "@std/assert";
-import { fileURLToPath } from "node:url";
+import { fromFileUrl } from "@std/path";
 import { initEngine, randomNormal, tensor, writeTensor } from "@hyperdecoders/core";
 import {
   AdaptedT5,
@@ -76,7 +76,7 @@ Deno.test({
   async fn() {
     const { page, dist, server } = session!;
     for (const pkg of BROWSER_ENTRIES) {
-      await bundleForBrowser(fileURLToPath(new URL(`../../${pkg}/mod.ts`, import.meta.url)), `${dist}/${pkg}.js`);
+      await bundleForBrowser(fromFileUrl(new URL(`../../${pkg}/mod.ts`, import.meta.url)), `${dist}/${pkg}.js`);
       const result = await page.evaluate(async (url: string) => {
         try {
           return { exports: Object.keys(await import(url)).length, error: null };

@@ -9,11 +9,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
+import { fromFileUrl } from "@std/path";
 import { EXAMPLE_DIR } from "./build.ts";
 import { generateOnPage, openExamplePage, pickFiles } from "./harness.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = fromFileUrl(new URL("../../", import.meta.url));
 const BASE = `${ROOT}configs/demo/base`;
 const TOKENIZER = `${ROOT}configs/demo/spiece.model`;
 const MAX_NEW_TOKENS = 4;

@@ -3,10 +3,9 @@
  * a few steps of `deno task train --config examples/user_tasks/config.json`, then `deno task eval` on the run.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fromFileUrl, join } from "@std/path";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const ROOT = fromFileUrl(new URL("../..", import.meta.url));
 const tmp = await Deno.makeTempDir({ prefix: "hd-user-tasks-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
 

@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch, assertRejects, assertStrictEquals } from "@std/assert";
-import { join } from "node:path";
+import { join } from "@std/path";
 import { fixturePath } from "../../tests/fixtures.ts";
 import { openCheckpoint } from "./open_checkpoint.ts";
 import { decodeSafetensors } from "./safetensors.ts";

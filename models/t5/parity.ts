@@ -4,7 +4,7 @@
  * 4-beam generations.
  * @module
  */
-import { joinPath as join } from "../io/path.ts";
+import { join } from "@std/path";
 import { backward, scope, type Tensor, tensor } from "@hyperdecoders/core";
 import { toInt32Array } from "../io/dtype.ts";
 import { isFile, openCheckpoint } from "../io/open_checkpoint.ts";
