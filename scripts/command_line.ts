@@ -1,0 +1,107 @@
+/**
+ * The one way the entry points in scripts/ read their command line: `@std/cli`'s `parseArgs` with the same rules
+ * everywhere. `--help`/`-h` is always known; an unknown option, a missing value or a stray positional argument is a
+ * {@link UsageError} naming it; `--<section>.<field> value` (or `=value`) config overrides are kept as raw text pairs
+ * in the order given, for `applyOverrides` to interpret.
+ * @module
+ */
+import { parseArgs } from "@std/cli/parse-args";
+
+/** What a command accepts. */
+export interface CommandSpec {
+  /** Options that take a value (`--name value` or `--name=value`). */
+  string?: readonly string[];
+  /** Flags (`--name`, `--no-name` where listed in `negatable`). */
+  boolean?: readonly string[];
+  /** String options that may be repeated; their values are collected in order. */
+  collect?: readonly string[];
+  /** Boolean flags that also accept `--no-<name>`. */
+  negatable?: readonly string[];
+  /** Short or alternative names: `{ n: "steps" }`. */
+  alias?: Readonly<Record<string, string>>;
+  /** Default values. */
+  default?: Readonly<Record<string, string | boolean | string[]>>;
+  /** Whether positional arguments are allowed (default: no). */
+  positionals?: boolean;
+  /** Whether `--<section>.<field> value` config overrides are accepted (default: no). */
+  overrides?: boolean;
+}
+
+/** A parsed command line. */
+export interface ParsedCommand {
+  /** Option values by name (strings, booleans, or string arrays for `collect`). */
+  values: Record<string, string | boolean | string[] | undefined>;
+  /** Positional arguments, as given (everything after `--` too). */
+  positionals: string[];
+  /** `--<section>.<field> value` pairs, in order. */
+  overrides: [string, string][];
+  /** Whether `--help` or `-h` was given. */
+  help: boolean;
+}
+
+/** A command line the command cannot accept; the message names the argument. */
+export class UsageError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Parses `args` by `spec`; throws a {@link UsageError} for anything the command does not accept. */
+export function parseCommand(args: readonly string[], spec: CommandSpec): ParsedCommand {
+  const strings = [...(spec.string ?? []), ...(spec.collect ?? [])];
+  const overrides: [string, string][] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const dotted = spec.overrides && /^--[A-Za-z_][\w-]*\.[\w.-]+(=|$)/.test(a);
+    if (!dotted) {
+      rest.push(a);
+      continue;
+    }
+    const eq = a.indexOf("=");
+    if (eq >= 0) overrides.push([a.slice(2, eq), a.slice(eq + 1)]);
+    else if (i + 1 < args.length) overrides.push([a.slice(2), args[++i]]);
+    else throw new UsageError(`${a} needs a value`);
+  }
+  const known = new Set<string>(["help", "h", ...strings, ...(spec.boolean ?? [])]);
+  for (const [short, long] of Object.entries(spec.alias ?? {})) known.add(short).add(long);
+  for (const name of spec.negatable ?? []) known.add(`no-${name}`);
+  const positionals: string[] = [];
+  const parsed = parseArgs(rest, {
+    string: strings,
+    boolean: ["help", ...(spec.boolean ?? [])],
+    collect: [...(spec.collect ?? [])],
+    negatable: [...(spec.negatable ?? [])],
+    alias: { h: "help", ...spec.alias },
+    default: { ...spec.default },
+    "--": true,
+    unknown: (arg, key) => {
+      if (key === undefined) {
+        positionals.push(arg);
+        return false;
+      }
+      if (!known.has(key)) throw new UsageError(`unknown option "${arg.split("=")[0]}"`);
+      return true;
+    },
+  });
+  positionals.push(...(parsed["--"] ?? []).map(String));
+  if (!spec.positionals && positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  for (const name of strings) {
+    const value = (parsed as Record<string, unknown>)[name];
+    const missing = Array.isArray(value) ? value.some((v) => v === "") : value === "";
+    if (missing) throw new UsageError(`--${name} needs a value`);
+  }
+  const values: ParsedCommand["values"] = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (key !== "_" && key !== "--" && key !== "help" && key !== "h") {
+      values[key] = value as ParsedCommand["values"][string];
+    }
+  }
+  return { values, positionals, overrides, help: parsed.help === true };
+}
