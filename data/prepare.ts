@@ -188,7 +188,9 @@ async function* unitsOf(
         }
         i++;
       } catch (e) {
-        if (!(e instanceof DataFormatError)) throw e;
+        if (!(e instanceof DataFormatError)) {
+          throw new Error(`${where.file}:${where.line}: ${(e as Error).message}`, { cause: e });
+        }
         reject(e, bad);
       }
     }
