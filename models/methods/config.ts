@@ -17,7 +17,7 @@
  *   "adapterInput": "pre-norm",      // "pre-norm" (paper) or "post-norm" (the reference's adapter_norm_input=true)
  *   "generatorInit": "code",         // "code" (the reference's ×1e-3 hyperfan-in variant) or "hyperfan-in"
  *   "tasks": ["rte", "mrpc"],        // task names; needed by task, manual_specific and skills modes
- *   "skills": { "count": 8, "rank": 16, "placement": "feed-forward", "logitsLrScale": 10 },
+ *   "skills": { "count": 4, "rank": 16, "placement": "feed-forward", "logitsLrScale": 33.3 },
  *   "seed": 0                        // initialisation seed of the method's parameters
  * }
  * ```
@@ -50,19 +50,28 @@ export type SkillPlacement = "feed-forward" | "attention";
 
 /** Settings of the Polytropon-style skills baseline. */
 export interface SkillsConfig {
-  /** Skills in the inventory S (default 8). */
+  /** Skills in the inventory S (default 4, the paper's Appendix A.3). */
   count: number;
-  /** LoRA rank r (default 16, as polytropon's SkilledLoRALinear). */
+  /** LoRA rank r (default 16: the paper's Appendix A.3, and polytropon's SkilledLoRALinear). */
   rank: number;
   /**
    * `feed-forward`: one skilled LoRA d→d in parallel with every FF sub-layer (where the adapters sit; default).
    * `attention`: skilled LoRA on the q, k, v and o projections of every attention sub-layer, as polytropon places
-   * them. Counted, but not yet runnable: T5Model has no hook on its attention projections (see AdaptedT5).
+   * them (through T5Model's attention-projection hook).
    */
   placement: SkillPlacement;
-  /** Learning-rate multiplier of the task–skill logits (the "two-speed learning rate"; default 10). */
+  /**
+   * Learning-rate multiplier of the task–skill logits (the "two-speed learning rate"). Default
+   * {@link PAPER_SKILL_LOGITS_LR_SCALE}: the paper's routing lr 1e-2 over its main lr 3e-4 (Appendix A.3).
+   */
   logitsLrScale: number;
 }
+
+/**
+ * The paper's routing-logit learning rate (1e-2) over its main learning rate (3e-4), Appendix A.3: with the default
+ * `optim.lr` of 3e-4 the task–skill logits train at 1e-2.
+ */
+export const PAPER_SKILL_LOGITS_LR_SCALE: number = 1e-2 / 3e-4;
 
 /** A fully resolved method configuration. */
 export interface MethodConfig {
@@ -94,7 +103,10 @@ export interface MethodConfig {
   seed: number;
 }
 
-/** Defaults of every field (the reference code's defaults: 64/64/128, layer embedding 10, MLP on). */
+/**
+ * Defaults of every field (the reference code's defaults: 64/64/128, layer embedding 10, MLP on; the skills baseline
+ * as the paper's Appendix A.3: 4 skills of rank 16, routing logits at 1e-2 when the main lr is 3e-4).
+ */
 export const DEFAULT_METHOD_CONFIG: MethodConfig = Object.freeze({
   preset: null,
   encoder: "manual",
@@ -107,7 +119,12 @@ export const DEFAULT_METHOD_CONFIG: MethodConfig = Object.freeze({
   adapterInput: "pre-norm",
   generatorInit: "code",
   tasks: [],
-  skills: Object.freeze({ count: 8, rank: 16, placement: "feed-forward", logitsLrScale: 10 }) as SkillsConfig,
+  skills: Object.freeze({
+    count: 4,
+    rank: 16,
+    placement: "feed-forward",
+    logitsLrScale: PAPER_SKILL_LOGITS_LR_SCALE,
+  }) as SkillsConfig,
   seed: 0,
 }) as MethodConfig;
 
