@@ -16,13 +16,15 @@
  *   "processEncoderOutput": true,    // the d→d→d ReLU MLP after pooling (false: the "− MLP" ablation)
  *   "adapterInput": "pre-norm",      // "pre-norm" (paper) or "post-norm" (the reference's adapter_norm_input=true)
  *   "generatorInit": "code",         // "code" (the reference's ×1e-3 hyperfan-in variant) or "hyperfan-in"
+ *   "noneTrains": "stack",           // what a one-sided "none" trains: "stack" (reference) or "stack+embeddings"
  *   "tasks": ["rte", "mrpc"],        // task names; needed by task, manual_specific and skills modes
  *   "skills": { "count": 4, "rank": 16, "placement": "feed-forward", "logitsLrScale": 33.3 },
  *   "seed": 0                        // initialisation seed of the method's parameters
  * }
  * ```
  *
- * Modes of a stack: `none` trains that whole stack (no adapters); `manual` learned adapters shared by all inputs;
+ * Modes of a stack: `none` trains that whole stack (no adapters; the shared embedding and the LM head stay frozen
+ * unless both stacks are `none`, as the reference's `unfreeze_encoder`/`unfreeze_decoder`, see {@link NoneTrains}); `manual` learned adapters shared by all inputs;
  * `manual_specific` one learned adapter per task; `task` adapters generated from a learned task embedding;
  * `generated` adapters generated per input from the mean-pooled encoder output (for the encoder: from a first pass
  * with manual adapters); `skills` Polytropon-style skilled LoRA (Ponti et al. 2022).
@@ -73,6 +75,15 @@ export interface SkillsConfig {
  */
 export const PAPER_SKILL_LOGITS_LR_SCALE: number = 1e-2 / 3e-4;
 
+/**
+ * What a one-sided `none` stack trains besides its own blocks. `"stack"` (default): nothing else, as the reference
+ * code's one-sided grid cells (`unfreeze_encoder` / `unfreeze_decoder` unfreeze parameters named "encoder…" /
+ * "decoder…", which the shared embedding and the LM head are not). `"stack+embeddings"`: also the shared embedding,
+ * and for a `none` decoder the LM head (this project's behaviour before it followed the reference). Full
+ * fine-tuning (`none/none`) trains everything either way.
+ */
+export type NoneTrains = "stack" | "stack+embeddings";
+
 /** A fully resolved method configuration. */
 export interface MethodConfig {
   /** The preset this config started from, if any (informational). */
@@ -95,6 +106,8 @@ export interface MethodConfig {
   adapterInput: "pre-norm" | "post-norm";
   /** Generator-head initialisation. */
   generatorInit: "code" | "hyperfan-in";
+  /** What a one-sided `none` stack trains besides its blocks. */
+  noneTrains: NoneTrains;
   /** Task names (index = task id). */
   tasks: string[];
   /** Skills settings (used by `skills` modes). */
@@ -118,6 +131,7 @@ export const DEFAULT_METHOD_CONFIG: MethodConfig = Object.freeze({
   processEncoderOutput: true,
   adapterInput: "pre-norm",
   generatorInit: "code",
+  noneTrains: "stack",
   tasks: [],
   skills: Object.freeze({
     count: 4,
@@ -173,6 +187,7 @@ const KEYS = new Set([
   "processEncoderOutput",
   "adapterInput",
   "generatorInit",
+  "noneTrains",
   "tasks",
   "skills",
   "seed",
@@ -240,6 +255,7 @@ function validate(c: MethodConfig, source: string): MethodConfig {
   bool(c.processEncoderOutput, f("processEncoderOutput"));
   choice(c.adapterInput, ["pre-norm", "post-norm"] as const, f("adapterInput"));
   choice(c.generatorInit, ["code", "hyperfan-in"] as const, f("generatorInit"));
+  choice(c.noneTrains, ["stack", "stack+embeddings"] as const, f("noneTrains"));
   if (!Array.isArray(c.tasks)) throw new Error(`${f("tasks")} must be an array of task names`);
   const seen = new Set<string>();
   for (const t of c.tasks) {
@@ -306,6 +322,7 @@ export function parseMethodConfig(json: unknown, source = "method config"): Meth
     processEncoderOutput: pick("processEncoderOutput"),
     adapterInput: pick("adapterInput"),
     generatorInit: pick("generatorInit"),
+    noneTrains: pick("noneTrains"),
     tasks: Array.isArray(pick("tasks")) ? [...pick("tasks")] : pick("tasks"),
     skills: { ...DEFAULT_METHOD_CONFIG.skills, ...base.skills, ...skillsIn } as SkillsConfig,
     seed: pick("seed"),
