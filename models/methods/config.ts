@@ -342,21 +342,34 @@ export function methodConfigToJson(c: MethodConfig): Record<string, unknown> {
   return out;
 }
 
-/** Resolves task names or ids to task ids, with an error naming any task not in the config's list. */
+/**
+ * The id {@link taskIds} gives, with `allowUnseen`, to a task name not in the method's list: a task with no trained
+ * task embedding (e.g. MRQA's out-of-domain test subsets), conditioned on the mean of the trained task embeddings
+ * (the paper's Table 5 footnote).
+ */
+export const UNSEEN_TASK = -1;
+
+/**
+ * Resolves task names or ids to task ids, with an error naming any task not in the config's list; with
+ * `options.allowUnseen`, a name not in the list becomes {@link UNSEEN_TASK} instead (other ids must be in range).
+ */
 export function taskIds(
   config: MethodConfig,
   tasks: ArrayLike<number> | readonly string[],
   what = "tasks",
+  options: { allowUnseen?: boolean } = {},
 ): Int32Array {
   const out = new Int32Array(tasks.length);
   for (let i = 0; i < tasks.length; i++) {
     const t = tasks[i];
     if (typeof t === "string") {
       const id = config.tasks.indexOf(t);
-      if (id < 0) {
+      if (id < 0 && !options.allowUnseen) {
         throw new Error(`${what}[${i}]: task "${t}" is not in the method's task list [${config.tasks.join(", ")}]`);
       }
-      out[i] = id;
+      out[i] = id < 0 ? UNSEEN_TASK : id;
+    } else if (t === UNSEEN_TASK && options.allowUnseen) {
+      out[i] = t;
     } else {
       if (!Number.isInteger(t) || t < 0 || t >= config.tasks.length) {
         throw new Error(
