@@ -505,3 +505,50 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }`,
   };
 }
+
+/** A matmul candidate for the tuner: a stable id and the choice it stands for. */
+export interface MatmulCandidate {
+  /** `variant`, `+v4` with vec4 I/O, `/sN` with N K slices. */
+  id: string;
+  /** The choice. */
+  choice: MatmulChoice;
+}
+
+/** The id of a choice (`big128+v4`, `splitk+v4/s8`). */
+export function matmulChoiceId(c: MatmulChoice): string {
+  return `${c.variant}${c.vec4 ? "+v4" : ""}${c.variant === "splitk" ? `/s${c.splits}` : ""}`;
+}
+
+/** K slices the tuner tries for split-K (besides {@link splitCount}'s own). */
+const TUNE_SPLITS = [2, 4, 8, 16, 32];
+
+/**
+ * Every candidate for a shape that fits the device: each variant (with `vec4` I/O where the layout allows it), and,
+ * when the 64×64 output tiles alone cannot fill a big GPU (M×N small), split-K with several slice counts whose
+ * partials fit and whose slices keep at least 64 of K. The rules' own choice ({@link chooseMatmul}) is always among
+ * them.
+ */
+export function matmulCandidates(s: MatmulShape, limits: MatmulLimits): MatmulCandidate[] {
+  const { M, N, K, batch, transA, transB } = s;
+  const vec4 = vec4Eligible(M, N, transA);
+  const out: MatmulCandidate[] = [];
+  const add = (choice: MatmulChoice): void => {
+    if (!matmulFits(choice.variant, transA, transB, limits)) return;
+    const id = matmulChoiceId(choice);
+    if (!out.some((c) => c.id === id)) out.push({ id, choice });
+  };
+  for (const variant of MATMUL_VARIANTS) {
+    if (variant === "splitk") continue;
+    add({ variant, splits: 1, vec4: variant !== "tiled64" && vec4 });
+  }
+  if (tilesOf(GEMM_TILES.tile64, M, N, batch) < TARGET_GROUPS) {
+    const splits = new Set([...TUNE_SPLITS, splitCount(M, N, K, batch)]);
+    for (const S of [...splits].sort((a, b) => a - b)) {
+      if (S < 2 || K / S < 64 || batch * S > MAX_GROUPS_PER_DIM || batch * M * N * S > MAX_PARTIAL_ELEMENTS) continue;
+      add({ variant: "splitk", splits: S, vec4 });
+    }
+  }
+  const rule = chooseMatmul(M, N, K, batch, transA, transB);
+  add(rule);
+  return out;
+}
