@@ -13,6 +13,7 @@ import { resultsMarkdown } from "@hyperdecoders/eval";
 import { main as analyze } from "../eval/analyze_cli.ts";
 import { applyOverrides, resolveConfig, type TrainConfig } from "./config.ts";
 import { buildBaseModel, train } from "./trainer.ts";
+import { installTuner } from "./tune_store.ts";
 
 const USAGE =
   `usage: deno task train [--config file.json] [--out <dir>] [--resume <out-dir>] [--dry-run] [--<section>.<field> <value> …]
@@ -113,6 +114,8 @@ async function main(): Promise<void> {
     );
     return;
   }
+  // Kernel choices: HYPERDECODERS_TUNE=off|cached|on (default cached; `deno task tune` fills the cache).
+  await installTuner(await initEngine());
   const result = await train(config, { resume: cli.resume ?? undefined });
   for (const [split, r] of Object.entries(result.results)) {
     console.log(`\n${split} results (step ${result.step}):\n${resultsMarkdown(r)}`);

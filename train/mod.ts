@@ -15,6 +15,7 @@ export * from "./config.ts";
 export * from "./checkpoint.ts";
 export * from "./progress.ts";
 export * from "./trainer.ts";
+export * from "./tune_store.ts";
 // Types the public API above references, re-exported so that its documentation is complete (`deno doc --lint`).
 export type { CrossEntropyOptions, DType as TensorDType, GradNode, PooledBuffer, Tensor } from "@hyperdecoders/core";
 export type {
