@@ -50,7 +50,7 @@ Deno.test("method config: explicit keys override the preset; JSON round trip", (
   assertEquals([c.encoderAdapterDim, c.decoderAdapterDim, c.hypernetworkBottleneck], [512, 36, 72]);
   assertEquals(c.adapterInput, "post-norm");
   assertEquals(c.skills.rank, 4);
-  assertEquals(c.skills.count, 8);
+  assertEquals(c.skills.count, 4);
   assertEquals(parseMethodConfig(methodConfigToJson(c)), c);
   assertEquals(parseMethodConfig("adapter").decoder, "manual");
 });

@@ -5,9 +5,9 @@
  */
 import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals, assertThrows } from "@std/assert";
 import { join } from "node:path";
-import { train, type TrainResult } from "../train/trainer.ts";
+import { train, type TrainResult } from "@hyperdecoders/train";
 import { quietProgress, tempRoot, tinyConfig, writeSmallMixture } from "../tests/tiny_run.ts";
-import { evaluateCheckpoint, parseEvalArgs } from "./cli.ts";
+import { evaluateCheckpoint, parseEvalArgs } from "./eval.ts";
 import { resolveCheckpoint } from "./trained_run.ts";
 
 const root = await tempRoot("hd-eval-cli-test-");
@@ -127,7 +127,7 @@ Deno.test("eval CLI: arguments", async () => {
     /unknown argument "--bogus"/,
   );
   const cli = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./cli.ts", import.meta.url).pathname, "--checkpoint", join(root, "missing")],
+    args: ["run", "-A", new URL("./eval.ts", import.meta.url).pathname, "--checkpoint", join(root, "missing")],
     stdout: "piped",
     stderr: "piped",
   });
