@@ -6,7 +6,7 @@
  * the linear-probe table (`probe.md`), `points.csv` and `analysis.json` to `--out` (default `<run>/analysis`).
  * @module
  */
-import { join, resolve } from "node:path";
+import { join, resolve } from "@std/path";
 import { parseArgs } from "node:util";
 import { initEngine } from "@hyperdecoders/core";
 import { loadTokenizer, openTaskSources, TASKS } from "@hyperdecoders/data";

@@ -4,7 +4,7 @@
  * the label plots are the ones evaluation makes.
  */
 import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals } from "@std/assert";
-import { join } from "node:path";
+import { join } from "@std/path";
 import { DOMParser } from "@xmldom/xmldom";
 import { loadTokenizer, openTaskSources } from "@hyperdecoders/data";
 import { train } from "@hyperdecoders/train";

@@ -8,7 +8,7 @@
  * base model is rebuilt from the run's resolved `config.json` and the method weights are loaded on top of it.
  * @module
  */
-import { basename, join } from "node:path";
+import { basename, join } from "@std/path";
 import { initEngine } from "@hyperdecoders/core";
 import { loadTokenizer, openTaskSources, type TaskSource } from "@hyperdecoders/data";
 import { evaluate, type EvaluationResult, type MrqaScoreMode, resultsMarkdown } from "@hyperdecoders/eval";

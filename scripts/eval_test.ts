@@ -4,7 +4,7 @@
  * damaged checkpoints must fail with messages that name the file.
  */
 import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals, assertThrows } from "@std/assert";
-import { join } from "node:path";
+import { join } from "@std/path";
 import { train, type TrainResult } from "@hyperdecoders/train";
 import { quietProgress, tempRoot, tinyConfig, writeSmallMixture } from "../tests/tiny_run.ts";
 import { evaluateCheckpoint, parseEvalArgs } from "./eval.ts";

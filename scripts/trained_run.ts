@@ -3,7 +3,7 @@
  * and the trained method rebuilt on its base model.
  * @module
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "@std/path";
 import { type AdaptedT5, isFile, loadMethodWeights } from "@hyperdecoders/models";
 
 export { isFile };

@@ -6,7 +6,7 @@
  * (`optimizer.safetensors`) and the trainer state (`trainer_state.json`: step, loader position, best metric).
  * @module
  */
-import { join } from "node:path";
+import { join } from "@std/path";
 import { decodeSafetensors, serializeSafetensors } from "@hyperdecoders/models";
 
 /** Everything a checkpoint holds, in CPU memory. */

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals } from "@std/assert";
-import { join } from "node:path";
+import { join } from "@std/path";
 import { decodeSafetensors, serializeSafetensors } from "@hyperdecoders/models";
 import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from "./checkpoint.ts";
 

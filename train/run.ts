@@ -4,7 +4,7 @@
  * checkpoint and evaluating a split during the run; and freeing it all at the end.
  * @module
  */
-import { join } from "node:path";
+import { join } from "@std/path";
 import { AdamW, initEngine, keep, linearWarmupDecay, type Tensor, zeros } from "@hyperdecoders/core";
 import {
   AdaptedT5,

@@ -5,7 +5,7 @@
  * exact resume, NaN/Inf stop, and a checkpoint on SIGINT.
  * @module
  */
-import { join } from "node:path";
+import { join } from "@std/path";
 import { add, keep, noGrad, scope, type Tensor, writeTensor, zeros } from "@hyperdecoders/core";
 import { type AdaptedT5, decodeSafetensors } from "@hyperdecoders/models";
 import { type Batch, openTaskSources } from "@hyperdecoders/data";

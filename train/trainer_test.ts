@@ -3,7 +3,7 @@
  * checkpoint intact, and a checkpoint on SIGINT.
  */
 import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals } from "@std/assert";
-import { join } from "node:path";
+import { join } from "@std/path";
 import { fill_ } from "@hyperdecoders/core";
 import { listCheckpoints, loadCheckpoint } from "./checkpoint.ts";
 import { mergeConfig, type TrainConfig } from "./config.ts";
