@@ -7,7 +7,7 @@
  * @module
  */
 import { join, resolve } from "@std/path";
-import { parseArgs } from "node:util";
+import { parseCommand } from "./command_line.ts";
 import { initEngine } from "@hyperdecoders/core";
 import { loadTokenizer, openTaskSources, TASKS } from "@hyperdecoders/data";
 import { analyzeEmbeddings, collectEmbeddings, decodingSettings, labelSetOf } from "@hyperdecoders/eval";
@@ -34,24 +34,23 @@ function positiveInt(value: string | undefined, flag: string, fallback: number):
 
 /** Runs the analysis for command-line `args`; returns the output folder. */
 export async function main(args: string[]): Promise<string> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      checkpoint: { type: "string" },
-      split: { type: "string", default: "validation" },
-      out: { type: "string" },
-      "max-examples": { type: "string" },
-      seed: { type: "string" },
-      perplexity: { type: "string" },
-      "tsne-iterations": { type: "string" },
-      "tsne-max-points": { type: "string" },
-      "batch-size": { type: "string" },
-      "no-predict": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
+  const parsed = parseCommand(args, {
+    string: [
+      "checkpoint",
+      "split",
+      "out",
+      "max-examples",
+      "seed",
+      "perplexity",
+      "tsne-iterations",
+      "tsne-max-points",
+      "batch-size",
+    ],
+    boolean: ["no-predict"],
+    default: { split: "validation" },
   });
-  if (values.help) {
+  const values = { ...parsed.values, split: parsed.values.split ?? "validation" };
+  if (parsed.help) {
     console.log(USAGE);
     return "";
   }

@@ -14,7 +14,7 @@
  * (llvmpipe / fallback) sizes and repetitions are capped so the run stays within a few minutes on 2 cores.
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCommandOrExit } from "./command_line.ts";
 import { empty, type Engine, getEngine, initEngine, launch, type Tensor, tensor } from "@hyperdecoders/core";
 import {
   chooseMatmul,
@@ -28,6 +28,8 @@ import {
 } from "@hyperdecoders/kernels";
 import { launchMatmul } from "../core/ops/_matmul_launch.ts";
 import { benchT5 } from "./bench_t5.ts";
+
+const USAGE = "usage: deno task bench [--out file.json] [--quick] [--t5 on|off|only]";
 
 const log = (msg: string): void => console.error(`[bench] ${msg}`);
 const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -372,13 +374,10 @@ async function optionalBench(path: string, fn: string, arg?: unknown): Promise<u
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      out: { type: "string" },
-      quick: { type: "boolean", default: false },
-      t5: { type: "string", default: "on" },
-    },
+  const { values } = parseCommandOrExit("bench", USAGE, Deno.args, {
+    string: ["out", "t5"],
+    boolean: ["quick"],
+    default: { t5: "on" },
   });
   const t5Mode = values.t5 ?? "on";
   if (!["on", "off", "only"].includes(t5Mode)) {

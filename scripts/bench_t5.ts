@@ -21,7 +21,7 @@
  * memory are the real step's); the report says so (`software_note`).
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCommandOrExit } from "./command_line.ts";
 import {
   AdamW,
   clearRelativePositionCache,
@@ -43,6 +43,9 @@ import {
   t5ParameterShapes,
 } from "@hyperdecoders/models";
 import { trainStep } from "@hyperdecoders/train";
+
+const USAGE =
+  "usage: deno run -A scripts/bench_t5.ts [--quick] [--software] [--shape small|base|... (repeatable)] [--steps N] [--out f.json]";
 
 /** One training batch shape: rows × source tokens × target tokens. */
 export interface BatchShape {
@@ -654,15 +657,10 @@ export async function benchT5(options: T5BenchOptions = {}): Promise<T5BenchRepo
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      quick: { type: "boolean", default: false },
-      software: { type: "boolean" },
-      shape: { type: "string", multiple: true },
-      steps: { type: "string" },
-      out: { type: "string" },
-    },
+  const { values } = parseCommandOrExit("bench_t5", USAGE, Deno.args, {
+    string: ["steps", "out"],
+    collect: ["shape"],
+    boolean: ["quick", "software"],
   });
   await initEngine();
   const report = await benchT5({

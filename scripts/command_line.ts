@@ -7,14 +7,14 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 
-/** What a command accepts. */
-export interface CommandSpec {
+/** What a command accepts: `S` its value options, `B` its flags, `C` its repeatable value options. */
+export interface CommandSpec<S extends string = string, B extends string = string, C extends string = string> {
   /** Options that take a value (`--name value` or `--name=value`). */
-  string?: readonly string[];
+  string?: readonly S[];
   /** Flags (`--name`, `--no-name` where listed in `negatable`). */
-  boolean?: readonly string[];
+  boolean?: readonly B[];
   /** String options that may be repeated; their values are collected in order. */
-  collect?: readonly string[];
+  collect?: readonly C[];
   /** Boolean flags that also accept `--no-<name>`. */
   negatable?: readonly string[];
   /** Short or alternative names: `{ n: "steps" }`. */
@@ -28,9 +28,9 @@ export interface CommandSpec {
 }
 
 /** A parsed command line. */
-export interface ParsedCommand {
-  /** Option values by name (strings, booleans, or string arrays for `collect`). */
-  values: Record<string, string | boolean | string[] | undefined>;
+export interface ParsedCommand<S extends string = string, B extends string = string, C extends string = string> {
+  /** Option values by name: text (absent when not given and without a default), flags, collected lists. */
+  values: { [K in S]?: string } & { [K in B]: boolean } & { [K in C]: string[] };
   /** Positional arguments, as given (everything after `--` too). */
   positionals: string[];
   /** `--<section>.<field> value` pairs, in order. */
@@ -49,8 +49,13 @@ export class UsageError extends Error {
 }
 
 /** Parses `args` by `spec`; throws a {@link UsageError} for anything the command does not accept. */
-export function parseCommand(args: readonly string[], spec: CommandSpec): ParsedCommand {
-  const strings = [...(spec.string ?? []), ...(spec.collect ?? [])];
+export function parseCommand<
+  const S extends string = never,
+  const B extends string = never,
+  const C extends string = never,
+>(args: readonly string[], spec: CommandSpec<S, B, C>): ParsedCommand<S, B, C> {
+  const strings: string[] = [...(spec.string ?? []), ...(spec.collect ?? [])];
+  const flags: string[] = ["help", ...(spec.boolean ?? [])];
   const overrides: [string, string][] = [];
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -73,13 +78,13 @@ export function parseCommand(args: readonly string[], spec: CommandSpec): Parsed
   for (const [short, long] of Object.entries(spec.alias ?? {})) known.add(short).add(long);
   for (const name of spec.negatable ?? []) known.add(`no-${name}`);
   const positionals: string[] = [];
-  const parsed = parseArgs(rest, {
+  const parsed: Record<string, unknown> = parseArgs(rest as string[], {
     string: strings,
-    boolean: ["help", ...(spec.boolean ?? [])],
-    collect: [...(spec.collect ?? [])],
+    boolean: flags,
+    collect: [...(spec.collect ?? [])] as string[],
     negatable: [...(spec.negatable ?? [])],
-    alias: { h: "help", ...spec.alias },
-    default: { ...spec.default },
+    alias: { h: "help", ...spec.alias } as Record<string, string>,
+    default: { ...spec.default } as Record<string, unknown>,
     "--": true,
     unknown: (arg, key) => {
       if (key === undefined) {
@@ -90,18 +95,42 @@ export function parseCommand(args: readonly string[], spec: CommandSpec): Parsed
       return true;
     },
   });
-  positionals.push(...(parsed["--"] ?? []).map(String));
+  positionals.push(...((parsed["--"] ?? []) as unknown[]).map(String));
   if (!spec.positionals && positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   for (const name of strings) {
-    const value = (parsed as Record<string, unknown>)[name];
+    const value = parsed[name];
     const missing = Array.isArray(value) ? value.some((v) => v === "") : value === "";
     if (missing) throw new UsageError(`--${name} needs a value`);
   }
-  const values: ParsedCommand["values"] = {};
+  const values: Record<string, unknown> = {};
+  for (const name of spec.boolean ?? []) values[name] = false;
+  for (const name of spec.collect ?? []) values[name] = [];
   for (const [key, value] of Object.entries(parsed)) {
-    if (key !== "_" && key !== "--" && key !== "help" && key !== "h") {
-      values[key] = value as ParsedCommand["values"][string];
-    }
+    if (!["_", "--", "help", "h"].includes(key) && !(key in (spec.alias ?? {}))) values[key] = value;
   }
-  return { values, positionals, overrides, help: parsed.help === true };
+  return { values: values as ParsedCommand<S, B, C>["values"], positionals, overrides, help: parsed.help === true };
+}
+
+/**
+ * {@link parseCommand} for a command's own `main`: on `--help` prints `usage` and exits 0; on a {@link UsageError}
+ * prints `<name>: <message>` and the usage to stderr and exits 2.
+ */
+export function parseCommandOrExit<
+  const S extends string = never,
+  const B extends string = never,
+  const C extends string = never,
+>(name: string, usage: string, args: readonly string[], spec: CommandSpec<S, B, C>): ParsedCommand<S, B, C> {
+  let parsed: ParsedCommand<S, B, C>;
+  try {
+    parsed = parseCommand(args, spec);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`${name}: ${e.message}\n${usage}`);
+    Deno.exit(2);
+  }
+  if (parsed.help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  return parsed;
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCommand } from "./command_line.ts";
 import { writeDemoMixture } from "../data/demo_prepare.ts";
 import { tokenizerInfo } from "../data/fs.ts";
 import { expandInputs, inferFormat, prepareDataset, type PrepareInput } from "../data/prepare.ts";
@@ -35,24 +35,19 @@ function fail(message: string): never {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      task: { type: "string" },
-      input: { type: "string", multiple: true },
-      out: { type: "string" },
-      tokenizer: { type: "string" },
-      "skip-bad": { type: "boolean" },
-      seed: { type: "string" },
-      "drop-one": { type: "boolean" },
-      "mnli-test": { type: "string" },
-      "stsb-rounding": { type: "string" },
-      "max-shard-mb": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help || command === undefined || command === "help") {
+  let parsed;
+  try {
+    parsed = parseCommand(rest, {
+      string: ["task", "out", "tokenizer", "seed", "mnli-test", "stsb-rounding", "max-shard-mb"],
+      collect: ["input"],
+      boolean: ["skip-bad", "drop-one"],
+      positionals: true,
+    });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (parsed.help || command === undefined || command === "help" || command === "--help" || command === "-h") {
     console.log(USAGE);
     return;
   }

@@ -13,7 +13,7 @@
  * @module
  */
 import { dirname, isAbsolute, join } from "@std/path";
-import { parseArgs } from "node:util";
+import { parseCommand } from "./command_line.ts";
 import { countParameters } from "../models/methods/parameters.ts";
 import { formatParameterCounts, inlineT5Config, parseParamsRunConfig } from "../models/methods/report.ts";
 import { readT5Config } from "../models/t5/load_dir.ts";
@@ -56,22 +56,15 @@ const USAGE = "usage: deno task params --config <run.json> [--json]";
 
 /** Runs the CLI with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  let values;
+  let parsed;
   try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: "string", short: "c" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    }));
+    parsed = parseCommand(args, { string: ["config"], boolean: ["json"], alias: { c: "config" } });
   } catch (e) {
     console.error(`params: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  if (values.help) {
+  const { values } = parsed;
+  if (parsed.help) {
     console.log(USAGE);
     return 0;
   }

@@ -4,23 +4,18 @@
  * Reference dumps for any checkpoint are written by `scripts/make_reference.py` (needs PyTorch + transformers).
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCommandOrExit } from "./command_line.ts";
 import { initEngine } from "@hyperdecoders/core";
 import { t5Parity } from "../models/t5/parity.ts";
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
-  options: {
-    reference: { type: "string" },
-    grads: { type: "string" },
-    weights: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  },
+const USAGE = "usage: deno task parity <model_dir> [--reference <file>] [--grads <file>] [--weights <file>]";
+const { values, positionals } = parseCommandOrExit("parity", USAGE, Deno.args, {
+  string: ["reference", "grads", "weights"],
+  positionals: true,
 });
-if (values.help || positionals.length !== 1) {
-  console.error("usage: deno task parity <model_dir> [--reference <file>] [--grads <file>] [--weights <file>]");
-  Deno.exit(values.help ? 0 : 2);
+if (positionals.length !== 1) {
+  console.error(`parity: expected one model folder, got ${positionals.length}\n${USAGE}`);
+  Deno.exit(2);
 }
 await initEngine();
 try {
