@@ -13,6 +13,7 @@ import { initEngine } from "@hyperdecoders/core";
 import { loadTokenizer, openTaskSources, type TaskSource } from "@hyperdecoders/data";
 import { evaluate, type EvaluationResult, type MrqaScoreMode, resultsMarkdown } from "@hyperdecoders/eval";
 import { type TrainConfig, writeFileAtomic } from "@hyperdecoders/train";
+import { parseCommand } from "./command_line.ts";
 import { isFile, loadTrainedModel, readRunConfig, readTrainedWeights, resolveCheckpoint } from "./trained_run.ts";
 
 const USAGE = `usage: deno task eval --checkpoint <run-dir | checkpoint-dir> [--split validation|test] [--config <file>]
@@ -186,41 +187,42 @@ export async function evaluateCheckpoint(options: EvalCheckpointOptions): Promis
 
 /** Parses the command line of `deno task eval`. */
 export function parseEvalArgs(args: string[]): EvalCheckpointOptions & { help: boolean } {
-  const out: EvalCheckpointOptions & { help: boolean } = { checkpoint: "", help: false, overrides: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const [flag, inline] = a.startsWith("--") && a.includes("=") ? a.split(/=(.*)/s, 2) : [a, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      if (i + 1 >= args.length) throw new Error(`${flag} needs a value\n${USAGE}`);
-      return args[++i];
-    };
-    const count = (what: string): number => {
-      const v = value();
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got "${v}"`);
-      return n;
-    };
-    if (flag === "--help" || flag === "-h") out.help = true;
-    else if (flag === "--checkpoint") out.checkpoint = value();
-    else if (flag === "--split") out.split = value();
-    else if (flag === "--config") out.config = value();
-    else if (flag === "--out") out.out = value();
-    else if (flag === "--pick") {
-      const v = value();
-      if (v !== "best" && v !== "last") throw new Error(`--pick must be best or last, got "${v}"`);
-      out.pick = v;
-    } else if (flag === "--tasks") out.tasks = value().split(",").map((t) => t.trim()).filter(Boolean);
-    else if (flag === "--max-examples") out.maxExamples = count("--max-examples");
-    else if (flag === "--batch-size") out.batchSize = count("--batch-size");
-    else if (flag === "--mrqa-score") {
-      const v = value();
-      if (v !== "sum" && v !== "batch-length") throw new Error(`--mrqa-score must be sum or batch-length, got "${v}"`);
-      out.mrqaScore = v;
-    } else if (flag.startsWith("--") && flag.includes(".")) out.overrides!.push([flag.slice(2), value()]);
-    else throw new Error(`unknown argument "${a}"\n${USAGE}`);
+  let parsed;
+  try {
+    parsed = parseCommand(args, {
+      string: ["checkpoint", "split", "config", "out", "pick", "tasks", "max-examples", "batch-size", "mrqa-score"],
+      overrides: true,
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${USAGE}`);
   }
-  if (!out.help && !out.checkpoint) throw new Error(`--checkpoint is required\n${USAGE}`);
+  const v = parsed.values;
+  const count = (flag: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got "${text}"`);
+    return n;
+  };
+  if (v.pick !== undefined && v.pick !== "best" && v.pick !== "last") {
+    throw new Error(`--pick must be best or last, got "${v.pick}"`);
+  }
+  if (v["mrqa-score"] !== undefined && v["mrqa-score"] !== "sum" && v["mrqa-score"] !== "batch-length") {
+    throw new Error(`--mrqa-score must be sum or batch-length, got "${v["mrqa-score"]}"`);
+  }
+  if (!parsed.help && !v.checkpoint) throw new Error(`--checkpoint is required\n${USAGE}`);
+  const out: EvalCheckpointOptions & { help: boolean } = {
+    checkpoint: v.checkpoint ?? "",
+    help: parsed.help,
+    overrides: parsed.overrides,
+  };
+  if (v.split !== undefined) out.split = v.split;
+  if (v.config !== undefined) out.config = v.config;
+  if (v.out !== undefined) out.out = v.out;
+  if (v.pick !== undefined) out.pick = v.pick as "best" | "last";
+  if (v.tasks !== undefined) out.tasks = v.tasks.split(",").map((t) => t.trim()).filter(Boolean);
+  if (v["max-examples"] !== undefined) out.maxExamples = count("--max-examples", v["max-examples"]);
+  if (v["batch-size"] !== undefined) out.batchSize = count("--batch-size", v["batch-size"]);
+  if (v["mrqa-score"] !== undefined) out.mrqaScore = v["mrqa-score"] as MrqaScoreMode;
   return out;
 }
 

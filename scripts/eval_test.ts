@@ -124,7 +124,7 @@ Deno.test("eval CLI: arguments", async () => {
   );
   assertMatch(
     assertThrows(() => parseEvalArgs(["--checkpoint", "x", "--bogus"]), Error).message,
-    /unknown argument "--bogus"/,
+    /unknown option "--bogus"/,
   );
   const cli = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("./eval.ts", import.meta.url).pathname, "--checkpoint", join(root, "missing")],

@@ -19,6 +19,7 @@ import {
   type TrainConfig,
 } from "@hyperdecoders/train";
 import { main as analyze } from "./analyze.ts";
+import { parseCommandOrExit } from "./command_line.ts";
 
 const USAGE =
   `usage: deno task train [--config file.json] [--out <dir>] [--resume <out-dir>] [--dry-run] [--<section>.<field> <value> …]
@@ -35,26 +36,16 @@ interface Cli {
 }
 
 function parseCli(args: string[]): Cli {
-  const cli: Cli = { config: null, resume: null, dryRun: false, overrides: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = () => {
-      if (i + 1 >= args.length) throw new Error(`${a} needs a value\n${USAGE}`);
-      return args[++i];
-    };
-    if (a === "--help" || a === "-h") {
-      console.log(USAGE);
-      Deno.exit(0);
-    } else if (a === "--config") cli.config = value();
-    else if (a === "--resume") cli.resume = value();
-    else if (a === "--out") cli.overrides.push(["output.dir", value()]);
-    else if (a === "--dry-run") cli.dryRun = true;
-    else if (a.startsWith("--") && a.includes(".")) {
-      const [flag, inline] = a.slice(2).split("=", 2);
-      cli.overrides.push([flag, inline ?? value()]);
-    } else throw new Error(`unknown argument "${a}"\n${USAGE}`);
-  }
-  return cli;
+  const parsed = parseCommandOrExit("train", USAGE, args, {
+    string: ["config", "resume", "out"],
+    boolean: ["dry-run"],
+    overrides: true,
+  });
+  const { values } = parsed;
+  // --out is output.dir; it wins over an --output.dir given too.
+  const overrides = [...parsed.overrides];
+  if (values.out !== undefined) overrides.push(["output.dir", values.out]);
+  return { config: values.config ?? null, resume: values.resume ?? null, dryRun: values["dry-run"], overrides };
 }
 
 async function readJson(path: string | URL): Promise<unknown> {
