@@ -46,6 +46,7 @@ import {
   T5Model,
   t5ParameterShapes,
 } from "@hyperdecoders/models";
+import { installTuner } from "../train/tune_store.ts";
 
 /** One training batch shape: rows × source tokens × target tokens. */
 export interface BatchShape {
@@ -684,7 +685,7 @@ if (import.meta.main) {
       out: { type: "string" },
     },
   });
-  await initEngine();
+  await installTuner(await initEngine());
   const report = await benchT5({
     quick: values.quick,
     software: values.software,
