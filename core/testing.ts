@@ -1,8 +1,12 @@
 /**
- * Test utilities shared by every package: seeded random data, closeness checks with useful messages, and central
- * finite differences.
+ * Test utilities shared by every package (`@hyperdecoders/core/testing`): seeded random data, closeness checks with
+ * useful messages, central finite differences, the op harness (GPU forward and backward vs a float64 reference and
+ * finite differences) and the float64 reference tensors it takes.
  * @module
  */
+export { checkOp, type OpCase } from "./_op_check.ts";
+export { ref, refSumTo, type RefTensor } from "./reference/ref_tensor.ts";
+export { FINFO_F32_MIN, refAttentionSoftmax, refSoftmaxRowsGrad } from "./reference/attention.ts";
 
 /** A seeded PRNG (mulberry32) returning floats in [0, 1). */
 export function seededRandom(seed: number): () => number {

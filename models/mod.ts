@@ -34,6 +34,7 @@ export * from "./io/file_reader.ts";
 export * from "./io/open_checkpoint.ts";
 export * from "./t5/config.ts";
 export * from "./t5/model.ts";
+export * from "./t5/relative_position.ts";
 export * from "./t5/init.ts";
 export * from "./t5/load.ts";
 export * from "./t5/load_dir.ts";

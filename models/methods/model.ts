@@ -188,9 +188,10 @@ export class AdaptedT5 extends T5Model {
     return summarizeCounts(rows);
   }
 
-  /** Frees the method's parameters (the backbone stays usable). */
+  /** Frees the method's parameters and this wrapper's cached GPU constants (the backbone stays usable). */
   disposeMethod(): void {
     for (const t of this.methodParams.values()) t.dispose();
+    this.clearCaches();
   }
 
   /** Frees the method's parameters and the backbone's. */
