@@ -1,6 +1,6 @@
 /**
- * Corpus aggregation of per-example ROUGE scores: the plain mean (deterministic; T5's `rouge_mean`, the project
- * default per `t5-and-data.md` §9) or `rouge_score`'s `BootstrapAggregator` (resampled means; the reference code
+ * Corpus aggregation of per-example ROUGE scores: the plain mean (deterministic; T5's `rouge_mean`, the project's
+ * default) or `rouge_score`'s `BootstrapAggregator` (resampled means; the reference code
  * reports its "mid", which approximates the mean). The reference's bootstrap uses numpy's unseeded global RNG, so it
  * is not reproducible; this one takes a seed.
  *

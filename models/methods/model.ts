@@ -1,6 +1,6 @@
 /**
  * `AdaptedT5`: a T5 model with a method's adapters in its stacks: the hyperdecoder and every baseline of the paper
- * as one composable model (method.md §3–6). It is a {@link T5Model} whose `encode` and `decode` apply the method, so
+ * as one composable model (the methods of the paper's Table 8 grid; README.md, "Methods"). It is a {@link T5Model} whose `encode` and `decode` apply the method, so
  * `forward`, greedy search and beam search work unchanged; `generationOptions()` makes generation compute the
  * per-input decoder adapters once per input instead of at every step.
  *

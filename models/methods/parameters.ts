@@ -88,7 +88,8 @@ export function attentionSkillSites(stack: T5Stack): ("self" | "cross")[] {
   return stack === "encoder" ? ["self"] : ["self", "cross"];
 }
 
-/** Initialisation of a generator head (method.md §4.3): weight heads per `fanMain`, bias heads with `fanMain` 1. */
+/** Initialisation of a generator head (the paper's "Chang et al. (2020)" init as the reference code realises it:
+ * U(±1e-3·√(3/(b·fanMain))), see {@link InitSpec}): weight heads per `fanMain`, bias heads with `fanMain` 1. */
 function headInit(method: MethodConfig, fanMain: number): InitSpec {
   const b = method.hypernetworkBottleneck;
   if (method.generatorInit === "code") return { kind: "uniform", bound: 1e-3 * Math.sqrt(3 / (b * fanMain)) };
@@ -227,7 +228,7 @@ export interface ParameterCounts {
   backbone: number;
   /** Backbone + method parameters. */
   total: number;
-  /** Trainable as a percentage of the backbone (as method.md §5.3 reports it). */
+  /** Trainable as a percentage of the backbone (as the paper reports it, e.g. 2.87 % for the GLUE hyperdecoder). */
   percentOfBackbone: number;
 }
 
