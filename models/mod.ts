@@ -41,6 +41,7 @@ export * from "./t5/load_dir.ts";
 export * from "./t5/generate.ts";
 export * from "./t5/parity.ts";
 export * from "./methods/config.ts";
+export * from "./methods/names.ts";
 export * from "./methods/parameters.ts";
 export * from "./methods/adapters.ts";
 export * from "./methods/hypernetwork.ts";

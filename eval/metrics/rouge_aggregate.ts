@@ -7,6 +7,7 @@
  * @module
  */
 
+import { mulberry32 } from "@hyperdecoders/random";
 import type { RougeScore } from "./rouge.ts";
 
 /** Low / mid / high percentiles of the bootstrap distribution of the mean. */
@@ -39,18 +40,6 @@ export function meanScore(scores: readonly RougeScore[]): RougeScore {
     f += s.fmeasure;
   }
   return { precision: p / scores.length, recall: r / scores.length, fmeasure: f / scores.length };
-}
-
-/** mulberry32: a small, fast 32-bit PRNG; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** numpy's default ("linear") percentile of an ascending array, q in [0, 100]. */
