@@ -146,6 +146,8 @@ export async function verifyCheckpoint(path: string, requireChecksums = false): 
     try {
       bytes = await Deno.readFile(join(path, file));
     } catch (error) {
+      // A missing optimiser state is not damage to fall back from: loadCheckpoint refuses it unless asked not to.
+      if (file === "optimizer.safetensors" && error instanceof Deno.errors.NotFound) continue;
       return `${join(path, file)} is missing or unreadable (${(error as Error).message})`;
     }
     if (sums && (await sha256Hex(bytes)) !== sums[file]) {
