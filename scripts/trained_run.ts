@@ -97,7 +97,8 @@ export async function readRunConfig(configPath: string, overrides: [string, stri
  * checking its files against the SHA-256 values it records.
  */
 export async function readTrainedWeights(checkpoint: string): Promise<{ step: number; trainable: Uint8Array }> {
-  const damage = await verifyCheckpoint(checkpoint);
+  // Checkpoints written before checksums were recorded get the per-file errors below instead.
+  const damage = await isFile(join(checkpoint, "checksums.json")) ? await verifyCheckpoint(checkpoint) : undefined;
   if (damage) throw new Error(`damaged checkpoint: ${damage}; evaluate another checkpoint of the run`);
   const statePath = join(checkpoint, "trainer_state.json");
   const state = await readJsonFile(statePath, "trainer state (damaged checkpoint?)");
