@@ -11,7 +11,14 @@ import { initEngine } from "@hyperdecoders/core";
 import { countParameters, parseMethodConfig } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
 import { resultsMarkdown } from "@hyperdecoders/eval";
-import { applyOverrides, buildBaseModel, resolveConfig, train, type TrainConfig } from "@hyperdecoders/train";
+import {
+  applyOverrides,
+  buildBaseModel,
+  installTuner,
+  resolveConfig,
+  train,
+  type TrainConfig,
+} from "@hyperdecoders/train";
 import { main as analyze } from "./analyze.ts";
 
 const USAGE =
@@ -132,6 +139,8 @@ async function main(): Promise<void> {
     );
     return;
   }
+  // Kernel choices: HYPERDECODERS_TUNE=off|cached|on (default cached; `deno task tune` fills the cache).
+  await installTuner(await initEngine());
   const result = await train(config, {
     resume: cli.resume ?? undefined,
     overwrite: cli.overwrite,
