@@ -26,7 +26,7 @@ for cell in "${CELLS[@]}"; do
   run="$OUT/$cell"
   [ -f "$run/results.json" ] && continue
   start=$(date +%s)
-  deno run -A train/cli.ts --config configs/demo.json --method.preset "$enc/$dec" \
+  deno run -A scripts/train.ts --config configs/demo.json --method.preset "$enc/$dec" \
     --data.shards "[\"$OUT/data\"]" --train.steps "$STEPS" --eval.every 0 --eval.split test --out "$run" \
     >"$run.log" 2>&1 || { echo "cell $enc/$dec failed: see $run.log" >&2; continue; }
   # The cell's place in the paper's table: rows are encoder modes, columns decoder modes.

@@ -10,9 +10,15 @@ import { initEngine } from "@hyperdecoders/core";
 import { countParameters, parseMethodConfig } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
 import { resultsMarkdown } from "@hyperdecoders/eval";
-import { main as analyze } from "../eval/analyze_cli.ts";
-import { applyOverrides, resolveConfig, type TrainConfig } from "./config.ts";
-import { buildBaseModel, train } from "./trainer.ts";
+import {
+  applyOverrides,
+  buildBaseModel,
+  installTuner,
+  resolveConfig,
+  train,
+  type TrainConfig,
+} from "@hyperdecoders/train";
+import { main as analyze } from "./analyze.ts";
 
 const USAGE =
   `usage: deno task train [--config file.json] [--out <dir>] [--resume <out-dir>] [--dry-run] [--<section>.<field> <value> …]
@@ -113,6 +119,8 @@ async function main(): Promise<void> {
     );
     return;
   }
+  // Kernel choices: HYPERDECODERS_TUNE=off|cached|on (default cached; `deno task tune` fills the cache).
+  await installTuner(await initEngine());
   const result = await train(config, { resume: cli.resume ?? undefined });
   for (const [split, r] of Object.entries(result.results)) {
     console.log(`\n${split} results (step ${result.step}):\n${resultsMarkdown(r)}`);

@@ -11,13 +11,18 @@
 import { basename, join } from "node:path";
 import { initEngine } from "@hyperdecoders/core";
 import { loadTokenizer, openTaskSources, type TaskSource } from "@hyperdecoders/data";
-import { evaluate, type EvaluationResult, type MrqaScoreMode } from "./evaluate.ts";
-import { resultsMarkdown } from "./tables.ts";
+import {
+  BEST_PER_TASK_FILE,
+  type BestPerTask,
+  type CheckpointScores,
+  evaluate,
+  type EvaluationResult,
+  type MrqaScoreMode,
+  resultsMarkdown,
+  selectBestPerTask,
+} from "@hyperdecoders/eval";
+import { listCheckpoints, type TrainConfig, writeFileAtomic } from "@hyperdecoders/train";
 import { isFile, loadTrainedModel, readRunConfig, readTrainedWeights, resolveCheckpoint } from "./trained_run.ts";
-import { listCheckpoints, writeFileAtomic } from "../train/checkpoint.ts";
-import { type BestPerTask, type CheckpointScores, selectBestPerTask } from "./best_per_task.ts";
-import { BEST_PER_TASK_FILE } from "./paper_table.ts";
-import type { TrainConfig } from "../train/config.ts";
 
 const USAGE = `usage: deno task eval --checkpoint <run-dir | checkpoint-dir> [--split validation|test] [--config <file>]
        [--out <dir>] [--pick best|last] [--tasks a,b] [--max-examples N] [--batch-size N]

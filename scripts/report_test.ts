@@ -4,7 +4,7 @@ import { parseReportCli, report } from "./report.ts";
 
 interface FakeRun {
   dir: string;
-  paper?: Record<string, string>;
+  paper?: Record<string, string> | Record<string, string>[];
   seed?: number;
   test?: { average: number; tasks: Record<string, Record<string, number>> };
 }
@@ -65,7 +65,7 @@ Deno.test("report: seeds average into mean ± sd, a row with no run says so, the
       }),
       await writeRun(root, {
         dir: "c",
-        paper: { table: "8", row: "none", column: "manual" },
+        paper: [{ table: "1", row: "Adapter" }, { table: "8", row: "none", column: "manual" }],
         test: { average: 50, tasks: {} },
       }),
       await writeRun(root, { dir: "other", paper: { table: "1", row: "Adapter" }, test: { average: 1, tasks: {} } }),
