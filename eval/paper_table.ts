@@ -58,6 +58,8 @@ export interface PaperTableSpec {
   runValue?: "average";
   /** "best-per-task": each task's score comes from its best validation checkpoint (Table 2). */
   selection?: "best-per-task";
+  /** The results split the table reports (default: test when a run has it, else the run's evaluation split). */
+  split?: string;
 }
 
 /** The whole data file. */
@@ -99,6 +101,7 @@ export function parsePaperNumbers(json: unknown, source: string): PaperNumbers {
       cells,
       runValue: t.runValue === "average" ? "average" : undefined,
       selection: t.selection === "best-per-task" ? "best-per-task" : undefined,
+      split: typeof t.split === "string" ? t.split : undefined,
     };
   }
   return { tables };
