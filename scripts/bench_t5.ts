@@ -22,16 +22,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import {
-  AdamW,
-  clearRelativePositionCache,
-  empty,
-  getEngine,
-  initEngine,
-  keep,
-  type Tensor,
-  tensor,
-} from "@hyperdecoders/core";
+import { AdamW, empty, getEngine, initEngine, keep, type Tensor, tensor } from "@hyperdecoders/core";
 import {
   AdaptedT5,
   greedySearch,
@@ -592,7 +583,6 @@ async function runCase(
     }
   } finally {
     base.dispose();
-    clearRelativePositionCache();
     const engine = getEngine();
     await engine.sync();
     // give this shape's buffers back, so that the next case's pool numbers are its own

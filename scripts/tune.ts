@@ -19,19 +19,10 @@
  */
 import { parseArgs } from "@std/cli";
 import { join } from "@std/path";
-import {
-  AdamW,
-  adapterKey,
-  clearRelativePositionCache,
-  getEngine,
-  initEngine,
-  type Tensor,
-  type TuneEntry,
-} from "@hyperdecoders/core";
+import { AdamW, adapterKey, getEngine, initEngine, type Tensor, type TuneEntry } from "@hyperdecoders/core";
 import { chooseMatmul, matmulChoiceId, type MatmulShape } from "@hyperdecoders/kernels";
 import { AdaptedT5, parseT5Config, T5_V1_1, type T5Config } from "@hyperdecoders/models";
-import { resolveConfig } from "../train/config.ts";
-import { installTuner, tinyT5Config, trainStep, tuneCachePath } from "@hyperdecoders/train";
+import { installTuner, resolveConfig, tinyT5Config, trainStep, tuneCachePath } from "@hyperdecoders/train";
 import { type BatchShape, makeBatch, TINY_BENCH_CONFIG, uninitialisedT5 } from "./bench_t5.ts";
 
 const USAGE = `usage: deno task tune [--config file.json …] [--shape tiny|small|base|large|xl …]
@@ -133,7 +124,6 @@ function collect(target: Target): void {
     batch.attentionMask.dispose();
     model.disposeMethod();
     base.dispose();
-    clearRelativePositionCache();
   }
 }
 

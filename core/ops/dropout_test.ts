@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { initEngine } from "../engine.ts";
-import { add, mul } from "./elementwise.ts"; // also installs the gradient helpers autograd needs
+import { add, mul } from "./elementwise.ts";
 import { backward } from "../autograd.ts";
 import { checkOp } from "../_op_check.ts";
 import { refDropout, refDropoutMask } from "../reference/dropout.ts";

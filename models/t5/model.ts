@@ -24,7 +24,6 @@ import {
   matmul,
   mul,
   permute,
-  relativePositionBias,
   relu,
   reshape,
   rmsNorm,
@@ -34,6 +33,7 @@ import {
   tensor,
 } from "@hyperdecoders/core";
 import type { T5Config } from "./config.ts";
+import { relativePositionBias, RelativePositionBuckets } from "./relative_position.ts";
 import { t5ParameterShapes } from "./config.ts";
 
 /**
@@ -145,6 +145,8 @@ export class T5Model {
   readonly config: T5Config;
   /** Parameters by checkpoint name. */
   readonly params: Map<string, Tensor>;
+  /** This model's relative-position bucket tensors (small GPU constants), freed by {@link T5Model.dispose}. */
+  readonly #buckets = new RelativePositionBuckets();
 
   /** Wraps weights; every name of {@link t5ParameterShapes} must be present with its shape. */
   constructor(config: T5Config, params: Map<string, Tensor>) {
@@ -172,9 +174,15 @@ export class T5Model {
     return this.params.get("lm_head.weight") ?? this.param("shared.weight");
   }
 
-  /** Frees every parameter. */
+  /** Frees every parameter and the model's cached GPU constants. */
   dispose(): void {
     for (const t of this.params.values()) t.dispose();
+    this.clearCaches();
+  }
+
+  /** Frees the model's cached GPU constants (the relative-position buckets); they are uploaded again on demand. */
+  clearCaches(): void {
+    this.#buckets.dispose();
   }
 
   #heads(x: Tensor, batch: number, length: number): Tensor {
@@ -261,6 +269,7 @@ export class T5Model {
       length,
       length,
       { bidirectional: true, numBuckets: c.relativeAttentionNumBuckets, maxDistance: c.relativeAttentionMaxDistance },
+      this.#buckets,
     );
     const hook = options.projectionHook;
     for (let i = 0; i < c.numLayers; i++) {
@@ -326,6 +335,7 @@ export class T5Model {
         maxDistance: c.relativeAttentionMaxDistance,
         queryOffset: past,
       },
+      this.#buckets,
     );
     const hook = options.projectionHook;
     for (let i = 0; i < c.numDecoderLayers; i++) {
