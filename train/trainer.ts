@@ -2,7 +2,7 @@
  * The training loop: streamed, mixed batches → teacher-forced loss (label-smoothed, summed as the reference trainer
  * or averaged) → backward → gradient clipping → AdamW with warmup and linear decay, all on the GPU; the loss is read
  * back only every `logEvery` steps. Evaluation every N steps with best-checkpoint selection, atomic checkpoints,
- * exact resume, NaN/Inf stop, and a checkpoint on SIGINT.
+ * exact resume, NaN/Inf stop, and a checkpoint on SIGINT or SIGTERM (what schedulers send before preemption).
  * @module
  */
 import { join } from "node:path";
@@ -56,7 +56,7 @@ export interface TrainOptions {
   stopAfter?: number;
   /** Progress output (default: stdout). */
   progress?: Progress;
-  /** Install a SIGINT handler that saves a checkpoint before exiting (default true). */
+  /** Install SIGINT and SIGTERM handlers that finish the step and save a checkpoint before exiting (default true). */
   handleSigint?: boolean;
   /** Called after every optimiser step with the step number and the model (tests inject faults here). */
   afterStep?: (step: number, model: AdaptedT5) => void;
@@ -76,6 +76,8 @@ export interface TrainResult {
   results: Record<string, EvaluationResult>;
   /** Why the run ended. */
   stopped: "done" | "interrupted" | "stopAfter" | "non-finite";
+  /** The signal that interrupted the run (when `stopped` is "interrupted"). */
+  signal?: "SIGINT" | "SIGTERM";
 }
 
 /** The "tiny" shape: the demo's T5 (2+2 layers, d 64), with the tokenizer's vocabulary. */
@@ -214,11 +216,13 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   let lossSum: Tensor = keep(zeros([]));
   let lossCount = 0;
   let tokens = 0;
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-  };
-  if (options.handleSigint !== false) Deno.addSignalListener("SIGINT", onSigint);
+  let interrupted: "SIGINT" | "SIGTERM" | null = null;
+  const onSigint = () => interrupted ??= "SIGINT";
+  const onSigterm = () => interrupted ??= "SIGTERM";
+  if (options.handleSigint !== false) {
+    Deno.addSignalListener("SIGINT", onSigint);
+    Deno.addSignalListener("SIGTERM", onSigterm);
+  }
   const started = performance.now();
   let lastReport = started;
   let stepsThisCall = 0;
@@ -399,10 +403,16 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
           .join("\n") + "\n",
       );
     }
-    if (stopped === "interrupted") progress.log(`interrupted: saved ${finalPath}; resume with --resume ${outDir}`);
+    if (stopped === "interrupted") {
+      progress.log(`interrupted (${interrupted}): saved ${finalPath}; resume with --resume ${outDir}`);
+      return { outDir, step, losses, best, results, stopped, signal: interrupted ?? undefined };
+    }
     return { outDir, step, losses, best, results, stopped };
   } finally {
-    if (options.handleSigint !== false) Deno.removeSignalListener("SIGINT", onSigint);
+    if (options.handleSigint !== false) {
+      Deno.removeSignalListener("SIGINT", onSigint);
+      Deno.removeSignalListener("SIGTERM", onSigterm);
+    }
     lossSum.dispose();
     loader.close();
     for (const opt of optimizers) opt.dispose();
