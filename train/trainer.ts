@@ -58,8 +58,11 @@ export interface TrainOptions {
   progress?: Progress;
   /** Install SIGINT and SIGTERM handlers that finish the step and save a checkpoint before exiting (default true). */
   handleSigint?: boolean;
-  /** Called after every optimiser step with the step number and the model (tests inject faults here). */
-  afterStep?: (step: number, model: AdaptedT5) => void;
+  /**
+   * Called (and awaited) after every optimiser step with the step number and the model: tests inject faults here or
+   * hold a run at a known step while they signal it.
+   */
+  afterStep?: (step: number, model: AdaptedT5) => void | Promise<void>;
 }
 
 /** What a run produced. */
@@ -314,7 +317,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       });
       step++;
       stepsThisCall++;
-      options.afterStep?.(step, model);
+      await options.afterStep?.(step, model);
       const evalNow = config.eval.every > 0 && step % config.eval.every === 0 && step < totalSteps;
       if (step % config.train.logEvery === 0 || step === totalSteps || evalNow) {
         const mean = (await lossSum.item()) / lossCount;
