@@ -22,7 +22,7 @@ export interface SbatchInput {
   settings: SlurmSettings;
   /** The deno executable (the same path must exist on the compute nodes). */
   deno: string;
-  /** The sweep command-line entry point (`cli/sweep.ts`). */
+  /** The sweep command-line entry point (`scripts/sweep.ts`). */
   cli: string;
 }
 

@@ -19,7 +19,7 @@ export interface LocalOptions {
   cwd: string;
   /** The deno executable. */
   deno: string;
-  /** The sweep entry point (`cli/sweep.ts`). */
+  /** The sweep entry point (`scripts/sweep.ts`). */
   cli: string;
   /** Progress messages (default: console.log). */
   log?: (message: string) => void;
