@@ -17,8 +17,9 @@ async function configFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir(dir)) {
     const p = join(dir, e.name);
-    // configs/demo/ holds the demo's assets (tokenizer, base model folder), not experiment configs.
-    if (e.isDirectory && p !== join(DIR, "demo")) out.push(...await configFiles(p));
+    // configs/demo/ holds the demo's assets (tokenizer, base model folder), configs/sweeps/ sweep files (tested below),
+    // neither experiment configs.
+    if (e.isDirectory && p !== join(DIR, "demo") && p !== join(DIR, "sweeps")) out.push(...await configFiles(p));
     else if (e.name.endsWith(".json")) out.push(p);
   }
   return out.sort();
@@ -100,5 +101,14 @@ Deno.test("configs: backbones, lengths, batches and the trainable counts of meth
       const method = parseMethodConfig({ ...config.method, tasks: config.data.tasks ?? [] });
       assert.equal(countParameters(T5_V1_1[size], method).trainable, expected[name], `${name}: trainable parameters`);
     }
+  }
+});
+
+Deno.test("configs: every sweep file in configs/sweeps/ expands into valid cells", async () => {
+  const { loadSweep } = await import("../scripts/sweep.ts");
+  for await (const e of Deno.readDir(join(DIR, "sweeps"))) {
+    const { spec, cells } = await loadSweep(join(DIR, "sweeps", e.name));
+    assert.ok(spec.description.length > 0, `sweeps/${e.name}: needs a "description"`);
+    assert.ok(cells.length > 1, `sweeps/${e.name}: expands into ${cells.length} cells`);
   }
 });

@@ -1,8 +1,8 @@
 /**
  * `deno task sweep`: a grid of training runs from one sweep file, on this machine or on a SLURM cluster.
  *
- *   deno task sweep --config <sweep.json> [--executor local|slurm] [--dry-run] [--parallel N] [--bind VAR=a,b,…]
- *                   [--retry-failed] [--wait] [--gres <spec>|none] [--partition <p>] [--time <t>]
+ *   deno task sweep --config <sweep.json> [--out <dir>] [--executor local|slurm] [--dry-run] [--parallel N]
+ *                   [--bind VAR=a,b,…] [--retry-failed] [--wait] [--gres <spec>|none] [--partition <p>] [--time <t>]
  *   deno task sweep status <sweep dir>     cell → folder → state, from the queue and the runs' own files
  *   deno task sweep report <sweep dir>     writes results.md / results.csv (the report job runs this)
  *   deno task sweep cell <run dir>         runs one cell (what both executors start)
@@ -33,8 +33,12 @@ import {
 import { writeSweepTables } from "./sweep/table.ts";
 
 const USAGE = `usage:
-  deno task sweep --config <sweep.json> [--executor local|slurm] [--dry-run] [--parallel N] [--bind VAR=a,b,…]
-                  [--retry-failed] [--wait] [--gres <spec>|none] [--partition <name>] [--time <limit>]
+  deno task sweep --config <sweep.json> [--out <dir>] [--executor local|slurm] [--dry-run] [--parallel N]
+                  [--bind VAR=a,b,…] [--retry-failed] [--wait] [--gres <spec>|none] [--partition <name>] [--time <limit>]
+    --out         the sweep's folder (default: the sweep file's "out")
+    --parallel    local: cells at once (one per GPU: see README "Many runs")
+    --bind        local: one value of VAR per parallel slot, e.g. DRI_PRIME=pci-0000_01_00_0,pci-0000_41_00_0
+    --wait        slurm: wait for the report job and print the table (or "wait": true in the file's "slurm")
   deno task sweep status <sweep dir>
   deno task sweep report <sweep dir>
   deno task sweep cell <run dir>
@@ -43,6 +47,8 @@ const USAGE = `usage:
 
 /** This entry point, as the executors start it for each cell. */
 const CLI = fromFileUrl(import.meta.url);
+/** The paper-tables entry point (`deno task report`). */
+const REPORT = fromFileUrl(new URL("./report.ts", import.meta.url));
 
 async function readJson(path: string): Promise<Record<string, unknown>> {
   const text = await Deno.readTextFile(path).catch((e) => {
@@ -56,8 +62,9 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
 }
 
 /** Loads and expands a sweep file. */
-export async function loadSweep(path: string): Promise<{ spec: SweepSpec; cells: SweepCell[] }> {
+export async function loadSweep(path: string, out?: string): Promise<{ spec: SweepSpec; cells: SweepCell[] }> {
   const spec = parseSweepSpec(await readJson(path), path);
+  if (out !== undefined) spec.out = out;
   const base = await readJson(spec.base).catch((e) => {
     throw new Error(`${path}: "base": ${(e as Error).message}`);
   });
@@ -66,8 +73,9 @@ export async function loadSweep(path: string): Promise<{ spec: SweepSpec; cells:
 
 /** The config as it matters for "same run" (the folder it is written to does not). */
 function comparable(config: unknown): string {
-  const c = structuredClone(config) as { output?: { dir?: string } };
+  const c = structuredClone(config) as { output?: { dir?: string }; paper?: unknown };
   if (c.output) delete c.output.dir;
+  delete c.paper;
   return JSON.stringify(c);
 }
 
@@ -153,6 +161,34 @@ function reportFailures(index: SweepIndex, rows: { cell: IndexCell; status: Cell
   }
 }
 
+/** The paper-table report (`scripts/report.ts`): the sweep's done cells get their "paper" place in config.json. */
+async function paperReport(sweepDir: string, index: SweepIndex, rows: { cell: IndexCell; status: CellStatus }[]) {
+  const placed = rows.filter(({ cell, status }) => cell.paper && status.state === "done");
+  if (placed.length === 0) return "";
+  const dirs: string[] = [];
+  for (const { cell } of placed) {
+    const dir = resolve(index.cwd, cell.dir);
+    const path = join(dir, "config.json");
+    const config = JSON.parse(await Deno.readTextFile(path));
+    if (JSON.stringify(config.paper) !== JSON.stringify(cell.paper)) {
+      await writeFileAtomic(path, JSON.stringify({ ...config, paper: cell.paper }, null, 2) + "\n");
+    }
+    dirs.push(dir);
+  }
+  const table = placed[0].cell.paper!.table;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", REPORT, "--table", table, "--out", sweepDir, "--runs", ...dirs],
+    cwd: index.cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  if (out.code !== 0) return `\nsweep: deno task report --table ${table} failed: ${dec.decode(out.stderr).trim()}\n`;
+  return `\nTable ${table} (deno task report; table${table}.md, table${table}.svg in ${sweepDir}):\n\n${
+    dec.decode(out.stdout)
+  }`;
+}
+
 /** Writes the tables and runs the report hook; returns the markdown. */
 async function report(
   sweepDir: string,
@@ -161,7 +197,7 @@ async function report(
   if (!index) throw new Error(`${join(sweepDir, "sweep.json")}: not found; is ${sweepDir} a sweep folder?`);
   const rows = await statuses(index);
   await writeIndex(sweepDir, refresh(index, rows));
-  const markdown = await writeSweepTables(sweepDir, rows);
+  const markdown = await writeSweepTables(sweepDir, rows) + await paperReport(sweepDir, index, rows);
   const hook = index.reportCommand;
   if (hook && hook.length > 0) {
     // The paper's tables (`deno task report`) plug in here: the sweep file's "reportCommand", {dir} = this folder.
@@ -174,7 +210,7 @@ async function report(
 
 async function runSweep(args: ReturnType<typeof parse>): Promise<number> {
   const source = args.config!;
-  const { spec, cells } = await loadSweep(source);
+  const { spec, cells } = await loadSweep(source, args.out);
   const executor = args.executor ?? "local";
   if (executor !== "local" && executor !== "slurm") throw new Error(`--executor must be local or slurm`);
   const slurm = { ...spec.slurm };
@@ -185,7 +221,12 @@ async function runSweep(args: ReturnType<typeof parse>): Promise<number> {
   const sweepDir = resolve(spec.out);
   if (args["dry-run"]) {
     console.log(`${cells.length} cells → ${sweepDir}`);
-    for (const c of cells) console.log(`  ${c.index}: ${c.dir}  ${JSON.stringify(c.overrides)}`);
+    for (const c of cells) {
+      const place = c.paper
+        ? `  → Table ${c.paper.table} (${c.paper.row}${c.paper.column ? `, ${c.paper.column}` : ""})`
+        : "";
+      console.log(`  ${c.index}: ${c.dir}  ${JSON.stringify(c.overrides)}${place}`);
+    }
     if (executor === "slurm") {
       console.log(
         "\n" + sbatchScript({
@@ -221,6 +262,7 @@ async function runSweep(args: ReturnType<typeof parse>): Promise<number> {
       state: "new",
       step: null,
       error: null,
+      paper: c.paper,
     })),
     slurm: previous?.cwd === Deno.cwd() ? previous.slurm : [],
     reportCommand: spec.reportCommand,
@@ -309,7 +351,7 @@ async function status(sweepDir: string): Promise<number> {
 
 function parse(argv: string[]) {
   return parseArgs(argv, {
-    string: ["config", "executor", "parallel", "bind", "gres", "partition", "time"],
+    string: ["config", "out", "executor", "parallel", "bind", "gres", "partition", "time"],
     boolean: ["dry-run", "retry-failed", "wait", "help"],
     alias: { h: "help" },
     unknown: (arg: string) => {

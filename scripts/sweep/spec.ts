@@ -70,6 +70,22 @@ export interface SweepSpec {
    * replaced by the sweep's folder. This is the hook for the paper's tables (`deno task report`).
    */
   reportCommand: string[] | null;
+  /**
+   * Where each cell belongs in one of the paper's tables, for `deno task report`: `{path}` in `row` and `column` is
+   * replaced by the cell's value of that setting (method settings as the method config resolves them, so that
+   * `{method.encoder}` works for a preset such as "none/manual").
+   */
+  paper: PaperTemplate | null;
+}
+
+/** A cell's place in a paper table, with `{section.field}` placeholders. */
+export interface PaperTemplate {
+  /** Table number ("8"). */
+  table: string;
+  /** Row label template. */
+  row: string;
+  /** Column label template (null: the table's only score column). */
+  column: string | null;
 }
 
 /** One cell of a sweep: its overrides, its folder and its resolved config. */
@@ -84,6 +100,8 @@ export interface SweepCell {
   dir: string;
   /** The resolved training config. */
   config: TrainConfig;
+  /** Its place in a paper table (null: the sweep names none). */
+  paper: { table: string; row: string; column: string | null } | null;
 }
 
 /** Defaults of {@link SlurmSettings}. */
@@ -111,6 +129,7 @@ const TOP_KEYS = [
   "prepareDemoData",
   "slurm",
   "reportCommand",
+  "paper",
 ];
 
 function isObject(v: unknown): v is Json {
@@ -202,6 +221,16 @@ export function parseSweepSpec(json: unknown, source: string): SweepSpec {
   if (report !== null && !(Array.isArray(report) && report.length > 0 && report.every((x) => typeof x === "string"))) {
     fail(source, `"reportCommand"`, 'must be null or a command as a list of strings, e.g. ["deno", "task", …]');
   }
+  let paper: PaperTemplate | null = null;
+  if (json.paper !== undefined && json.paper !== null) {
+    const p = json.paper as Json;
+    const ok = isObject(p) && (typeof p.table === "string" || typeof p.table === "number") &&
+      typeof p.row === "string" && (p.column === undefined || p.column === null || typeof p.column === "string");
+    if (!ok) {
+      fail(source, `"paper"`, 'must be { "table": "8", "row": "{method.encoder}", "column"?: "{method.decoder}" }');
+    }
+    paper = { table: String(p.table), row: p.row as string, column: (p.column as string | undefined) ?? null };
+  }
   return {
     description: typeof json.description === "string" ? json.description : "",
     base: resolve(dirname(source), json.base),
@@ -212,6 +241,7 @@ export function parseSweepSpec(json: unknown, source: string): SweepSpec {
     prepareDemoData: json.prepareDemoData === true,
     slurm: parseSlurm(json.slurm, source),
     reportCommand: report as string[] | null,
+    paper,
   };
 }
 
@@ -239,6 +269,24 @@ function origin(spec: SweepSpec, key: string, cell: number | null): string {
   if (key in spec.axes) return `axes["${key}"]`;
   if (cell !== null && key in spec.cells[cell]) return `cells[${cell}]["${key}"]`;
   return `overrides["${key}"]`;
+}
+
+/** Fills a paper template's `{section.field}` placeholders from a cell's config (method: as resolved). */
+function placeOf(
+  t: PaperTemplate,
+  config: TrainConfig,
+  method: Record<string, unknown>,
+  where: string,
+): { table: string; row: string; column: string | null } {
+  const fill = (template: string) =>
+    template.replace(/\{([\w.]+)\}/g, (_, path: string) => {
+      const [section, ...rest] = path.split(".");
+      let v: unknown = section === "method" ? method : (config as unknown as Json)[section];
+      for (const k of rest) v = isObject(v) ? v[k] : undefined;
+      if (v === undefined) throw new Error(`${where}: {${path}} is not a setting of the cells' configs`);
+      return valueLabel(v);
+    });
+  return { table: t.table, row: fill(t.row), column: t.column === null ? null : fill(t.column) };
 }
 
 /**
@@ -290,12 +338,16 @@ export function expandSweep(spec: SweepSpec, base: Json, source: string): SweepC
         const field = /"([\w.]+)"/.exec((e as Error).message.slice(where.length))?.[1] ?? "";
         blame(e, Object.keys(all).filter((k) => field !== "" && (k === field || k.startsWith(`${field}.`))));
       }
+      let method: Record<string, unknown> = {};
       try {
-        parseMethodConfig({ ...config!.method, tasks: config!.data.tasks ?? ["task"] }, `${where} method`);
+        method = {
+          ...parseMethodConfig({ ...config!.method, tasks: config!.data.tasks ?? ["task"] }, `${where} method`),
+        };
       } catch (e) {
         blame(e, Object.keys(all).filter((k) => k.startsWith("method.")));
       }
-      cells.push({ index, name, overrides, dir, config: config! });
+      const paper = spec.paper ? placeOf(spec.paper, config!, method, `${source}: "paper"`) : null;
+      cells.push({ index, name, overrides, dir, config: config!, paper });
     }
   }
   return cells;

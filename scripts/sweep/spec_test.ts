@@ -104,6 +104,19 @@ Deno.test("sweep: invalid axes and cells are named with their place in the sweep
   }
 });
 
+Deno.test("sweep: a paper place per cell, with method settings as the preset resolves them", () => {
+  const cells = expand({
+    axes: { "method.preset": ["none/manual", "task/generated"], "train.seed": [3] },
+    paper: { table: 8, row: "{method.encoder}", column: "{method.decoder}" },
+  });
+  assertEquals(cells.map((c) => c.paper), [
+    { table: "8", row: "none", column: "manual" },
+    { table: "8", row: "task", column: "generated" },
+  ]);
+  const error = assertThrows(() => expand({ axes: { "train.seed": [1] }, paper: { table: "1", row: "{train.sede}" } }));
+  assertMatch((error as Error).message, /"paper": \{train\.sede\} is not a setting/);
+});
+
 Deno.test("sweep: the base path is relative to the sweep file; slurm settings default and can drop the gres", () => {
   const spec = parseSweepSpec(
     { base: "../demo.json", out: "runs/x", axes: { "train.seed": [1] }, slurm: { gres: null, time: "00:05:00" } },

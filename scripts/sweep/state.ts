@@ -92,6 +92,8 @@ export interface IndexCell {
   step: number | null;
   /** Last error line. */
   error: string | null;
+  /** Its place in a paper table (written into its config.json for `deno task report` once it is done). */
+  paper?: { table: string; row: string; column: string | null } | null;
 }
 
 /** One slurm submission recorded in `sweep.json`. */
