@@ -22,16 +22,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import {
-  AdamW,
-  clearRelativePositionCache,
-  empty,
-  getEngine,
-  initEngine,
-  keep,
-  type Tensor,
-  tensor,
-} from "@hyperdecoders/core";
+import { AdamW, empty, getEngine, initEngine, keep, type Tensor, tensor } from "@hyperdecoders/core";
 import {
   AdaptedT5,
   greedySearch,
@@ -42,7 +33,7 @@ import {
   T5Model,
   t5ParameterShapes,
 } from "@hyperdecoders/models";
-import { trainStep } from "@hyperdecoders/train";
+import { installTuner, trainStep } from "@hyperdecoders/train";
 
 /** One training batch shape: rows × source tokens × target tokens. */
 export interface BatchShape {
@@ -299,7 +290,8 @@ export interface Batch {
   labelShape: [number, number];
 }
 
-function makeBatch(shape: BatchShape, vocab: number, seed: number): Batch {
+/** A batch of deterministic random token ids (kept: the caller disposes its tensors). */
+export function makeBatch(shape: BatchShape, vocab: number, seed: number): Batch {
   const { batch, source, target } = shape;
   return {
     inputIds: keep(tensor(randomIds(batch * source, vocab, seed), [batch, source], "i32")),
@@ -517,7 +509,7 @@ async function benchDecode(
 }
 
 /** A T5 with uninitialised weights (for encode-only runs: nothing reads them). */
-function uninitialisedT5(config: T5Config): T5Model {
+export function uninitialisedT5(config: T5Config): T5Model {
   const params = new Map<string, Tensor>();
   for (const [name, shape] of t5ParameterShapes(config)) {
     const t = empty(shape).asParameter(name);
@@ -591,7 +583,6 @@ async function runCase(
     }
   } finally {
     base.dispose();
-    clearRelativePositionCache();
     const engine = getEngine();
     await engine.sync();
     // give this shape's buffers back, so that the next case's pool numbers are its own
@@ -663,7 +654,7 @@ if (import.meta.main) {
       out: { type: "string" },
     },
   });
-  await initEngine();
+  await installTuner(await initEngine());
   const report = await benchT5({
     quick: values.quick,
     software: values.software,

@@ -15,11 +15,14 @@
  *              "logEvery": 10, "seed": 42 },
  *   "eval": { "every": 1000, "split": "validation", "maxExamples": null, "numBeams": null, "maxNewTokens": null,
  *             "bestMetric": "average", "atEnd": true },
- *   "output": { "dir": "runs/demo", "keepLast": 2 }
+ *   "output": { "dir": "runs/demo", "keepLast": 2 },
+ *   "paper": { "table": "8", "row": "manual", "column": "generated" }   // optional, see PaperCell
  * }
  * ```
  * @module
  */
+
+import { T5_SHAPES } from "@hyperdecoders/models";
 
 /** Where the base model comes from. */
 export interface ModelConfig {
@@ -28,8 +31,8 @@ export interface ModelConfig {
   /** Or a shape preset, randomly initialised ("tiny" is the demo's). */
   preset?: string | null;
   /**
-   * The T5 v1.1 shape the checkpoint is expected to have ("small", "base", "large", "xl"): checked when the checkpoint
-   * loads, and used by `deno task params` before the checkpoint is downloaded.
+   * The shape the checkpoint is expected to have (T5 v1.1 "small", "base", "large", "xl", or v1.0 "v1.0-base" …,
+   * `T5_SHAPES`): checked when the checkpoint loads, and used by `deno task params` before it is downloaded.
    */
   shape?: string | null;
   /** Hugging Face config fields overriding the preset (random init only). */
@@ -122,6 +125,21 @@ export interface OutputConfig {
   keepLast: number;
 }
 
+/**
+ * Which cell of the paper a run fills: `table` ("1" … "16"), `row` (the row label as the paper prints it) and, where
+ * the table has method columns (the encoder × decoder grid of Tables 8 and 13), `column`. `deno task report` groups
+ * runs by it. A run whose numbers appear in several tables (e.g. MRQA's in- and out-of-domain Tables 4 and 5) lists
+ * one cell per table.
+ */
+export interface PaperCell {
+  /** Table number, as a string ("1", "8", "14"). */
+  table: string;
+  /** Row label as in the paper. */
+  row: string;
+  /** Column label, where the table's method axis has columns. */
+  column?: string;
+}
+
 /** The whole configuration. */
 export interface TrainConfig {
   /** Base model. */
@@ -140,9 +158,51 @@ export interface TrainConfig {
   eval: EvalConfig;
   /** Output. */
   output: OutputConfig;
+  /** The paper's table cell(s) this run reproduces (absent for runs of your own). */
+  paper?: PaperCell | PaperCell[];
 }
 
-/** Defaults: the paper's optimisation settings (method.md §7). */
+/** The cells of `config.paper` as a list (empty when the config names none). */
+export function paperCells(config: Pick<TrainConfig, "paper">): PaperCell[] {
+  const p = config.paper;
+  return p === undefined || p === null ? [] : Array.isArray(p) ? p : [p];
+}
+
+function checkPaper(value: unknown, source: string): void {
+  const cells = Array.isArray(value) ? value : [value];
+  const shape = 'must be {"table": "<N>", "row": "<row label>", "column"?: "<column label>"} or a list of them';
+  check(cells.length > 0, "paper", shape, source);
+  cells.forEach((cell, i) => {
+    const field = Array.isArray(value) ? `paper[${i}]` : "paper";
+    check(isObject(cell), field, shape, source);
+    const c = cell as Json;
+    for (const k of Object.keys(c)) {
+      check(["table", "row", "column"].includes(k), `${field}.${k}`, `is not a field; ${field} ${shape}`, source);
+    }
+    check(
+      typeof c.table === "string" && /^\d+$/.test(c.table),
+      `${field}.table`,
+      'must be a table number as a string, e.g. "8"',
+      source,
+    );
+    check(
+      typeof c.row === "string" && c.row.length > 0,
+      `${field}.row`,
+      "must be the row label as in the paper",
+      source,
+    );
+    check(
+      c.column === undefined || (typeof c.column === "string" && c.column.length > 0),
+      `${field}.column`,
+      "must be a column label (or left out)",
+      source,
+    );
+  });
+}
+
+/** Defaults: the paper's optimisation settings (AdamW, lr 3e-4, 500 warm-up steps, linear decay) and, where the paper
+ * is silent (clipping, label smoothing, loss reduction), the reference code's trainer; README.md, "Training and
+ * evaluation". */
 export const DEFAULTS: TrainConfig = {
   model: { checkpoint: null, preset: null, shape: null, seed: 0 },
   tokenizer: "",
@@ -219,7 +279,7 @@ const KNOWN: Record<string, readonly string[]> = {
 const OPEN = new Set(["method", "model.overrides"]);
 
 /** Top-level keys besides the sections that a config file may carry. */
-const TOP_EXTRA = ["$schema", "description"];
+const TOP_EXTRA = ["$schema", "description", "paper"];
 
 function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
@@ -318,13 +378,14 @@ export function resolveConfig(input: unknown, source = "config"): TrainConfig {
   }
   const unknown = findUnknownKey(input);
   if (unknown) throw new Error(`${source}: ${unknown}`);
+  if (input.paper !== undefined) checkPaper(input.paper, source);
   const c = mergeConfig(DEFAULTS as unknown as Json, input) as unknown as TrainConfig;
   const m = c.model;
   check(Boolean(m.checkpoint) !== Boolean(m.preset), "model", 'needs exactly one of "checkpoint" or "preset"', source);
   check(
-    m.shape === null || m.shape === undefined || ["small", "base", "large", "xl"].includes(m.shape),
+    m.shape === null || m.shape === undefined || Object.hasOwn(T5_SHAPES, m.shape),
     "model.shape",
-    'must be "small", "base", "large" or "xl" (T5 v1.1 / LM-adapt shapes)',
+    'must be "small", "base", "large" or "xl" (T5 v1.1 / LM-adapt shapes) or "v1.0-small", "v1.0-base", "v1.0-large"',
     source,
   );
   check(optString(m.checkpoint), "model.checkpoint", "must be a folder path or null", source);

@@ -76,6 +76,11 @@ export function loadMethodWeights(base: T5Model, bytes: Uint8Array, label = "met
       );
     }
   }
+  // Checkpoints written before "noneTrains" existed trained the shared embedding with a one-sided "none" stack.
+  if (
+    typeof methodJson === "object" && methodJson !== null && !("noneTrains" in methodJson) &&
+    ("shared.weight" in tensors || "lm_head.weight" in tensors)
+  ) methodJson = { ...methodJson, noneTrains: "stack+embeddings" };
   const model = new AdaptedT5(base, parseMethodConfig(methodJson, `${label}: __metadata__.method`));
   const expected = model.namedTrainableParameters();
   for (const name of Object.keys(tensors)) {

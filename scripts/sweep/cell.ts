@@ -43,8 +43,7 @@ export async function runCell(runDir: string): Promise<number> {
     return 0;
   }
   const configPath = join(runDir, "config.json");
-  // "paper" (the cell's place in a paper table, for `deno task report`) is not a training setting.
-  const { paper: _paper, ...raw } = JSON.parse(await Deno.readTextFile(configPath));
+  const raw = JSON.parse(await Deno.readTextFile(configPath));
   // The folder is the run wherever it now lies (a sweep folder may be moved or mounted elsewhere).
   const config = resolveConfig({ ...raw, output: { ...raw.output, dir: runDir } }, configPath);
   const checkpoints = await listCheckpoints(join(runDir, "checkpoints")).catch(() => []);

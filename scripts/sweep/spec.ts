@@ -21,7 +21,7 @@
  */
 import { dirname, join, resolve } from "@std/path";
 import { parseMethodConfig } from "@hyperdecoders/models";
-import { applyOverrides, type Json, resolveConfig, type TrainConfig } from "@hyperdecoders/train";
+import { applyOverrides, type Json, type PaperCell, resolveConfig, type TrainConfig } from "@hyperdecoders/train";
 
 /** How the slurm executor asks for resources (every field has a default; `null` leaves a directive out). */
 export interface SlurmSettings {
@@ -347,6 +347,10 @@ export function expandSweep(spec: SweepSpec, base: Json, source: string): SweepC
         blame(e, Object.keys(all).filter((k) => k.startsWith("method.")));
       }
       const paper = spec.paper ? placeOf(spec.paper, config!, method, `${source}: "paper"`) : null;
+      // The run's own config names its place, as `deno task report` reads it (it replaces the base config's).
+      if (paper) {
+        config!.paper = paper.column === null ? { table: paper.table, row: paper.row } : { ...paper } as PaperCell;
+      }
       cells.push({ index, name, overrides, dir, config: config!, paper });
     }
   }
