@@ -164,7 +164,8 @@ async function main(): Promise<void> {
     console.log(`  best checkpoint: ${result.best.path} (validation average ${result.best.metric.toFixed(2)})`);
   }
   if (plots) console.log(`  plots (PCA, t-SNE of the hypernetwork embeddings) and the probe table: ${plots}`);
-  if (result.stopped === "interrupted") Deno.exit(130);
+  // 128 + the signal number, as a shell reports a process the signal ended: SIGINT 130, SIGTERM 143.
+  if (result.stopped === "interrupted") Deno.exit(result.signal === "SIGTERM" ? 143 : 130);
 }
 
 if (import.meta.main) {

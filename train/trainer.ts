@@ -2,7 +2,7 @@
  * The training loop: streamed, mixed batches → teacher-forced loss (label-smoothed, summed as the reference trainer
  * or averaged) → backward → gradient clipping → AdamW with warmup and linear decay, all on the GPU; the loss is read
  * back only every `logEvery` steps. Evaluation every N steps with best-checkpoint selection, atomic checkpoints,
- * exact resume, NaN/Inf stop, and a checkpoint on SIGINT.
+ * exact resume, NaN/Inf stop, and a checkpoint on SIGINT or SIGTERM (what schedulers send before preemption).
  * @module
  */
 import { join } from "node:path";
@@ -28,10 +28,13 @@ export interface TrainOptions {
   stopAfter?: number;
   /** Progress output (default: stdout). */
   progress?: Progress;
-  /** Install a SIGINT handler that saves a checkpoint before exiting (default true). */
+  /** Install SIGINT and SIGTERM handlers that finish the step and save a checkpoint before exiting (default true). */
   handleSigint?: boolean;
-  /** Called after every optimiser step with the step number and the model (tests inject faults here). */
-  afterStep?: (step: number, model: AdaptedT5) => void;
+  /**
+   * Called (and awaited) after every optimiser step with the step number and the model: tests inject faults here or
+   * hold a run at a known step while they signal it.
+   */
+  afterStep?: (step: number, model: AdaptedT5) => void | Promise<void>;
 }
 
 /** What a run produced. */
@@ -48,21 +51,29 @@ export interface TrainResult {
   results: Record<string, EvaluationResult>;
   /** Why the run ended. */
   stopped: "done" | "interrupted" | "stopAfter" | "non-finite";
+  /** The signal that interrupted the run (when `stopped` is "interrupted"). */
+  signal?: "SIGINT" | "SIGTERM";
 }
 
 /** Runs (or resumes) a training run end to end: setup, the loop of optimiser steps, and the final evaluation. */
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const run = await setUpRun(config, options.progress ?? new Progress(), options);
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-  };
-  if (options.handleSigint !== false) Deno.addSignalListener("SIGINT", onSigint);
+  let signal: "SIGINT" | "SIGTERM" | null = null;
+  const onSigint = () => signal ??= "SIGINT";
+  const onSigterm = () => signal ??= "SIGTERM";
+  if (options.handleSigint !== false) {
+    Deno.addSignalListener("SIGINT", onSigint);
+    Deno.addSignalListener("SIGTERM", onSigterm);
+  }
   try {
-    const { stopped, losses } = await trainLoop(run, options, () => interrupted);
-    return await finishRun(run, stopped, losses);
+    const { stopped, losses } = await trainLoop(run, options, () => signal !== null);
+    const result = await finishRun(run, stopped, losses, signal);
+    return stopped === "interrupted" && signal ? { ...result, signal } : result;
   } finally {
-    if (options.handleSigint !== false) Deno.removeSignalListener("SIGINT", onSigint);
+    if (options.handleSigint !== false) {
+      Deno.removeSignalListener("SIGINT", onSigint);
+      Deno.removeSignalListener("SIGTERM", onSigterm);
+    }
     closeRun(run);
   }
 }
@@ -99,7 +110,7 @@ async function trainLoop(
     accumulateLosses(run, scope(() => trainStep(run.model, batches.map(onGpu), run.optimizers, stepConfig(run, lr))));
     run.step++;
     stepsThisCall++;
-    options.afterStep?.(run.step, run.model);
+    await options.afterStep?.(run.step, run.model);
     const step = run.step;
     const evalNow = config.eval.every > 0 && step % config.eval.every === 0 && step < totalSteps;
     if (step % config.train.logEvery === 0 || step === totalSteps || evalNow) {
@@ -201,6 +212,7 @@ async function finishRun(
   run: Run,
   stopped: TrainResult["stopped"],
   losses: TrainResult["losses"],
+  signal: "SIGINT" | "SIGTERM" | null = null,
 ): Promise<TrainResult> {
   const { config, outDir, step } = run;
   const finalPath = await saveRun(run);
@@ -222,7 +234,9 @@ async function finishRun(
     }
     await writeResults(outDir, step, run.best, results);
   }
-  if (stopped === "interrupted") run.progress.log(`interrupted: saved ${finalPath}; resume with --resume ${outDir}`);
+  if (stopped === "interrupted") {
+    run.progress.log(`interrupted (${signal}): saved ${finalPath}; resume with --resume ${outDir}`);
+  }
   return { outDir, step, losses, best: run.best, results, stopped };
 }
 
