@@ -10,9 +10,8 @@ import { initEngine } from "@hyperdecoders/core";
 import { countParameters, parseMethodConfig } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
 import { resultsMarkdown } from "@hyperdecoders/eval";
-import { main as analyze } from "../eval/analyze_cli.ts";
-import { applyOverrides, resolveConfig, type TrainConfig } from "./config.ts";
-import { buildBaseModel, train } from "./trainer.ts";
+import { applyOverrides, buildBaseModel, resolveConfig, train, type TrainConfig } from "@hyperdecoders/train";
+import { main as analyze } from "./analyze.ts";
 
 const USAGE =
   `usage: deno task train [--config file.json] [--out <dir>] [--resume <out-dir>] [--dry-run] [--<section>.<field> <value> …]
