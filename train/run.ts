@@ -23,6 +23,7 @@ import {
 } from "@hyperdecoders/data";
 import { evaluate, type EvaluationResult } from "@hyperdecoders/eval";
 import { buildBaseModel } from "./base_model.ts";
+import { evaluationSources } from "./eval_sources.ts";
 import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint, writeFileAtomic } from "./checkpoint.ts";
 import type { TrainConfig } from "./config.ts";
 import type { Progress } from "./progress.ts";
@@ -115,7 +116,7 @@ export async function setUpRun(config: TrainConfig, progress: Progress, resume?:
   const perStep = config.train.batchSize * config.train.gradAccumulation;
   const totalSteps = config.train.steps ?? Math.ceil((config.train.epochs! * trainExamples) / perStep);
   const schedule = linearWarmupDecay({ warmupSteps: config.optim.warmupSteps, totalSteps, peakLr: config.optim.lr });
-  const validation = await openTaskSources(config.data.shards, config.eval.split, taskNames).catch(() => []);
+  const validation = await evaluationSources(config.data.shards, config.eval.split, taskNames);
 
   return {
     config,
