@@ -10,7 +10,14 @@ import { initEngine } from "@hyperdecoders/core";
 import { countParameters, parseMethodConfig } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
 import { resultsMarkdown } from "@hyperdecoders/eval";
-import { applyOverrides, buildBaseModel, resolveConfig, train, type TrainConfig } from "@hyperdecoders/train";
+import {
+  applyOverrides,
+  buildBaseModel,
+  installTuner,
+  resolveConfig,
+  train,
+  type TrainConfig,
+} from "@hyperdecoders/train";
 import { main as analyze } from "./analyze.ts";
 
 const USAGE =
@@ -112,6 +119,8 @@ async function main(): Promise<void> {
     );
     return;
   }
+  // Kernel choices: HYPERDECODERS_TUNE=off|cached|on (default cached; `deno task tune` fills the cache).
+  await installTuner(await initEngine());
   const result = await train(config, { resume: cli.resume ?? undefined });
   for (const [split, r] of Object.entries(result.results)) {
     console.log(`\n${split} results (step ${result.step}):\n${resultsMarkdown(r)}`);
