@@ -166,12 +166,21 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
 function parsePlace(v: unknown, path: string): PaperPlace | null {
   if (v === undefined || v === null) return null;
   if (!isObject(v) || typeof v.row !== "string" || (typeof v.table !== "string" && typeof v.table !== "number")) {
-    throw new Error(`${path}: "paper" must be { "table": "<N>", "row": "<label>", "column"?: "<label>" }`);
+    throw new Error(
+      `${path}: "paper" must be { "table": "<N>", "row": "<label>", "column"?: "<label>" } or a list of them`,
+    );
   }
   if (v.column !== undefined && v.column !== null && typeof v.column !== "string") {
     throw new Error(`${path}: "paper.column" must be a string`);
   }
   return { table: String(v.table), row: v.row, column: (v.column as string | undefined) ?? null };
+}
+
+/** The places a config's `"paper"` names: one cell, or one per table for a run several tables report. */
+function parsePlaces(v: unknown, path: string): PaperPlace[] {
+  if (Array.isArray(v)) return v.map((p, i) => parsePlace(p, `${path} (paper[${i}])`)!);
+  const one = parsePlace(v, path);
+  return one === null ? [] : [one];
 }
 
 /**
@@ -190,9 +199,10 @@ export async function readRun(
     throw e;
   });
   if (config === null) return { dir, reason: "no config.json (not a run folder)" };
-  const place = parsePlace(config.paper, configPath);
-  if (place === null) return { dir, reason: 'its config.json has no "paper" place' };
-  if (place.table !== table) return { dir, reason: `a run of table ${place.table}` };
+  const places = parsePlaces(config.paper, configPath);
+  if (places.length === 0) return { dir, reason: 'its config.json has no "paper" place' };
+  const place = places.find((p) => p.table === table);
+  if (!place) return { dir, reason: `a run of table ${places.map((p) => p.table).join(", ")}` };
   const file = options.selection === "best-per-task" ? BEST_PER_TASK_FILE : "results.json";
   const resultsPath = join(dir, file);
   const results = await readJson(resultsPath).catch((e) => {
