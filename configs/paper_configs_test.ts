@@ -10,11 +10,11 @@
  * 14–16) report them.
  */
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { join, relative } from "@std/path";
+import { fromFileUrl, join, relative } from "@std/path";
 import { paperCells, resolveConfig } from "../train/config.ts";
 import { main as params } from "../scripts/params.ts";
 
-const DIR = new URL(".", import.meta.url).pathname;
+const DIR = fromFileUrl(new URL(".", import.meta.url));
 
 /** Configs of the project's own comparisons, not rows of the paper. */
 const NOT_PAPER_ROWS = new Set([
@@ -27,7 +27,8 @@ async function configFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir(dir)) {
     const p = join(dir, e.name);
-    if (e.isDirectory && e.name !== "demo") out.push(...await configFiles(p));
+    // configs/demo/ holds the demo's assets and configs/sweeps/ sweep files: neither is a paper config.
+    if (e.isDirectory && p !== join(DIR, "demo") && p !== join(DIR, "sweeps")) out.push(...await configFiles(p));
     else if (e.isFile && e.name.endsWith(".json") && p !== join(DIR, "demo.json") && e.name !== "paper_numbers.json") {
       out.push(p);
     }
