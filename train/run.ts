@@ -117,6 +117,11 @@ export async function setUpRun(config: TrainConfig, progress: Progress, resume?:
   const totalSteps = config.train.steps ?? Math.ceil((config.train.epochs! * trainExamples) / perStep);
   const schedule = linearWarmupDecay({ warmupSteps: config.optim.warmupSteps, totalSteps, peakLr: config.optim.lr });
   const validation = await evaluationSources(config.data.shards, config.eval.split, taskNames);
+  if (validation.length === 0 && config.eval.every > 0) {
+    progress.log(
+      `no "${config.eval.split}" split for the trained tasks: no periodic evaluation, the last step is kept`,
+    );
+  }
 
   return {
     config,
