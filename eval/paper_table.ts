@@ -58,6 +58,8 @@ export interface PaperTableSpec {
   runValue?: "average";
   /** "best-per-task": each task's score comes from its best validation checkpoint (Table 2). */
   selection?: "best-per-task";
+  /** The results split the table reports (default: test when a run has it, else the run's evaluation split). */
+  split?: string;
 }
 
 /** The whole data file. */
@@ -99,6 +101,7 @@ export function parsePaperNumbers(json: unknown, source: string): PaperNumbers {
       cells,
       runValue: t.runValue === "average" ? "average" : undefined,
       selection: t.selection === "best-per-task" ? "best-per-task" : undefined,
+      split: typeof t.split === "string" ? t.split : undefined,
     };
   }
   return { tables };
@@ -163,24 +166,19 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
   return json;
 }
 
-function parsePlace(v: unknown, path: string): PaperPlace | null {
-  if (v === undefined || v === null) return null;
-  if (!isObject(v) || typeof v.row !== "string" || (typeof v.table !== "string" && typeof v.table !== "number")) {
-    throw new Error(
-      `${path}: "paper" must be { "table": "<N>", "row": "<label>", "column"?: "<label>" } or a list of them`,
-    );
-  }
-  if (v.column !== undefined && v.column !== null && typeof v.column !== "string") {
-    throw new Error(`${path}: "paper.column" must be a string`);
-  }
-  return { table: String(v.table), row: v.row, column: (v.column as string | undefined) ?? null };
-}
-
-/** The places a config's `"paper"` names: one cell, or one per table for a run several tables report. */
-function parsePlaces(v: unknown, path: string): PaperPlace[] {
-  if (Array.isArray(v)) return v.map((p, i) => parsePlace(p, `${path} (paper[${i}])`)!);
-  const one = parsePlace(v, path);
-  return one === null ? [] : [one];
+/** The places a config's `paper` field names: one cell, or a list of cells (one per table). */
+export function parsePlaces(v: unknown, path: string): PaperPlace[] {
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map((c, i) => {
+    const field = Array.isArray(v) ? `paper[${i}]` : "paper";
+    if (!isObject(c) || typeof c.row !== "string" || (typeof c.table !== "string" && typeof c.table !== "number")) {
+      throw new Error(`${path}: "${field}" must be { "table": "<N>", "row": "<label>", "column"?: "<label>" }`);
+    }
+    if (c.column !== undefined && c.column !== null && typeof c.column !== "string") {
+      throw new Error(`${path}: "${field}.column" must be a string`);
+    }
+    return { table: String(c.table), row: c.row, column: (c.column as string | undefined) ?? null };
+  });
 }
 
 /**

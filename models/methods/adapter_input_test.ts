@@ -9,7 +9,7 @@ import { initEngine } from "@hyperdecoders/core";
 import { manualAdapter } from "./adapters.ts";
 import { methodPreset } from "./config.ts";
 import { AdaptedT5 } from "./model.ts";
-import { adapterPrefix, type T5Stack } from "./parameters.ts";
+import { adapterPrefix, type T5Stack } from "./names.ts";
 import { logitsOf, randomizeMethod, TINY_SIZES, tinyBase, tinyBatch } from "./_test_utils.ts";
 import type { FeedForwardHook } from "../t5/model.ts";
 
