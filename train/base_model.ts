@@ -7,6 +7,7 @@ import {
   loadT5,
   parseT5Config,
   randomT5,
+  T5_SHAPES,
   T5_V1_1,
   type T5Config,
   type T5Model,
@@ -35,8 +36,8 @@ export function tinyT5Config(vocabSize: number): T5Config {
 export async function buildBaseModel(config: TrainConfig, tokenizer: Tokenizer): Promise<T5Model> {
   if (config.model.checkpoint) {
     const model = await loadT5(config.model.checkpoint);
-    const expected = config.model.shape ? T5_V1_1[config.model.shape as keyof typeof T5_V1_1] : null;
-    const keys = ["dModel", "dKv", "dFf", "numLayers", "numDecoderLayers", "numHeads"] as const;
+    const expected = config.model.shape ? T5_SHAPES[config.model.shape] ?? null : null;
+    const keys = ["dModel", "dKv", "dFf", "numLayers", "numDecoderLayers", "numHeads", "gated"] as const;
     const wrong = expected ? keys.find((k) => model.config[k] !== expected[k]) : undefined;
     if (expected && wrong) {
       model.dispose();

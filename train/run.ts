@@ -23,6 +23,7 @@ import {
 } from "@hyperdecoders/data";
 import { evaluate, type EvaluationResult } from "@hyperdecoders/eval";
 import { baseModelFingerprint, buildBaseModel } from "./base_model.ts";
+import { evaluationSources } from "./eval_sources.ts";
 import {
   type CheckpointData,
   loadCheckpoint,
@@ -210,7 +211,12 @@ export async function setUpRun(config: TrainConfig, progress: Progress, options:
   const perStep = config.train.batchSize * config.train.gradAccumulation;
   const totalSteps = config.train.steps ?? Math.ceil((config.train.epochs! * trainExamples) / perStep);
   const schedule = linearWarmupDecay({ warmupSteps: config.optim.warmupSteps, totalSteps, peakLr: config.optim.lr });
-  const validation = await openTaskSources(config.data.shards, config.eval.split, taskNames).catch(() => []);
+  const validation = await evaluationSources(config.data.shards, config.eval.split, taskNames);
+  if (validation.length === 0 && config.eval.every > 0) {
+    progress.log(
+      `no "${config.eval.split}" split for the trained tasks: no periodic evaluation, the last step is kept`,
+    );
+  }
 
   // Every input checked out: only now is anything written.
   if (!resume && options.overwrite && (await holdsRun(outDir))) {
