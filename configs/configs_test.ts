@@ -1,7 +1,7 @@
 /**
  * Every experiment config in configs/ resolves (train/config.ts) and its method parses (models); each paper config
  * says in "description" which datasets to prepare and how; the paper's settings are covered for every benchmark and
- * method, and the method sizes give the trainable-parameter counts of method.md §5.3.
+ * method, and the method sizes give the paper's trainable-parameter counts (as models/methods/parameters_test.ts).
  */
 import { assert, assertEquals, assertMatch, assertStrictEquals } from "@std/assert";
 import { fromFileUrl, join, relative } from "@std/path";
@@ -75,7 +75,7 @@ Deno.test("configs: each benchmark has every method and an encoder-heavy (512/36
   }
 });
 
-Deno.test("configs: backbones, lengths, batches and the trainable counts of method.md §5.3", () => {
+Deno.test("configs: backbones, lengths, batches and the paper's trainable counts", () => {
   const expected: Record<string, number> = {
     "glue/hyperdecoder.json": 22_452_400,
     "glue/adapter.json": 22_670_112,
@@ -104,5 +104,14 @@ Deno.test("configs: backbones, lengths, batches and the trainable counts of meth
         `${name}: trainable parameters`,
       );
     }
+  }
+});
+
+Deno.test("configs: every sweep file in configs/sweeps/ expands into valid cells", async () => {
+  const { loadSweep } = await import("../scripts/sweep.ts");
+  for await (const e of Deno.readDir(join(DIR, "sweeps"))) {
+    const { spec, cells } = await loadSweep(join(DIR, "sweeps", e.name));
+    assert(spec.description.length > 0, `sweeps/${e.name}: needs a "description"`);
+    assert(cells.length > 1, `sweeps/${e.name}: expands into ${cells.length} cells`);
   }
 });

@@ -278,6 +278,11 @@ export async function prepareDataset(opts: PrepareOptions): Promise<PrepareResul
   else await writeTask(opts, outputs, bad, maxBytes, log);
   if (skips.total > 0) provenance.skipped = skips.toJSON();
   const entries = await outputs.finish(provenance);
+  if (entries.length === 0) {
+    const where = opts.inputs.map((i) => i.location).join(", ") || "the inputs";
+    const skipped = skips.total > 0 ? ` (${skips.total} malformed record(s) skipped)` : "";
+    throw new Error(`no examples were read from ${where}${skipped}; nothing was written: check the files and --task`);
+  }
   const manifest = mergeManifest(await readManifest(opts.out), entries);
   const manifestPath = join(opts.out, "manifest.json");
   await writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2) + "\n");

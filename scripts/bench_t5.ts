@@ -22,16 +22,7 @@
  * @module
  */
 import { parseCommandOrExit } from "./command_line.ts";
-import {
-  AdamW,
-  clearRelativePositionCache,
-  empty,
-  getEngine,
-  initEngine,
-  keep,
-  type Tensor,
-  tensor,
-} from "@hyperdecoders/core";
+import { AdamW, empty, getEngine, initEngine, keep, type Tensor, tensor } from "@hyperdecoders/core";
 import {
   AdaptedT5,
   greedySearch,
@@ -42,7 +33,7 @@ import {
   T5Model,
   t5ParameterShapes,
 } from "@hyperdecoders/models";
-import { trainStep } from "@hyperdecoders/train";
+import { installTuner, trainStep } from "@hyperdecoders/train";
 
 const USAGE =
   "usage: deno run -A scripts/bench_t5.ts [--quick] [--software] [--shape small|base|... (repeatable)] [--steps N] [--out f.json]";
@@ -595,7 +586,6 @@ async function runCase(
     }
   } finally {
     base.dispose();
-    clearRelativePositionCache();
     const engine = getEngine();
     await engine.sync();
     // give this shape's buffers back, so that the next case's pool numbers are its own
@@ -662,7 +652,7 @@ if (import.meta.main) {
     collect: ["shape"],
     boolean: ["quick", "software"],
   });
-  await initEngine();
+  await installTuner(await initEngine());
   const report = await benchT5({
     quick: values.quick,
     software: values.software,

@@ -7,7 +7,8 @@ import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals, a
 import { join } from "@std/path";
 import { train, type TrainResult } from "@hyperdecoders/train";
 import { quietProgress, tempRoot, tinyConfig, writeSmallMixture } from "../tests/tiny_run.ts";
-import { evaluateCheckpoint, parseEvalArgs } from "./eval.ts";
+import { averageOverTasks } from "@hyperdecoders/eval";
+import { evaluateBestPerTask, evaluateCheckpoint, parseEvalArgs } from "./eval.ts";
 import { resolveCheckpoint } from "./trained_run.ts";
 
 const root = await tempRoot("hd-eval-cli-test-");
@@ -134,4 +135,31 @@ Deno.test("eval CLI: arguments", async () => {
   const out = await cli.output();
   assertEquals(out.code, 1);
   assertMatch(new TextDecoder().decode(out.stderr), /eval: .*missing: not found or not a folder/);
+});
+
+Deno.test("eval CLI: --select best-per-task gives each task the test score of its best validation checkpoint", async () => {
+  await trainedRun();
+  assertEquals(parseEvalArgs(["--checkpoint", runDir, "--select", "best-per-task"]).select, "best-per-task");
+  assertMatch(
+    assertThrows(() => parseEvalArgs(["--checkpoint", "x", "--select", "best"]), Error).message,
+    /--select must be best-per-task/,
+  );
+  const { path, best } = await evaluateBestPerTask({ checkpoint: runDir, log: silent });
+  assertStrictEquals(path, join(runDir, "results_best_per_task.json"));
+  assertEquals(JSON.parse(await Deno.readTextFile(path)), JSON.parse(JSON.stringify(best)));
+  const list = (await Array.fromAsync(Deno.readDir(join(runDir, "checkpoints")))).map((e) => e.name).sort();
+  assert(list.length >= 2, `checkpoints: ${list}`);
+  const validation: Awaited<ReturnType<typeof evaluateCheckpoint>>[] = [];
+  for (const name of list) {
+    const ckpt = join(runDir, "checkpoints", name);
+    validation.push(await evaluateCheckpoint({ checkpoint: ckpt, log: silent, out: join(root, "bpt", name) }));
+  }
+  for (const [task, choice] of Object.entries(best.chosen)) {
+    // The chosen checkpoint has the task's highest validation score among all kept ones, and its test score.
+    const scores = validation.map((v) => averageOverTasks({ [task]: v.result.tasks[task] }));
+    assertStrictEquals(choice.validation, Math.max(...scores), task);
+    assertStrictEquals(choice.step, validation[scores.indexOf(Math.max(...scores))].step, task);
+    const t = await evaluateCheckpoint({ checkpoint: choice.checkpoint, split: "test", tasks: [task], log: silent });
+    assertEquals(best.splits.test.tasks[task], t.result.tasks[task]);
+  }
 });

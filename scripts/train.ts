@@ -1,5 +1,6 @@
 /**
- * `deno task train [--config file.json] [--resume dir] [--dry-run] [--<section>.<field> value …]`.
+ * `deno task train [--config file.json] [--resume dir] [--overwrite] [--fresh-optimizer] [--dry-run]
+ * [--<section>.<field> value …]`.
  *
  * Without `--config` it runs the embedded demo (`configs/demo.json`): it writes the demo mixture's shards if they are
  * absent, trains a tiny T5 hyperdecoder on this machine's WebGPU adapter, evaluates, and prints the results table.
@@ -24,6 +25,10 @@ import { parseCommandOrExit } from "./command_line.ts";
 const USAGE =
   `usage: deno task train [--config file.json] [--out <dir>] [--resume <out-dir>] [--dry-run] [--<section>.<field> <value> …]
   without --config: the embedded demo (configs/demo.json)
+  --out <dir>         output folder; one that already holds a run is refused
+  --overwrite         move a run already in --out aside (to <dir>.replaced-<time>) and start afresh
+  --resume <out-dir>  continue the run in <out-dir> (written back to <out-dir>) from its newest intact checkpoint
+  --fresh-optimizer   with --resume: accept a checkpoint without optimizer.safetensors (Adam restarts)
   e.g. deno task train --config configs/glue/hyperdecoder.json --train.steps 1000 --out runs/glue`;
 
 const DEMO_CONFIG = new URL("../configs/demo.json", import.meta.url);
@@ -32,20 +37,29 @@ interface Cli {
   config: string | null;
   resume: string | null;
   dryRun: boolean;
+  overwrite: boolean;
+  freshOptimizer: boolean;
   overrides: [string, string][];
 }
 
 function parseCli(args: string[]): Cli {
   const parsed = parseCommandOrExit("train", USAGE, args, {
     string: ["config", "resume", "out"],
-    boolean: ["dry-run"],
+    boolean: ["dry-run", "overwrite", "fresh-optimizer"],
     overrides: true,
   });
   const { values } = parsed;
   // --out is output.dir; it wins over an --output.dir given too.
   const overrides = [...parsed.overrides];
   if (values.out !== undefined) overrides.push(["output.dir", values.out]);
-  return { config: values.config ?? null, resume: values.resume ?? null, dryRun: values["dry-run"], overrides };
+  return {
+    config: values.config ?? null,
+    resume: values.resume ?? null,
+    dryRun: values["dry-run"],
+    overwrite: values.overwrite,
+    freshOptimizer: values["fresh-optimizer"],
+    overrides,
+  };
 }
 
 async function readJson(path: string | URL): Promise<unknown> {
@@ -73,6 +87,10 @@ export async function loadConfig(cli: Cli): Promise<{ config: TrainConfig; demo:
     [raw, source] = [await readJson(join(cli.resume, "config.json")), join(cli.resume, "config.json")];
   } else [raw, source] = [await readJson(DEMO_CONFIG), "configs/demo.json"];
   let overrides = cli.overrides;
+  // A resumed run is written back where it is now, not to the folder its config.json names (it may have moved).
+  if (cli.resume && !overrides.some(([k]) => k === "output.dir")) {
+    overrides = [["output.dir", cli.resume], ...overrides];
+  }
   const out = overrides.findLast(([k]) => k === "output.dir");
   if (demo && out) {
     // The demo keeps everything it writes, its data included, inside the output folder.
@@ -112,7 +130,11 @@ async function main(): Promise<void> {
   }
   // Kernel choices: HYPERDECODERS_TUNE=off|cached|on (default cached; `deno task tune` fills the cache).
   await installTuner(await initEngine());
-  const result = await train(config, { resume: cli.resume ?? undefined });
+  const result = await train(config, {
+    resume: cli.resume ?? undefined,
+    overwrite: cli.overwrite,
+    freshOptimizer: cli.freshOptimizer,
+  });
   for (const [split, r] of Object.entries(result.results)) {
     console.log(`\n${split} results (step ${result.step}):\n${resultsMarkdown(r)}`);
   }
@@ -131,7 +153,8 @@ async function main(): Promise<void> {
     console.log(`  best checkpoint: ${result.best.path} (validation average ${result.best.metric.toFixed(2)})`);
   }
   if (plots) console.log(`  plots (PCA, t-SNE of the hypernetwork embeddings) and the probe table: ${plots}`);
-  if (result.stopped === "interrupted") Deno.exit(130);
+  // 128 + the signal number, as a shell reports a process the signal ended: SIGINT 130, SIGTERM 143.
+  if (result.stopped === "interrupted") Deno.exit(result.signal === "SIGTERM" ? 143 : 130);
 }
 
 if (import.meta.main) {

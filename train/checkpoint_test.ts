@@ -77,7 +77,7 @@ Deno.test("checkpoint: a damaged trainer_state.json is reported with its path", 
   await Deno.writeTextFile(join(path, "trainer_state.json"), "{ not json");
   assertMatch(
     (await assertRejects(() => loadCheckpoint(path), Error)).message,
-    /trainer_state\.json: invalid trainer state/,
+    /trainer_state\.json does not match its recorded SHA-256/,
   );
   await Deno.remove(dir, { recursive: true });
 });

@@ -1,6 +1,5 @@
 import { assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { initEngine } from "../engine.ts";
-import "./elementwise.ts"; // installs the gradient helpers autograd needs
 import { checkOp } from "../_op_check.ts";
 import { refInversePerm, refPermute } from "../reference/permute.ts";
 import { ref } from "../reference/ref_tensor.ts";

@@ -13,7 +13,8 @@
  */
 import { assert, assertEquals, assertMatch, assertNotEquals, assertStrictEquals } from "@std/assert";
 import { fromFileUrl } from "@std/path";
-import { initEngine, randomNormal, tensor, writeTensor } from "@hyperdecoders/core";
+import { initEngine, tensor, writeTensor } from "@hyperdecoders/core";
+import { randomNormal } from "@hyperdecoders/core/testing";
 import {
   AdaptedT5,
   greedySearch,

@@ -68,7 +68,7 @@ Deno.test("initial model ≈ base: logits within 1e-3 relative of the frozen T5 
     const diff = relDiff(await logitsOf(model, batch, { tasks: batch.tasks }), reference);
     assert(diff < 1e-3, `${preset}: relative logit difference ${diff}`);
     // Skilled LoRA starts exactly at the base (B = 0), per-task adapters below f32 resolution (their 3-D xavier fans
-    // are d·a and n·a, method.md §3.4); every other adapter starts tiny but visible.
+    // are d·a and n·a, as PyTorch's xavier_uniform computes them; models/methods/parameters.ts); every other adapter starts tiny but visible.
     const invisible = ["skills", "manual_specific", "none"];
     if (!invisible.includes(method.encoder) && !invisible.includes(method.decoder)) {
       assert(diff > 0, `${preset}: adapters had no effect at all`);
@@ -133,11 +133,15 @@ Deno.test("task modes: adapters depend on the task only; bad or missing tasks ar
     assertThrows(() => noGrad(() => scope(() => model.forward(batch, {}))), Error).message,
     /need the task of each example/,
   );
+  // An unknown task is conditioned on the mean task embedding (Table 5 footnote, unseen_task_test.ts); modes that
+  // need a trained task reject it.
+  const perTask = new AdaptedT5(tinyBase(4), cfg("per-task-adapter"));
   assertMatch(
-    assertThrows(() => noGrad(() => scope(() => model.forward(batch, { tasks: ["alpha", "delta", "beta"] }))), Error)
+    assertThrows(() => noGrad(() => scope(() => perTask.forward(batch, { tasks: ["alpha", "delta", "beta"] }))), Error)
       .message,
     /task "delta" is not in the method's task list/,
   );
+  perTask.dispose();
   assertMatch(
     assertThrows(() => noGrad(() => scope(() => model.forward(batch, { tasks: ["alpha", "beta"] }))), Error).message,
     /2 task ids for a batch of 3/,

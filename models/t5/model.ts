@@ -16,6 +16,7 @@ import {
   crossEntropy,
   type CrossEntropyOptions,
   dropout,
+  dropoutAdd,
   embedding,
   geluNew,
   keep,
@@ -23,7 +24,6 @@ import {
   matmul,
   mul,
   permute,
-  relativePositionBias,
   relu,
   reshape,
   rmsNorm,
@@ -33,6 +33,7 @@ import {
   tensor,
 } from "@hyperdecoders/core";
 import type { T5Config } from "./config.ts";
+import { relativePositionBias, RelativePositionBuckets } from "./relative_position.ts";
 import { t5ParameterShapes } from "./config.ts";
 
 /**
@@ -131,6 +132,11 @@ class DropoutSites {
     if (!this.on || this.p === 0) return x;
     return dropout(x, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
   }
+  /** `h + apply(x)`, fused into one dispatch (the same seed sequence, the same values). */
+  addTo(h: Tensor, x: Tensor): Tensor {
+    if (!this.on || this.p === 0) return add(h, x);
+    return dropoutAdd(h, x, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
+  }
 }
 
 /** A T5 encoder–decoder with its weights as named tensors (Hugging Face names). */
@@ -139,6 +145,8 @@ export class T5Model {
   readonly config: T5Config;
   /** Parameters by checkpoint name. */
   readonly params: Map<string, Tensor>;
+  /** This model's relative-position bucket tensors (small GPU constants), freed by {@link T5Model.dispose}. */
+  readonly #buckets = new RelativePositionBuckets();
 
   /** Wraps weights; every name of {@link t5ParameterShapes} must be present with its shape. */
   constructor(config: T5Config, params: Map<string, Tensor>) {
@@ -166,9 +174,15 @@ export class T5Model {
     return this.params.get("lm_head.weight") ?? this.param("shared.weight");
   }
 
-  /** Frees every parameter. */
+  /** Frees every parameter and the model's cached GPU constants. */
   dispose(): void {
     for (const t of this.params.values()) t.dispose();
+    this.clearCaches();
+  }
+
+  /** Frees the model's cached GPU constants (the relative-position buckets); they are uploaded again on demand. */
+  clearCaches(): void {
+    this.#buckets.dispose();
   }
 
   #heads(x: Tensor, batch: number, length: number): Tensor {
@@ -238,7 +252,7 @@ export class T5Model {
 
   #ffSublayer(prefix: string, layer: number, h: Tensor, drop: DropoutSites, hook?: FeedForwardHook): Tensor {
     const normed = rmsNorm(h, this.param(`${prefix}.layer_norm.weight`), this.config.layerNormEpsilon);
-    let out = add(h, drop.apply(this.#feedForward(prefix, normed, drop)));
+    let out = drop.addTo(h, this.#feedForward(prefix, normed, drop));
     const adapter = hook?.(layer, h, normed);
     if (adapter) out = add(out, adapter);
     return out;
@@ -255,6 +269,7 @@ export class T5Model {
       length,
       length,
       { bidirectional: true, numBuckets: c.relativeAttentionNumBuckets, maxDistance: c.relativeAttentionMaxDistance },
+      this.#buckets,
     );
     const hook = options.projectionHook;
     for (let i = 0; i < c.numLayers; i++) {
@@ -264,11 +279,9 @@ export class T5Model {
       h = scope(() => {
         const normed = rmsNorm(x, this.param(`${prefix}.layer_norm.weight`), c.layerNormEpsilon);
         const { k, v } = this.projectKV(`${prefix}.SelfAttention`, normed, site, hook);
-        return add(
+        return drop.addTo(
           x,
-          drop.apply(
-            this.#attend(`${prefix}.SelfAttention`, normed, k, v, bias, attentionMask, false, drop, site, hook),
-          ),
+          this.#attend(`${prefix}.SelfAttention`, normed, k, v, bias, attentionMask, false, drop, site, hook),
         );
       });
       const y = h;
@@ -322,6 +335,7 @@ export class T5Model {
         maxDistance: c.relativeAttentionMaxDistance,
         queryOffset: past,
       },
+      this.#buckets,
     );
     const hook = options.projectionHook;
     for (let i = 0; i < c.numDecoderLayers; i++) {
@@ -344,9 +358,9 @@ export class T5Model {
           layerCache.selfK = keep(k);
           layerCache.selfV = keep(v);
         }
-        return add(
+        return drop.addTo(
           x,
-          drop.apply(this.#attend(`${selfPrefix}.SelfAttention`, normed, k, v, bias, null, true, drop, selfSite, hook)),
+          this.#attend(`${selfPrefix}.SelfAttention`, normed, k, v, bias, null, true, drop, selfSite, hook),
         );
       });
       const crossPrefix = `decoder.block.${i}.layer.1`;
@@ -360,21 +374,19 @@ export class T5Model {
         } else {
           ({ k: ck, v: cv } = this.projectKV(`${crossPrefix}.EncDecAttention`, encoderOut, crossSite, hook));
         }
-        return add(
+        return drop.addTo(
           y,
-          drop.apply(
-            this.#attend(
-              `${crossPrefix}.EncDecAttention`,
-              normedX,
-              ck,
-              cv,
-              null,
-              encoderMask,
-              false,
-              drop,
-              crossSite,
-              hook,
-            ),
+          this.#attend(
+            `${crossPrefix}.EncDecAttention`,
+            normedX,
+            ck,
+            cv,
+            null,
+            encoderMask,
+            false,
+            drop,
+            crossSite,
+            hook,
           ),
         );
       });
