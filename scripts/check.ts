@@ -51,7 +51,7 @@ for (const [name, template] of steps) {
   const args = template.map((a) => (a === BROWSER_CONFIG ? config! : a));
   console.log(`== ${name}: deno ${args.join(" ")}`);
   try {
-    const { code } = await new Deno.Command(Deno.execPath(), { args, stdout: "inherit", stderr: "inherit" }).output();
+    const { code } = await new Deno.Command("deno", { args, stdout: "inherit", stderr: "inherit" }).output();
     if (code !== 0) failed.push(name);
   } finally {
     if (config) await Deno.remove(config);

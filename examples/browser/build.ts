@@ -24,7 +24,7 @@ export async function bundleForBrowser(entry: string, out: string): Promise<stri
     out,
     entry,
   ];
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "piped" }).output();
+  const { code, stderr } = await new Deno.Command("deno", { args, stdout: "null", stderr: "piped" }).output();
   if (code !== 0) throw new Error(`deno ${args.join(" ")} failed:\n${new TextDecoder().decode(stderr)}`);
   const text = await Deno.readTextFile(out);
   const node = [...text.matchAll(/^import [^;]*?from "(node:[^"]+)"/gm)].map((m) => m[1]);

@@ -59,7 +59,7 @@ if (import.meta.main) {
     string: ["port"],
     default: { port: "8000" },
   });
-  const dist = await buildExample();
+  const dist = await buildExample("runs/browser");
   const server = await serveStatic({ "/": EXAMPLE_DIR, "/dist/": dist }, Number(values.port));
   console.log(`serving the example on ${server.url} (Ctrl-C stops)`);
 }
