@@ -151,6 +151,7 @@ export async function evaluateCheckpoint(options: EvalCheckpointOptions): Promis
     );
   } finally {
     model.dispose();
+    model.base.dispose();
   }
 
   const outDir = options.out ??

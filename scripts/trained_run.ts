@@ -103,7 +103,8 @@ async function readTrainable(checkpoint: string): Promise<Uint8Array> {
 
 /**
  * Rebuilds the base model `config` names and loads a checkpoint's trained method weights on top of it (`trainable`:
- * the bytes of its `trainable.safetensors` when already read). The base is disposed if the weights do not fit it.
+ * the bytes of its `trainable.safetensors` when already read). The base is disposed if the weights do not fit it;
+ * otherwise the caller owns both: dispose the model, then `model.base`.
  */
 export async function loadTrainedModel(
   config: TrainConfig,

@@ -37,11 +37,13 @@ export type {
   AdapterWeights,
   ComponentCount,
   DecoderCache,
+  EncoderDecoder,
   FeedForwardHook,
   ForwardOptions,
   GenerateOptions,
   LayerCache,
   MethodConfig,
+  NoneTrains,
   ParameterCounts,
   ParameterGroup,
   ParameterGroupName,
@@ -55,6 +57,7 @@ export type {
   T5Model,
   T5Output,
   T5Stack,
+  TeacherForcedInputs,
 } from "@hyperdecoders/models";
 export type {
   BatchEncodeOptions,

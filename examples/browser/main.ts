@@ -54,7 +54,8 @@ async function load(): Promise<LoadedModel> {
   const key = filesKey([...checkpoint, ...adapter, ...tokenizer]);
   if (loaded?.key === key) return loaded.model;
   if (loaded) {
-    loaded.model.model.dispose();
+    loaded.model.adapted?.dispose();
+    loaded.model.base.dispose();
     loaded = null;
   }
   const model = await loadModel({
