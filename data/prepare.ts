@@ -37,6 +37,10 @@ export interface PrepareInput {
   location: string;
   /** Format; inferred from the name when omitted. */
   format?: InputFormat;
+  /** Where the file came from, recorded in the manifest instead of `location` (e.g. a pinned `hf://datasets/…`). */
+  source?: string;
+  /** Request headers for a URL (authorization of a gated dataset read in place); never recorded. */
+  headers?: Record<string, string>;
 }
 
 /** Options of {@link prepareDataset}. */
@@ -98,8 +102,25 @@ export function inferFormat(location: string, task: string): InputFormat {
   throw new Error(`${location}: cannot tell the format from the name; expected .tsv, .parquet, .jsonl or .jsonl.gz`);
 }
 
-/** Expands an input directory into its data files (sorted by name, recursively), with splits inferred. */
+/**
+ * Expands an input directory into its data files (sorted by name, recursively), with splits inferred. A Hub dataset
+ * reference (`hf://datasets/<org>/<name>[@<rev>]/<path-or-glob>`) is fetched into the Hub cache (large files are read
+ * in place with range requests) and recorded in the manifest pinned to its commit.
+ */
 export async function expandInputs(location: string, task: string): Promise<PrepareInput[]> {
+  if (location.startsWith("hf://") || location.startsWith("hf:")) {
+    // Imported on use: the Hub client is not needed (nor loadable) where data is used in a browser.
+    const { hubDatasetFiles } = await import("./hub/dataset.ts");
+    const { files } = await hubDatasetFiles(location);
+    const out = files.flatMap((f) => {
+      const split = inferSplit(f.path);
+      return split
+        ? [{ split, location: f.location, format: inferFormat(f.path, task), source: f.source, headers: f.headers }]
+        : [];
+    });
+    if (out.length === 0) throw new Error(`${location}: no .tsv/.parquet/.jsonl(.gz) files with a split in the name`);
+    return out;
+  }
   if (isUrl(location)) return [{ split: mustSplit(location), location, format: inferFormat(location, task) }];
   const stat = await Deno.stat(location).catch(() => undefined);
   if (!stat) throw new Error(`${location}: not found; check the path`);
@@ -152,7 +173,10 @@ async function* readInput(
     const columns = task === "mrqa"
       ? ["subset", "context", "qid", "question", "detected_answers", "answers"]
       : undefined;
-    yield* readParquetRows(await openAsyncBuffer(loc), loc, { columns, compressors: await parquetCompressors() });
+    yield* readParquetRows(await openAsyncBuffer(loc, input.headers), input.source ?? loc, {
+      columns,
+      compressors: await parquetCompressors(),
+    });
   } else if (format === "mrqa-jsonl") {
     for await (const r of readMrqaJsonl(await openByteStream(loc), loc, bad)) {
       yield { value: r.value as unknown as RawRecord, line: r.line };
@@ -245,7 +269,7 @@ export async function prepareDataset(opts: PrepareOptions): Promise<PrepareResul
     templateVersion: TEMPLATE_VERSION,
     inputs: opts.inputs.map((i) => ({
       split: i.split,
-      location: i.location,
+      location: i.source ?? i.location,
       format: i.format ?? (opts.task === "demo" ? "generated" : inferFormat(i.location, opts.task)),
     })),
     options: { ...opts.split, stsbRounding: opts.stsbRounding, mrqa: opts.mrqa, demo: opts.demo },
