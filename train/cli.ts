@@ -5,6 +5,8 @@
  * absent, trains a tiny T5 hyperdecoder on this machine's WebGPU adapter, evaluates, and prints the results table.
  * @module
  */
+import { hubLocalPath } from "@hyperdecoders/data/hub";
+import { pinHubRefs } from "./hub_config.ts";
 import { join } from "node:path";
 import { initEngine } from "@hyperdecoders/core";
 import { countParameters, parseMethodConfig } from "@hyperdecoders/models";
@@ -82,7 +84,8 @@ export async function loadConfig(cli: Cli): Promise<{ config: TrainConfig; demo:
     overrides = [...overrides, ["data.shards", JSON.stringify([join(out[1], "data")])]];
   }
   const merged = applyOverrides(raw as Record<string, unknown>, overrides);
-  return { config: resolveConfig(merged, source), demo };
+  // Hub references are fetched and pinned to their commits; data.sources are prepared (once, into a cache).
+  return { config: await pinHubRefs(resolveConfig(merged, source)), demo };
 }
 
 async function main(): Promise<void> {
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
     }
   }
   if (cli.dryRun) {
-    const tokenizer = await loadTokenizer(config.tokenizer);
+    const tokenizer = await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"));
     const sources = await openTaskSources(config.data.shards, "train", config.data.tasks ?? undefined);
     await initEngine();
     const base = await buildBaseModel(config, tokenizer);

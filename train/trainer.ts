@@ -5,6 +5,7 @@
  * exact resume, NaN/Inf stop, and a checkpoint on SIGINT.
  * @module
  */
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { join } from "node:path";
 import {
   AdamW,
@@ -96,7 +97,7 @@ export function tinyT5Config(vocabSize: number): T5Config {
 /** Builds the base model the config names: a checkpoint folder, or a preset shape randomly initialised. */
 export async function buildBaseModel(config: TrainConfig, tokenizer: Tokenizer): Promise<T5Model> {
   if (config.model.checkpoint) {
-    const model = await loadT5(config.model.checkpoint);
+    const model = await loadT5(await hubLocalPath(config.model.checkpoint, "model"));
     const expected = config.model.shape ? T5_V1_1[config.model.shape as keyof typeof T5_V1_1] : null;
     const keys = ["dModel", "dKv", "dFf", "numLayers", "numDecoderLayers", "numHeads"] as const;
     const wrong = expected ? keys.find((k) => model.config[k] !== expected[k]) : undefined;
@@ -147,7 +148,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   await writeFileAtomic(join(outDir, "config.json"), JSON.stringify(config, null, 2) + "\n");
   const metricsPath = join(outDir, "metrics.jsonl");
 
-  const tokenizer = await loadTokenizer(config.tokenizer);
+  const tokenizer = await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"));
   const trainSources = await openTaskSources(config.data.shards, "train", config.data.tasks ?? undefined);
   const taskNames = trainSources.map((s) => s.task);
   const base = await buildBaseModel(config, tokenizer);

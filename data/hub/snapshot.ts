@@ -307,3 +307,12 @@ export async function resolveHubPath(
     resolved: { ref: pathOrRef, pinned: formatHubRef({ ...ref, revision: snap.commit }), commit: snap.commit, path },
   };
 }
+
+/** The local folder or file of a path-or-reference (a Hub reference is fetched or found in the cache). */
+export async function hubLocalPath(
+  pathOrRef: string,
+  need: SnapshotNeed,
+  opts: FetchSnapshotOptions = {},
+): Promise<string> {
+  return (await resolveHubPath(pathOrRef, need, opts)).path;
+}
