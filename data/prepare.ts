@@ -113,7 +113,8 @@ export async function expandInputs(location: string, task: string): Promise<Prep
     const { hubDatasetFiles } = await import("./hub/dataset.ts");
     const { files } = await hubDatasetFiles(location);
     const out = files.flatMap((f) => {
-      const split = inferSplit(f.path);
+      // refs/convert/parquet names the split by folder (<config>/<split>/0000.parquet).
+      const split = inferSplit(f.path) ?? inferSplit(f.path.split("/").slice(-2, -1)[0] ?? "");
       return split
         ? [{ split, location: f.location, format: inferFormat(f.path, task), source: f.source, headers: f.headers }]
         : [];
