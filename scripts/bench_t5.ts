@@ -24,15 +24,11 @@
 import { parseArgs } from "node:util";
 import {
   AdamW,
-  backward,
   clearRelativePositionCache,
-  clearTape,
-  clipGradFactor,
   empty,
   getEngine,
   initEngine,
   keep,
-  scope,
   type Tensor,
   tensor,
 } from "@hyperdecoders/core";
@@ -46,6 +42,7 @@ import {
   T5Model,
   t5ParameterShapes,
 } from "@hyperdecoders/models";
+import { trainStep } from "@hyperdecoders/train";
 
 /** One training batch shape: rows × source tokens × target tokens. */
 export interface BatchShape {
@@ -338,34 +335,17 @@ const diff = (a: Stats, b: Stats): Stats => ({
 });
 
 /**
- * One training step (forward, backward, clip, AdamW, zeroGrad), encoded and submitted; returns the loss tensor (kept)
- * and the encode / submit times.
+ * One training step (the trainer's {@link trainStep}: forward, backward, clip to norm 1, AdamW, zeroGrad), encoded and
+ * submitted; returns the loss tensor (kept) and the encode / submit times.
  */
-export function trainStep(
+function timedStep(
   model: AdaptedT5,
   opt: AdamW,
-  params: Tensor[],
   batch: Batch,
   seed: number,
 ): { loss: Tensor; encodeMs: number; submitMs: number } {
   const t0 = performance.now();
-  const loss = scope(() => {
-    const out = model.forward(
-      {
-        inputIds: batch.inputIds,
-        attentionMask: batch.attentionMask,
-        labels: batch.labels,
-        labelShape: batch.labelShape,
-      },
-      { training: true, seed },
-    );
-    backward(out.loss!);
-    clearTape();
-    opt.step(undefined, { gradScale: clipGradFactor(params, 1).factor });
-    opt.zeroGrad();
-    return out.loss!;
-  });
-  keep(loss);
+  const [loss] = trainStep(model, batch, [opt], { dropout: true, seed, clipNorm: 1 });
   const t1 = performance.now();
   getEngine().flush();
   return { loss, encodeMs: t1 - t0, submitMs: performance.now() - t1 };
@@ -406,7 +386,7 @@ async function benchSteps(
     // cold step: compiles pipelines, creates buffers and bind groups
     let before = statsNow();
     let t0 = performance.now();
-    swap(trainStep(model, opt, params, batch, 1).loss);
+    swap(timedStep(model, opt, batch, 1).loss);
     await settle();
     const cold = diff(before, statsNow());
     const first = {
@@ -415,7 +395,7 @@ async function benchSteps(
       bind_groups: cold.bindGroups,
       dispatches: cold.dispatches,
     };
-    for (let i = 1; i < warmup; i++) swap(trainStep(model, opt, params, batch, 1 + i).loss);
+    for (let i = 1; i < warmup; i++) swap(timedStep(model, opt, batch, 1 + i).loss);
     await settle();
     engine.pool.resetPeak();
     const liveBefore = engine.pool.liveBytes;
@@ -424,7 +404,7 @@ async function benchSteps(
     const submit: number[] = [];
     t0 = performance.now();
     for (let i = 0; i < timed; i++) {
-      const r = trainStep(model, opt, params, batch, 100 + i);
+      const r = timedStep(model, opt, batch, 100 + i);
       swap(r.loss);
       encode.push(r.encodeMs);
       submit.push(r.submitMs);

@@ -25,9 +25,14 @@ import {
   prepareDataset,
 } from "@hyperdecoders/data";
 import { seededRandom } from "@hyperdecoders/core";
-import { listCheckpoints, loadCheckpoint, writeFileAtomic } from "../train/checkpoint.ts";
-import { resolveConfig } from "../train/config.ts";
-import { tinyT5Config, train } from "../train/trainer.ts";
+import {
+  listCheckpoints,
+  loadCheckpoint,
+  resolveConfig,
+  tinyT5Config,
+  train,
+  writeFileAtomic,
+} from "@hyperdecoders/train";
 
 const WORDS = [...DEMO_FILLER, ...DEMO_POSITIVE, ...DEMO_NEGATIVE, ...DEMO_MARKED, ...DEMO_NAMES];
 

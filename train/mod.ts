@@ -1,6 +1,6 @@
 /**
  * Training for hyperdecoders: the experiment config (schema, defaults, validation, command-line overrides), the
- * training loop on the WebGPU engine, atomic checkpoints with exact resume, and progress reporting.
+ * base model a config names, the training step and loop on the WebGPU engine, atomic checkpoints with exact resume, and progress reporting.
  *
  * @example
  * ```ts
@@ -14,9 +14,22 @@
 export * from "./config.ts";
 export * from "./checkpoint.ts";
 export * from "./progress.ts";
+export * from "./base_model.ts";
+export * from "./step.ts";
 export * from "./trainer.ts";
+export * from "./hub_config.ts";
 // Types the public API above references, re-exported so that its documentation is complete (`deno doc --lint`).
-export type { CrossEntropyOptions, DType as TensorDType, GradNode, PooledBuffer, Tensor } from "@hyperdecoders/core";
+export type {
+  AdamW,
+  AdamWOptions,
+  AdamWState,
+  AdamWStepOptions,
+  CrossEntropyOptions,
+  DType as TensorDType,
+  GradNode,
+  PooledBuffer,
+  Tensor,
+} from "@hyperdecoders/core";
 export type {
   AdaptedForwardOptions,
   AdaptedT5,

@@ -69,7 +69,7 @@ Deno.test("trainer: SIGINT saves a checkpoint and exits with 130; the run resume
   const cfg = config(dir, { train: { batchSize: 4, steps: 400, logEvery: 1, seed: 7 } });
   await Deno.writeTextFile(cfgPath, JSON.stringify(cfg));
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./cli.ts", import.meta.url).pathname, "--config", cfgPath],
+    args: ["run", "-A", new URL("../cli/train.ts", import.meta.url).pathname, "--config", cfgPath],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -99,7 +99,7 @@ Deno.test("trainer: SIGINT saves a checkpoint and exits with 130; the run resume
 Deno.test("trainer: a checkpoint that does not have the declared model.shape is refused naming the field", async () => {
   const { initEngine } = await import("@hyperdecoders/core");
   const { loadTokenizer } = await import("@hyperdecoders/data");
-  const { buildBaseModel } = await import("./trainer.ts");
+  const { buildBaseModel } = await import("./base_model.ts");
   const { fixturePath } = await import("../tests/fixtures.ts");
   await initEngine();
   const config = tinyConfig(shards, join(root, "shape"), {

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { train, type TrainResult } from "../train/trainer.ts";
+import { train, type TrainResult } from "@hyperdecoders/train";
 import { quietProgress, tempRoot, tinyConfig, writeSmallMixture } from "../tests/tiny_run.ts";
-import { evaluateCheckpoint, parseEvalArgs } from "./cli.ts";
+import { evaluateCheckpoint, parseEvalArgs } from "./eval.ts";
 import { resolveCheckpoint } from "./trained_run.ts";
 
 const root = await tempRoot("hd-eval-cli-test-");
@@ -111,7 +111,7 @@ Deno.test("eval CLI: arguments", async () => {
   assert.throws(() => parseEvalArgs(["--checkpoint", "x", "--pick", "worst"]), /--pick must be best or last/);
   assert.throws(() => parseEvalArgs(["--checkpoint", "x", "--bogus"]), /unknown argument "--bogus"/);
   const cli = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./cli.ts", import.meta.url).pathname, "--checkpoint", join(root, "missing")],
+    args: ["run", "-A", new URL("./eval.ts", import.meta.url).pathname, "--checkpoint", join(root, "missing")],
     stdout: "piped",
     stderr: "piped",
   });

@@ -9,8 +9,8 @@ import { DOMParser } from "@xmldom/xmldom";
 import { loadTokenizer, openTaskSources } from "@hyperdecoders/data";
 import { train } from "@hyperdecoders/train";
 import { quietProgress, tempRoot, tinyConfig, writeSmallMixture } from "../tests/tiny_run.ts";
-import { evaluate } from "./evaluate.ts";
-import { main } from "./analyze_cli.ts";
+import { evaluate } from "@hyperdecoders/eval";
+import { main } from "./analyze.ts";
 import { loadTrainedModel, resolveCheckpoint } from "./trained_run.ts";
 
 const root = await tempRoot("hd-analyze-test-");

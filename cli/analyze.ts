@@ -11,11 +11,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { initEngine } from "@hyperdecoders/core";
 import { loadTokenizer, openTaskSources, TASKS } from "@hyperdecoders/data";
-import { decodingSettings } from "./evaluate.ts";
+import { analyzeEmbeddings, collectEmbeddings, decodingSettings, labelSetOf } from "@hyperdecoders/eval";
 import { isFile, loadTrainedModel, readRunConfig, resolveCheckpoint } from "./trained_run.ts";
-import { collectEmbeddings } from "./analysis/embeddings.ts";
-import { analyzeEmbeddings } from "./analysis/report.ts";
-import { labelSetOf } from "./analysis/labels.ts";
 
 const USAGE = `usage: deno task analyze --checkpoint <run-or-checkpoint-dir> [options]
   --checkpoint DIR      a run's output folder (its best checkpoint, else its newest) or one checkpoint-XXXXXXXX folder

@@ -6,15 +6,20 @@
  * @module
  */
 import { hubLocalPath } from "@hyperdecoders/data/hub";
-import { pinHubRefs } from "./hub_config.ts";
 import { join } from "node:path";
 import { initEngine } from "@hyperdecoders/core";
 import { countParameters, parseMethodConfig } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
 import { resultsMarkdown } from "@hyperdecoders/eval";
-import { main as analyze } from "../eval/analyze_cli.ts";
-import { applyOverrides, resolveConfig, type TrainConfig } from "./config.ts";
-import { buildBaseModel, train } from "./trainer.ts";
+import {
+  applyOverrides,
+  buildBaseModel,
+  pinHubRefs,
+  resolveConfig,
+  train,
+  type TrainConfig,
+} from "@hyperdecoders/train";
+import { main as analyze } from "./analyze.ts";
 
 const USAGE =
   `usage: deno task train [--config file.json] [--out <dir>] [--resume <out-dir>] [--dry-run] [--<section>.<field> <value> …]

@@ -12,11 +12,9 @@ import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { basename, join } from "node:path";
 import { initEngine } from "@hyperdecoders/core";
 import { loadTokenizer, openTaskSources, type TaskSource } from "@hyperdecoders/data";
-import { evaluate, type EvaluationResult, type MrqaScoreMode } from "./evaluate.ts";
-import { resultsMarkdown } from "./tables.ts";
+import { evaluate, type EvaluationResult, type MrqaScoreMode, resultsMarkdown } from "@hyperdecoders/eval";
+import { type TrainConfig, writeFileAtomic } from "@hyperdecoders/train";
 import { isFile, loadTrainedModel, readRunConfig, readTrainedWeights, resolveCheckpoint } from "./trained_run.ts";
-import { writeFileAtomic } from "../train/checkpoint.ts";
-import type { TrainConfig } from "../train/config.ts";
 
 const USAGE = `usage: deno task eval --checkpoint <run-dir | checkpoint-dir> [--split validation|test] [--config <file>]
        [--out <dir>] [--pick best|last] [--tasks a,b] [--max-examples N] [--batch-size N]
