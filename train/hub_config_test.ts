@@ -50,6 +50,7 @@ Deno.test({
       for (const k of keys) Deno.env.delete(k);
       Deno.env.set("HF_HOME", home);
       Deno.env.set("HF_ENDPOINT", hub.url);
+      Deno.env.set("HF_TOKEN", "hf_never_written_anywhere");
       const config = resolveConfig({
         model: { checkpoint: "hf:fixtures/t5-tiny-v1_1" },
         tokenizer: "hf:fixtures/t5-tiny-v1_1",
@@ -68,6 +69,8 @@ Deno.test({
       const manifest = JSON.parse(await Deno.readTextFile(join(dir, "manifest.json")));
       assert(manifest.entries.length >= 2);
       assert(logs.some((l) => l.startsWith("preparing cola")));
+      assert(!JSON.stringify(pinned).includes("hf_never_written"), "the token is in the config");
+      assert(!(await Deno.readTextFile(join(dir, "manifest.json"))).includes("hf_never_written"));
       // The pinned config is valid as it stands (it is what the run's config.json holds).
       assertEquals(
         resolveConfig(JSON.parse(JSON.stringify(pinned)), "config.json").model.checkpoint,

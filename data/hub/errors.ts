@@ -55,11 +55,19 @@ export async function hubErrorFromResponse(res: Response, ctx: HubErrorContext):
   }
   const where = `${ctx.type === "dataset" ? "dataset " : ""}${ctx.repo}`;
   const page = `${ctx.endpoint}/${ctx.type === "dataset" ? "datasets/" : ""}${ctx.repo}`;
-  if (res.status === 401 || (res.status === 403 && !ctx.hadToken)) {
+  if (!ctx.hadToken && (res.status === 401 || res.status === 403)) {
     return new HubError(
       "auth",
       `${where} is gated or private and no token was sent: set HF_TOKEN (or run \`huggingface-cli login\`) ` +
         `with a token that has access; for a gated repository, accept its conditions at ${page}`,
+      res.status,
+    );
+  }
+  if (res.status === 401) {
+    return new HubError(
+      "auth",
+      `${where}: the Hub refused the token in HF_TOKEN (invalid or expired), or the repository does not exist; ` +
+        `check the name and the token`,
       res.status,
     );
   }

@@ -9,6 +9,7 @@ import { hubDatasetFiles } from "./dataset.ts";
 import { HubError } from "./errors.ts";
 import { formatHubRef, parseHubRef } from "./ref.ts";
 import { type HubSettings, hubSettings } from "./settings.ts";
+import { formatProgress } from "./progress.ts";
 import { fetchSnapshot, resolveHubPath } from "./snapshot.ts";
 import { fakeRepo, fakeSha, readFolder, startFakeHub } from "./test_helpers.ts";
 
@@ -355,5 +356,46 @@ Deno.test({
     } finally {
       for (const [k, v] of saved) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
     }
+  },
+});
+
+Deno.test("hub progress line: bytes, rate and time left (a resumed download's rate counts only new bytes)", () => {
+  const line = formatProgress(
+    "org/model/model.safetensors",
+    {
+      styledTime: () => "",
+      styledData: () => "",
+      progressBar: "[####----]",
+      time: 4000,
+      previousTime: 3000,
+      value: 60 * 2 ** 20,
+      previousValue: 0,
+      max: 100 * 2 ** 20,
+    },
+    20 * 2 ** 20,
+  );
+  // 40 MiB new in 4 s = 10 MiB/s; 40 MiB left = 4 s.
+  assertEquals(line, "org/model/model.safetensors [####----] 60.0/100.0 MiB 10.0 MiB/s 00:04 left");
+});
+
+Deno.test({
+  name: "hub datasets: offline, a glob is answered from the cache; a missing one is named",
+  ignore,
+  fn: async () => {
+    await using t = await setup();
+    const online = await hubDatasetFiles("hf://datasets/nyu-mll/glue/cola/*.parquet", {
+      settings: t.settings,
+      log: quiet,
+    });
+    const n = t.hub.requests.length;
+    const offline = { ...t.settings, offline: true };
+    const again = await hubDatasetFiles("hf://datasets/nyu-mll/glue/cola/*.parquet", { settings: offline });
+    assertEquals(again.files.map((f) => f.location), online.files.map((f) => f.location));
+    const e = await assertRejects(
+      () => hubDatasetFiles("hf://datasets/nyu-mll/glue/rte/*.parquet", { settings: offline }),
+      HubError,
+    );
+    assertStringIncludes(e.message, "HF_HUB_OFFLINE=1: rte/*.parquet of hf://datasets/nyu-mll/glue");
+    assertEquals(t.hub.requests.length, n);
   },
 });
