@@ -103,25 +103,10 @@ export function inferFormat(location: string, task: string): InputFormat {
 }
 
 /**
- * Expands an input directory into its data files (sorted by name, recursively), with splits inferred. A Hub dataset
- * reference (`hf://datasets/<org>/<name>[@<rev>]/<path-or-glob>`) is fetched into the Hub cache (large files are read
- * in place with range requests) and recorded in the manifest pinned to its commit.
+ * Expands an input directory into its data files (sorted by name, recursively), with splits inferred. (Hub dataset
+ * references are expanded by `expandHubInputs` of `@hyperdecoders/data/hub`.)
  */
 export async function expandInputs(location: string, task: string): Promise<PrepareInput[]> {
-  if (location.startsWith("hf://") || location.startsWith("hf:")) {
-    // Imported on use: the Hub client is not needed (nor loadable) where data is used in a browser.
-    const { hubDatasetFiles } = await import("./hub/dataset.ts");
-    const { files } = await hubDatasetFiles(location);
-    const out = files.flatMap((f) => {
-      // refs/convert/parquet names the split by folder (<config>/<split>/0000.parquet).
-      const split = inferSplit(f.path) ?? inferSplit(f.path.split("/").slice(-2, -1)[0] ?? "");
-      return split
-        ? [{ split, location: f.location, format: inferFormat(f.path, task), source: f.source, headers: f.headers }]
-        : [];
-    });
-    if (out.length === 0) throw new Error(`${location}: no .tsv/.parquet/.jsonl(.gz) files with a split in the name`);
-    return out;
-  }
   if (isUrl(location)) return [{ split: mustSplit(location), location, format: inferFormat(location, task) }];
   const stat = await Deno.stat(location).catch(() => undefined);
   if (!stat) throw new Error(`${location}: not found; check the path`);

@@ -12,6 +12,7 @@ import { writeDemoMixture } from "../data/demo_prepare.ts";
 import { tokenizerInfo } from "../data/fs.ts";
 import { expandInputs, inferFormat, prepareDataset, type PrepareInput } from "../data/prepare.ts";
 import { datasetStats } from "../data/stats.ts";
+import { expandHubInputs, isHubRef } from "@hyperdecoders/data/hub";
 import { TASKS } from "../data/tasks.ts";
 import { loadTokenizer } from "../data/tokenizer/mod.ts";
 import { fixturePath } from "../tests/fixtures.ts";
@@ -89,8 +90,10 @@ async function main(argv: string[]): Promise<void> {
     const inputs: PrepareInput[] = [];
     for (const spec of values.input) {
       const m = /^([a-z_]+)=(.+)$/.exec(spec);
-      if (m && !/^https?$/i.test(m[1]) && m[2].startsWith("hf:")) {
-        inputs.push(...(await expandInputs(m[2], values.task)).map((i) => ({ ...i, split: m[1] })));
+      if (m && !/^https?$/i.test(m[1]) && isHubRef(m[2])) {
+        inputs.push(...(await expandHubInputs(m[2], values.task)).map((i) => ({ ...i, split: m[1] })));
+      } else if (isHubRef(spec)) {
+        inputs.push(...await expandHubInputs(spec, values.task));
       } else if (m && !/^https?$/i.test(m[1])) {
         inputs.push({ split: m[1], location: m[2], format: inferFormat(m[2], values.task) });
       } else {

@@ -8,6 +8,7 @@
  */
 import {
   cachedCommit,
+  expandHubInputs,
   formatHubRef,
   hubDatasetFiles,
   hubSettings,
@@ -70,7 +71,9 @@ export async function prepareSource(
   log(`preparing ${source.task} from ${pinned.join(", ")} into ${dir}`);
   const staging = `${dir}.staging-${crypto.randomUUID().slice(0, 8)}`;
   try {
-    const expanded = (await Promise.all(pinned.map((i) => expandInputs(i, source.task)))).flat();
+    const expanded = (await Promise.all(
+      pinned.map((i) => isHubRef(i) ? expandHubInputs(i, source.task, { log }) : expandInputs(i, source.task)),
+    )).flat();
     const tokenizer = tokenizerPath && source.task === "mrqa" ? await loadTokenizer(tokenizerPath) : undefined;
     await prepareDataset({
       task: source.task,

@@ -7,6 +7,7 @@ import { fetchSnapshot, type FetchSnapshotOptions } from "./snapshot.ts";
 import { formatHubRef, parseHubRef } from "./ref.ts";
 import { join } from "@std/path";
 import { hubSettings } from "./settings.ts";
+import { inferFormat, inferSplit, type PrepareInput } from "../prepare.ts";
 
 /** One file of a dataset reference. */
 export interface HubDatasetFile {
@@ -61,4 +62,24 @@ export async function hubDatasetFiles(reference: string, opts: FetchSnapshotOpti
   ];
   files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   return { commit: snap.commit, files };
+}
+
+/**
+ * `deno task data prepare --input hf://datasets/…`: the inputs of a Hub dataset reference, splits taken from the file
+ * names (or, as in `refs/convert/parquet`, the parent folder), recorded in the manifest pinned to the commit.
+ */
+export async function expandHubInputs(
+  reference: string,
+  task: string,
+  opts: FetchSnapshotOptions = {},
+): Promise<PrepareInput[]> {
+  const { files } = await hubDatasetFiles(reference, opts);
+  const out = files.flatMap((f) => {
+    const split = inferSplit(f.path) ?? inferSplit(f.path.split("/").slice(-2, -1)[0] ?? "");
+    return split
+      ? [{ split, location: f.location, format: inferFormat(f.path, task), source: f.source, headers: f.headers }]
+      : [];
+  });
+  if (out.length === 0) throw new Error(`${reference}: no .tsv/.parquet/.jsonl(.gz) files with a split in the name`);
+  return out;
 }

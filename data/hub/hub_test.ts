@@ -3,9 +3,8 @@ import { join } from "@std/path";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { fixturePath } from "../../tests/fixtures.ts";
 import { prepareDataset } from "../prepare.ts";
-import { expandInputs } from "../prepare.ts";
 import { repoFolder } from "./cache.ts";
-import { hubDatasetFiles } from "./dataset.ts";
+import { expandHubInputs, hubDatasetFiles } from "./dataset.ts";
 import { HubError } from "./errors.ts";
 import { formatHubRef, parseHubRef } from "./ref.ts";
 import { type HubSettings, hubSettings } from "./settings.ts";
@@ -339,7 +338,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "hub datasets: expandInputs reads HF_ENDPOINT/HF_HUB_CACHE and infers splits from the Hub's file names",
+  name: "hub datasets: expandHubInputs reads HF_ENDPOINT/HF_HUB_CACHE and infers splits from the Hub's file names",
   ignore,
   fn: async () => {
     await using t = await setup();
@@ -348,7 +347,7 @@ Deno.test({
       Deno.env.set("HF_ENDPOINT", t.hub.url);
       Deno.env.set("HF_HUB_CACHE", t.cacheDir);
       Deno.env.delete("HF_HUB_OFFLINE");
-      const inputs = await expandInputs("hf://datasets/nyu-mll/glue/cola/*.parquet", "cola");
+      const inputs = await expandHubInputs("hf://datasets/nyu-mll/glue/cola/*.parquet", "cola");
       assertEquals(inputs.map((i) => [i.split, i.format]), [["test", "parquet"], ["train", "parquet"], [
         "validation",
         "parquet",

@@ -18,5 +18,5 @@ export {
   resolveHubPath,
   type SnapshotNeed,
 } from "./snapshot.ts";
-export { type HubDatasetFile, type HubDatasetFiles, hubDatasetFiles } from "./dataset.ts";
+export { expandHubInputs, type HubDatasetFile, type HubDatasetFiles, hubDatasetFiles } from "./dataset.ts";
 export { cachedCommit, repoFolder, snapshotFolder } from "./cache.ts";
