@@ -398,3 +398,25 @@ Deno.test({
     assertEquals(t.hub.requests.length, n);
   },
 });
+
+Deno.test({
+  name: "hub: two concurrent fetches of one model download each blob once (a lock per blob, as Python's)",
+  ignore,
+  fn: async () => {
+    await using t = await setup();
+    const [a, b] = await Promise.all([
+      fetchSnapshot(`hf:${MODEL}`, "model", { settings: t.settings, log: quiet }),
+      fetchSnapshot(`hf:${MODEL}`, "model", { settings: t.settings, log: quiet }),
+    ]);
+    assertEquals(a.dir, b.dir);
+    assertEquals(
+      t.hub.requests.filter((r) => r.startsWith("GET") && r.includes("/resolve/") && r.endsWith("model.safetensors"))
+        .length,
+      1,
+    );
+    assertEquals(a.downloaded + b.downloaded, 851_592 + 571 + 272_740 + 2423);
+    assert(
+      await Deno.stat(join(repoFolder(t.cacheDir, "model", MODEL), "..", ".locks", "models--fixtures--t5-tiny-v1_1")),
+    );
+  },
+});

@@ -11,7 +11,7 @@
  * @module
  */
 import { datasetInfo, type ListFileEntry, listFiles, modelInfo } from "@huggingface/hub";
-import { globToRegExp, join } from "@std/path";
+import { basename, globToRegExp, join } from "@std/path";
 import { cachedCommit, exists, linkBlob, listSnapshot, repoFolder, snapshotFolder, writeRef } from "./cache.ts";
 import { downloadBlob } from "./download.ts";
 import { HubError, type HubErrorContext, hubErrorFromResponse } from "./errors.ts";
@@ -223,18 +223,26 @@ export async function fetchSnapshot(
     }
     const blob = join(blobs, etag);
     if (!await exists(blob)) {
-      downloaded += await downloadBlob({
-        url: resolveUrl(settings.endpoint, ref, commit, e.path),
-        blobPath: blob,
-        size: e.lfs?.size ?? e.size,
-        verify: e.lfs ? { algorithm: "sha256", hex: e.lfs.oid } : { algorithm: "git-sha1", hex: etag },
-        token: settings.token,
-        name: `${ref.repo}/${e.path}`,
-        context: { ...ctx, revision: commit, path: e.path },
-        interactive: settings.progress,
-        log,
-        fetch: baseFetch,
-      });
+      // One writer per blob across processes (Python's huggingface_hub locks the same file the same way: flock).
+      const lockDir = join(settings.cacheDir, ".locks", basename(repoFolder(settings.cacheDir, ref.type, ref.repo)));
+      await Deno.mkdir(lockDir, { recursive: true });
+      using lock = await Deno.open(join(lockDir, `${etag}.lock`), { write: true, create: true });
+      await lock.lock(true);
+      if (!await exists(blob)) {
+        downloaded += await downloadBlob({
+          url: resolveUrl(settings.endpoint, ref, commit, e.path),
+          blobPath: blob,
+          size: e.lfs?.size ?? e.size,
+          verify: e.lfs ? { algorithm: "sha256", hex: e.lfs.oid } : { algorithm: "git-sha1", hex: etag },
+          token: settings.token,
+          name: `${ref.repo}/${e.path}`,
+          context: { ...ctx, revision: commit, path: e.path },
+          interactive: settings.progress,
+          log,
+          fetch: baseFetch,
+        });
+      }
+      await lock.unlock();
     }
     await linkBlob(blob, pointer);
   };
