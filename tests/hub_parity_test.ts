@@ -3,7 +3,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { fixturePath } from "./fixtures.ts";
-import { fakeRepo, readFolder, startFakeHub } from "../data/hub/test_helpers.ts";
+import { fakeRepo, readFolder, startFakeHub } from "./fake_hub.ts";
 
 const MODEL_DIR = fixturePath("t5-tiny-v1_1");
 const ignore = !await Deno.stat(MODEL_DIR).then(() => true, () => false);

@@ -2,7 +2,7 @@ import { assert, assertEquals, assertNotEquals } from "@std/assert";
 import { join } from "@std/path";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { fixturePath } from "../tests/fixtures.ts";
-import { fakeRepo, readFolder, startFakeHub } from "../data/hub/test_helpers.ts";
+import { fakeRepo, readFolder, startFakeHub } from "../tests/fake_hub.ts";
 import { resolveConfig } from "./config.ts";
 import { pinHubRefs } from "./hub_config.ts";
 

@@ -10,7 +10,7 @@ import { formatHubRef, parseHubRef } from "./ref.ts";
 import { type HubSettings, hubSettings } from "./settings.ts";
 import { formatProgress } from "./progress.ts";
 import { fetchSnapshot, resolveHubPath } from "./snapshot.ts";
-import { fakeRepo, fakeSha, readFolder, startFakeHub } from "./test_helpers.ts";
+import { fakeRepo, fakeSha, readFolder, startFakeHub } from "../../tests/fake_hub.ts";
 
 const MODEL_DIR = fixturePath("t5-tiny-v1_1");
 const TOKENIZER_DIR = fixturePath("spm-2k");

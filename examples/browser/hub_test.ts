@@ -1,6 +1,6 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { fixturePath } from "../../tests/fixtures.ts";
-import { fakeRepo, readFolder, startFakeHub } from "../../data/hub/test_helpers.ts";
+import { fakeRepo, readFolder, startFakeHub } from "../../tests/fake_hub.ts";
 import { hubModelFiles, pickCheckpointFiles } from "./app.ts";
 
 const MODEL_DIR = fixturePath("t5-tiny-v1_1");

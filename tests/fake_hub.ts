@@ -7,7 +7,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { RepoType } from "./ref.ts";
+/** Kind of a repository (as `RepoType` of data/hub/ref.ts). */
+export type RepoType = "model" | "dataset";
 
 /** One repository: files per commit and the refs that point at commits. */
 export interface FakeRepo {
