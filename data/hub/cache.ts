@@ -55,12 +55,14 @@ export async function exists(path: string): Promise<boolean> {
  */
 export async function linkBlob(blobPath: string, pointerPath: string): Promise<void> {
   await Deno.mkdir(dirname(pointerPath), { recursive: true });
-  await Deno.remove(pointerPath).catch(() => {});
+  // Made beside and renamed into place, so that concurrent fetches of one snapshot never see a half-made link.
+  const tmp = `${pointerPath}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
-    await Deno.symlink(relative(dirname(pointerPath), blobPath), pointerPath);
+    await Deno.symlink(relative(dirname(pointerPath), blobPath), tmp);
   } catch {
-    await Deno.copyFile(blobPath, pointerPath);
+    await Deno.copyFile(blobPath, tmp);
   }
+  await Deno.rename(tmp, pointerPath);
 }
 
 /** Files under a snapshot folder (relative, `/`-separated, sorted). */

@@ -111,6 +111,13 @@ Deno.test("hub settings: HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_HUB_OFFLINE, HF_
     ]);
     Deno.env.set("HF_HUB_CACHE", "/tmp/elsewhere");
     assertEquals(hubSettings().cacheDir, "/tmp/elsewhere");
+    // Without HF_TOKEN, the token file that `huggingface-cli login` writes.
+    const home = Deno.makeTempDirSync();
+    Deno.writeTextFileSync(join(home, "token"), "hf_from_file\n");
+    Deno.env.delete("HF_TOKEN");
+    Deno.env.set("HF_HOME", home);
+    assertEquals(hubSettings().token, "hf_from_file");
+    Deno.removeSync(home, { recursive: true });
   } finally {
     for (const [k, v] of saved) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
   }
@@ -150,6 +157,15 @@ Deno.test({
     assertEquals(tok.path, snap.dir);
     assertEquals(tok.resolved?.pinned, `hf:${MODEL}@${commit}`);
     assertEquals(t.hub.requests.length, before);
+
+    // Parity asks for the reference dumps too: the cached snapshot is completed with them.
+    const withRefs = await fetchSnapshot(`hf:${MODEL}`, "model", {
+      settings: t.settings,
+      log: quiet,
+      optional: ["reference_io.safetensors"],
+    });
+    assertEquals(withRefs.downloaded, 44_508);
+    assert(withRefs.files.includes("reference_io.safetensors"));
   },
 });
 

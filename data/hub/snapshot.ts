@@ -31,7 +31,10 @@ export type SnapshotNeed =
 export interface FetchSnapshotOptions {
   /** Settings (default: read from the environment). */
   settings?: HubSettings;
-  /** Optional extra files fetched with a "model" need when the repository has them (e.g. parity references). */
+  /**
+   * Optional extra files fetched with a "model" need when the repository has them (e.g. parity references); a cached
+   * snapshot without them is completed from the Hub (one listing request each time where the repository has none).
+   */
   optional?: string[];
   /** Log lines (download summaries where stderr is not a terminal). */
   log?: (message: string) => void;
@@ -154,7 +157,12 @@ export async function fetchSnapshot(
   if (cached && (typeof need !== "object" || settings.offline)) {
     const dir = snapshotFolder(settings.cacheDir, ref, cached);
     const missing = await missingFile(dir, need);
-    if (missing === undefined) {
+    // Optional files (parity's reference dumps) absent from the cache are looked for on the Hub unless offline.
+    const optionalHere = async () => {
+      for (const f of opts.optional ?? []) if (!await exists(join(dir, f))) return false;
+      return true;
+    };
+    if (missing === undefined && (settings.offline || await optionalHere())) {
       const files = (await listSnapshot(dir)).filter((f) =>
         pick([{ type: "file", path: f, size: 0 }], need, opts.optional ?? []).length
       );
