@@ -17,9 +17,10 @@ async function configFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir(dir)) {
     const p = join(dir, e.name);
-    // configs/demo/ holds the demo's assets (tokenizer, base model folder), not experiment configs.
-    if (e.isDirectory && p !== join(DIR, "demo")) out.push(...await configFiles(p));
-    else if (e.name.endsWith(".json")) out.push(p);
+    // configs/demo/ holds the demo's assets (tokenizer, base model folder), configs/sweeps/ sweep files and
+    // paper_numbers.json the paper's published numbers: none of them is a training config.
+    if (e.isDirectory && p !== join(DIR, "demo") && p !== join(DIR, "sweeps")) out.push(...await configFiles(p));
+    else if (e.isFile && e.name.endsWith(".json") && p !== join(DIR, "paper_numbers.json")) out.push(p);
   }
   return out.sort();
 }

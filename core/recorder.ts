@@ -64,6 +64,8 @@ export class Recorder {
   #lastPipeline: GPUComputePipeline | null = null;
   #offset = new Uint32Array(1);
   #epoch = 0;
+  #timestamps: GPUComputePassTimestampWrites | null = null;
+  #timedPasses = 0;
   /** Dispatches after which the recorder submits on its own. */
   dispatchBudget = 4096;
   /** Counters since creation. */
@@ -175,7 +177,13 @@ export class Recorder {
   #ensurePass(): GPUComputePassEncoder {
     if (!this.#encoder) this.#encoder = this.#device.createCommandEncoder();
     if (!this.#pass) {
-      this.#pass = this.#encoder.beginComputePass();
+      if (this.#timestamps) {
+        this.#pass = this.#encoder.beginComputePass({ timestampWrites: this.#timestamps });
+        this.#timestamps = null;
+        this.#timedPasses++;
+      } else {
+        this.#pass = this.#encoder.beginComputePass();
+      }
       this.#lastPipeline = null;
     }
     return this.#pass;
@@ -262,6 +270,42 @@ export class Recorder {
       return staging.getMappedRange().slice(0, bytes);
     } finally {
       staging.destroy();
+    }
+  }
+
+  /**
+   * Encodes `encode()`'s dispatches in one compute pass of their own with timestamps at its start and end, submits,
+   * and resolves with the pass's GPU time in ms; null when the device lacks `timestamp-query`. Throws when the work
+   * did not fit one pass (a copy, a flush or the dispatch budget split it).
+   */
+  async timePass(encode: () => void): Promise<number | null> {
+    if (!this.#device.features.has("timestamp-query")) return null;
+    this.flush();
+    const querySet = this.#device.createQuerySet({ type: "timestamp", count: 2 });
+    const resolved = this.#device.createBuffer({
+      size: 16,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
+    try {
+      const passes = this.#timedPasses;
+      const epoch = this.#epoch;
+      this.#timestamps = { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 };
+      try {
+        encode();
+      } finally {
+        this.#timestamps = null;
+      }
+      if (this.#timedPasses !== passes + 1 || this.#epoch !== epoch || !this.#pass) {
+        this.flush();
+        throw new Error("Recorder.timePass: the timed work must be dispatches in one pass (no copies or flushes)");
+      }
+      this.#endPass().resolveQuerySet(querySet, 0, 2, resolved, 0);
+      const bytes = await this.read(resolved, 0, 16);
+      const [begin, end] = new BigUint64Array(bytes);
+      return Number(end - begin) / 1e6;
+    } finally {
+      querySet.destroy();
+      resolved.destroy();
     }
   }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { TextEncoderLike } from "./encoder.ts";
-import type { Example } from "./example.ts";
+import { type Example, exampleOrigin } from "./example.ts";
 
 /** Length and special-id options. */
 export interface CollateOptions {
@@ -74,8 +74,16 @@ export function tokenizeExample(
   options: CollateOptions = {},
 ): TokenizedExample {
   const eos = options.eosId ?? 1;
-  const source = example.sourceIds ?? tokenizer.encode(example.source);
-  const target = tokenizer.encode(example.target);
+  let source: number[];
+  let target: number[];
+  try {
+    source = example.sourceIds ?? tokenizer.encode(example.source);
+    target = tokenizer.encode(example.target);
+  } catch (e) {
+    const at = exampleOrigin(example);
+    const where = at ? `${at.file}:${at.line}` : `example ${example.id}`;
+    throw new Error(`${where}: cannot tokenize example ${example.id} (${(e as Error).message})`, { cause: e });
+  }
   return {
     example,
     source: truncateIds(source, options.maxSourceLength ?? 512, eos),

@@ -34,8 +34,21 @@ export function exampleToJson(example: Example): string {
   return JSON.stringify(o);
 }
 
+const origins = new WeakMap<Example, { file: string; line: number }>();
+
+/** The shard file and line an example was parsed from ({@link exampleFromJson}), for error messages. */
+export function exampleOrigin(example: Example): { file: string; line: number } | undefined {
+  return origins.get(example);
+}
+
 /** Parses and validates one shard line; errors name `file` and `line`. */
 export function exampleFromJson(text: string, file: string, line: number): Example {
+  const ex = parseExample(text, file, line);
+  origins.set(ex, { file, line });
+  return ex;
+}
+
+function parseExample(text: string, file: string, line: number): Example {
   let v: unknown;
   try {
     v = JSON.parse(text);

@@ -91,13 +91,80 @@ export async function parquetCompressors(): Promise<ParquetCompressors> {
   };
 }
 
+/** Flushes a folder's entries (a rename into it) to disk. Best effort where a folder cannot be opened (Windows). */
+export async function syncDir(dir: string): Promise<void> {
+  let f: Deno.FsFile;
+  try {
+    f = await Deno.open(dir, { read: true });
+  } catch {
+    return;
+  }
+  try {
+    await f.sync();
+  } catch {
+    // Some file systems refuse fsync on a folder; the rename itself is still atomic.
+  } finally {
+    f.close();
+  }
+}
+
+/**
+ * Writes bytes to `path` atomically: a temporary file `<path>.tmp-<pid>-<id>` in the same folder, flushed, renamed
+ * over `path`, then the folder flushed. A crash at any point leaves either the old file or the new one whole, plus at
+ * most a `*.tmp-*` leftover (see {@link removeLeftovers}).
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+  try {
+    let written = 0;
+    while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    await file.sync();
+  } catch (e) {
+    file.close();
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+  file.close();
+  await Deno.rename(tmp, path);
+  await syncDir(join(path, ".."));
+}
+
+/**
+ * Removes what an interrupted writer left in `dir` (not recursive): `*.tmp-*` files of {@link writeFileAtomic} and
+ * folders whose names start with one of `prefixes` (e.g. ".staging-"). Returns the names removed.
+ */
+export async function removeLeftovers(dir: string, prefixes: readonly string[] = []): Promise<string[]> {
+  const removed: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if ((e.isFile && /\.tmp-\d+-[0-9a-f]{8}$/.test(e.name)) || prefixes.some((p) => e.name.startsWith(p))) {
+        await Deno.remove(join(dir, e.name), { recursive: true });
+        removed.push(e.name);
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return removed.sort();
+}
+
 /** A {@link ShardSink} writing into directory `dir` (subdirectories are created). */
 export function directorySink(dir: string): ShardSink {
   return {
     async write(file: string, bytes: Uint8Array): Promise<void> {
       const path = join(dir, file);
       await Deno.mkdir(join(path, ".."), { recursive: true });
-      await Deno.writeFile(path, bytes);
+      // Shards are published by the manifest that names them, so they only need to be on disk before it is.
+      const f = await Deno.open(path, { write: true, createNew: true });
+      try {
+        let written = 0;
+        while (written < bytes.length) written += await f.write(bytes.subarray(written));
+        await f.sync();
+      } finally {
+        f.close();
+      }
     },
   };
 }

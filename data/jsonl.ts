@@ -20,15 +20,17 @@ export interface JsonlRecord {
 /**
  * Reads JSON Lines from a byte stream (gzip detected from the magic bytes). Invalid JSON, a line that is not an
  * object and bad UTF-8 throw with file and line, or are skipped and counted with `options.skipBad`. Blank lines are
- * ignored. A truncated gzip always throws.
+ * ignored; a file with no record at all (empty or blank lines only) throws naming it. A truncated gzip always throws.
  */
 export async function* readJsonl(
   stream: ReadableStream<Uint8Array>,
   file: string,
   options?: BadRecordOptions,
 ): AsyncGenerator<JsonlRecord> {
+  let lines = 0;
   for await (const { text, line } of readLines(await gunzipIfNeeded(stream), file, options)) {
     if (text.trim() === "") continue;
+    lines++;
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -44,6 +46,9 @@ export async function* readJsonl(
       continue;
     }
     yield { value: value as RawRecord, line };
+  }
+  if (lines === 0) {
+    throw new DataFormatError(file, 0, "holds no records (the file is empty or has only blank lines); check the path");
   }
 }
 

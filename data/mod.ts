@@ -128,7 +128,10 @@ export {
   openTaskSources,
   parquetCompressors,
   readManifest,
+  removeLeftovers,
+  syncDir,
   tokenizerInfo,
+  writeFileAtomic,
 } from "./fs.ts";
 export {
   expandInputs,

@@ -7,6 +7,12 @@
  * variant) the units are staged in a temporary folder inside `out` to count them; otherwise they stream straight
  * into the output shards.
  *
+ * Crash safety: new shards get fresh names (`<task>/<split>-<generation>-NNNNN.jsonl.gz`) so the shards the current
+ * manifest names are never touched; the manifest is replaced atomically (temporary file, fsync, rename), which
+ * publishes the new shards in one step; only then are shards no manifest entry names deleted. A prepare killed at
+ * any point leaves the previous dataset readable; its leftovers (staging folders, temporary files, unpublished
+ * shards) are removed by the next prepare into the same folder.
+ *
  * @module
  */
 import { baseName as basename, joinPath as join } from "./path.ts";
@@ -14,10 +20,19 @@ import { DEFAULT_DEMO_SIZES, demoRecords, type DemoSizes } from "./demo.ts";
 import type { TextEncoderLike } from "./encoder.ts";
 import { type BadRecordOptions, DataFormatError, reject, SkipTally } from "./errors.ts";
 import { type Example, exampleFromJson } from "./example.ts";
-import { directorySink, isUrl, openAsyncBuffer, openByteStream, parquetCompressors, readManifest } from "./fs.ts";
+import {
+  directorySink,
+  isUrl,
+  openAsyncBuffer,
+  openByteStream,
+  parquetCompressors,
+  readManifest,
+  removeLeftovers,
+  writeFileAtomic,
+} from "./fs.ts";
 import { readGlueTsv } from "./glue_tsv.ts";
 import { readJsonl, readUserTasks } from "./jsonl.ts";
-import { type ManifestEntry, mergeManifest, type Provenance } from "./manifest.ts";
+import { type Manifest, type ManifestEntry, mergeManifest, type Provenance } from "./manifest.ts";
 import { mrqaFromHfRow, type MrqaQuestion, readMrqaJsonl } from "./mrqa.ts";
 import { chunkMrqaQuestion, type MrqaChunkOptions } from "./mrqa_chunk.ts";
 import { readParquetRows } from "./parquet.ts";
@@ -198,7 +213,9 @@ async function* unitsOf(
         }
         i++;
       } catch (e) {
-        if (!(e instanceof DataFormatError)) throw e;
+        if (!(e instanceof DataFormatError)) {
+          throw new Error(`${where.file}:${where.line}: ${(e as Error).message}`, { cause: e });
+        }
         reject(e, bad);
       }
     }
@@ -212,6 +229,8 @@ function dirName(task: string): string {
 /** Writes examples into per-(task, split) shard writers. */
 class Outputs {
   readonly writers = new Map<string, { task: string; split: string; writer: ShardWriter }>();
+  /** Distinguishes this prepare's shards from those of the manifest being replaced. */
+  readonly generation: string = crypto.randomUUID().slice(0, 8);
   constructor(readonly out: string, readonly maxBytes: number) {}
 
   async add(split: string, ex: Example): Promise<void> {
@@ -222,7 +241,7 @@ class Outputs {
       if (used.has(`${dirName(ex.task)}/${split}`)) {
         throw new Error(`task names "${ex.task}" and another one map to the same folder; rename one`);
       }
-      const prefix = `${dirName(ex.task)}/${split}`;
+      const prefix = `${dirName(ex.task)}/${split}-${this.generation}`;
       w = { task: ex.task, split, writer: new ShardWriter(directorySink(this.out), prefix, this.maxBytes) };
       this.writers.set(key, w);
     }
@@ -249,6 +268,9 @@ export async function prepareDataset(opts: PrepareOptions): Promise<PrepareResul
   const bad: BadRecordOptions = { skipBad: opts.skipBad, skips };
   const maxBytes = opts.maxShardBytes ?? DEFAULT_SHARD_BYTES;
   await Deno.mkdir(opts.out, { recursive: true });
+  const left = await removeLeftovers(opts.out, [".staging-"]);
+  if (left.length > 0) log(`removed leftovers of an interrupted prepare: ${left.join(", ")}`);
+  await removeUnlisted(opts.out, await readManifest(opts.out), log);
   const outputs = new Outputs(opts.out, maxBytes);
   const provenance: Provenance = {
     dataset: opts.task,
@@ -268,8 +290,33 @@ export async function prepareDataset(opts: PrepareOptions): Promise<PrepareResul
   const entries = await outputs.finish(provenance);
   const manifest = mergeManifest(await readManifest(opts.out), entries);
   const manifestPath = join(opts.out, "manifest.json");
-  await Deno.writeTextFile(manifestPath, JSON.stringify(manifest, null, 2) + "\n");
+  await writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2) + "\n");
+  await removeUnlisted(opts.out, manifest, log);
   return { entries, skipped: skips, manifestPath };
+}
+
+/**
+ * Deletes shard files (`*.jsonl.gz` one folder down) that `manifest` does not name: those of replaced entries and
+ * those of a prepare that was killed before publishing its manifest. Nothing is deleted without a manifest.
+ */
+async function removeUnlisted(out: string, manifest: Manifest | undefined, log: (m: string) => void): Promise<void> {
+  if (!manifest) return;
+  const listed = new Set(manifest.entries.flatMap((e) => e.shards.map((s) => s.file)));
+  const dirs = new Set(manifest.entries.flatMap((e) => e.shards.map((s) => s.file.split("/")[0])));
+  let n = 0;
+  for (const d of dirs) {
+    try {
+      for await (const e of Deno.readDir(join(out, d))) {
+        if (e.isFile && e.name.endsWith(".jsonl.gz") && !listed.has(`${d}/${e.name}`)) {
+          await Deno.remove(join(out, d, e.name));
+          n++;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  if (n > 0) log(`removed ${n} shard file(s) that manifest.json no longer names`);
 }
 
 function sum(xs: number[]): number {

@@ -8,6 +8,8 @@ import { type Example, exampleFromJson } from "./example.ts";
 import { gunzipIfNeeded } from "./gzip.ts";
 import { readLines } from "./lines.ts";
 import type { Manifest } from "./manifest.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 
 /** One shard that can be opened (again) on demand. */
 export interface ShardRef {
@@ -17,6 +19,8 @@ export interface ShardRef {
   count: number;
   /** Opens the (gzip'd or plain) JSONL bytes. */
   open(): Promise<ReadableStream<Uint8Array>>;
+  /** SHA-256 (hex) of those bytes (from the manifest): checked as the shard is streamed, when given. */
+  sha256?: string;
 }
 
 /** The shards of one task and split. */
@@ -51,7 +55,12 @@ export function taskSourcesFromManifest(
     task: e.task,
     split: e.split,
     count: e.count,
-    shards: e.shards.map((s) => ({ file: s.file, count: s.count, open: () => open(s.file) })),
+    shards: e.shards.map((s) => ({
+      file: s.file,
+      count: s.count,
+      open: () => open(s.file),
+      ...(typeof s.sha256 === "string" ? { sha256: s.sha256 } : {}),
+    })),
   }));
 }
 
@@ -65,13 +74,40 @@ export interface ShardLine {
   line: number;
 }
 
-/** Reads the lines of one shard from index `skip` on (skipped lines are not parsed). Checks the manifest count. */
+/**
+ * Reads the lines of one shard from index `skip` on (skipped lines are not parsed). Checks the manifest count and,
+ * when the shard has one, its SHA-256: bytes are hashed as they stream by and a mismatch stops the read at the end of
+ * the shard with an error naming it (a shard replaced or damaged after the manifest was written).
+ */
 export async function* readShardLines(shard: ShardRef, skip = 0): AsyncGenerator<ShardLine> {
   let index = 0;
-  for await (const { text, line } of readLines(await gunzipIfNeeded(await shard.open()), shard.file)) {
+  let bytes = await shard.open();
+  const hash = shard.sha256 === undefined ? undefined : sha256.create();
+  if (hash) {
+    bytes = bytes.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          hash.update(chunk);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+  }
+  for await (const { text, line } of readLines(await gunzipIfNeeded(bytes), shard.file)) {
     if (text === "") continue;
     if (index >= skip) yield { text, index, line };
     index++;
+  }
+  if (hash) {
+    const got = bytesToHex(hash.digest());
+    if (got !== shard.sha256) {
+      throw new DataFormatError(
+        shard.file,
+        0,
+        `SHA-256 ${got} differs from the manifest's ${shard.sha256}: the shard was changed or damaged after it ` +
+          `was written; re-run prepare`,
+      );
+    }
   }
   if (index !== shard.count) {
     throw new DataFormatError(

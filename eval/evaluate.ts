@@ -148,7 +148,13 @@ export interface ScoreOptions {
 }
 
 /**
- * The paper's decoding settings (method.md §11.1): classification greedy with `max_length` = the longest label
+ * Every STS-B target string, "0.0" … "5.0" in steps of 0.1 (both roundings' targets): STS-B decodes at most as many
+ * tokens as the longest of them, as the reference code's `compute_task_max_decoding_length` over its label list.
+ */
+export const STSB_DECODE_LABELS: readonly string[] = Array.from({ length: 51 }, (_, i) => (i / 10).toFixed(1));
+
+/**
+ * The paper's decoding settings (method.md §11.1): classification and STS-B greedy with `max_length` = the longest label
  * including EOS (so the new tokens are the longest label's content tokens); MRQA greedy 64; summarisation 4–6 beams,
  * 60; others greedy with the task's target length. `min_length=2` everywhere.
  */
@@ -163,8 +169,9 @@ export function decodingSettings(
     minNewTokens: 1,
   };
   if (!spec) return settings;
-  if (spec.labels && spec.labels.length > 0) {
-    settings.maxNewTokens = Math.max(...spec.labels.map((l) => tokenizer.encode(l).length)) - 1;
+  const labels = spec.name === "stsb" ? STSB_DECODE_LABELS : spec.labels;
+  if (labels && labels.length > 0) {
+    settings.maxNewTokens = Math.max(...labels.map((l) => tokenizer.encode(l).length)) - 1;
   } else if (spec.family === "summarization") {
     settings.numBeams = spec.name === "xsum" ? 6 : 4;
     settings.maxNewTokens = 59;

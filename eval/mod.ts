@@ -52,3 +52,5 @@ export type {
 } from "@hyperdecoders/models";
 export type { Batch, ShardRef, SplitPolicy, TargetKind, TaskSource, TaskSpec } from "@hyperdecoders/data";
 export * from "./analysis/mod.ts";
+export * from "./paper_table.ts";
+export * from "./paper_table_svg.ts";

@@ -4,7 +4,11 @@
  * - `tiled64`: the baseline kernel of `matmul.ts` (64×64 tile, 4×4 outputs per thread).
  * - `tile64`: 64×64 tile, 4×4 per thread, 256 threads, k-major `vec4` workgroup tiles, bounds checks hoisted out
  *   of interior tiles.
- * - `big128` / `big128k16`: 128×128 tile, 8×8 per thread, 256 threads, BK 8 or 16, for big GEMMs.
+ * - `big128` / `big128k16` / `big128k32`: 128×128 tile, 8×8 per thread, 256 threads, BK 8, 16 or 32, for big GEMMs.
+ * - `tile64k32`: the `tile64` tile stepping through K in slices of 32 (half the barriers).
+ * - `wide128x64` / `tall64x128`: 128×64 (8×4 per thread) and 64×128 (4×8 per thread) tiles, 256 threads, BK 16.
+ * - `big128db` / `tile64db`: double-buffered tiles: the next K slice is staged into a second workgroup buffer while the
+ *   current one is multiplied, one barrier per slice instead of two.
  * - `splitk`: the `tile64` kernel over S slices of K writing partials `[batch, S, M, N]`, then a reduction kernel
  *   (no float atomics), for skinny shapes with few output tiles and a long K (adapter weight gradients).
  *
@@ -14,12 +18,6 @@
  */
 import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, MAX_GROUPS_PER_DIM } from "./kernel.ts";
 import { matmulGrid, matmulKernel } from "./matmul.ts";
-
-/** Names of the matmul variants. */
-export type MatmulVariant = "tiled64" | "tile64" | "big128" | "big128k16" | "splitk";
-
-/** Every variant, baseline first. */
-export const MATMUL_VARIANTS: readonly MatmulVariant[] = ["tiled64", "tile64", "big128", "big128k16", "splitk"];
 
 /** Block tile of a generated GEMM kernel: BM×BN outputs per workgroup, BK deep, TM×TN outputs per thread. */
 export interface GemmTile {
@@ -33,14 +31,73 @@ export interface GemmTile {
   TM: number;
   /** Columns per thread (multiple of 4). */
   TN: number;
+  /** Two workgroup buffers per operand: stage slice t+1 while multiplying slice t. */
+  double?: boolean;
 }
 
+/** Names of the generated tiles. */
+export type GemmTileName =
+  | "tile64"
+  | "tile64k32"
+  | "tile64db"
+  | "wide128x64"
+  | "tall64x128"
+  | "big128"
+  | "big128k16"
+  | "big128k32"
+  | "big128db";
+
 /** Tiles of the generated variants (`splitk` runs on the `tile64` tile). */
-export const GEMM_TILES: Record<"tile64" | "big128" | "big128k16", GemmTile> = {
+export const GEMM_TILES: Record<GemmTileName, GemmTile> = {
   tile64: { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 },
+  tile64k32: { BM: 64, BN: 64, BK: 32, TM: 4, TN: 4 },
+  tile64db: { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, double: true },
+  wide128x64: { BM: 128, BN: 64, BK: 16, TM: 8, TN: 4 },
+  tall64x128: { BM: 64, BN: 128, BK: 16, TM: 4, TN: 8 },
   big128: { BM: 128, BN: 128, BK: 8, TM: 8, TN: 8 },
   big128k16: { BM: 128, BN: 128, BK: 16, TM: 8, TN: 8 },
+  big128k32: { BM: 128, BN: 128, BK: 32, TM: 8, TN: 8 },
+  big128db: { BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, double: true },
 };
+
+/** Names of the matmul variants: the baseline kernel of `matmul.ts`, the generated tiles, and split-K. */
+export type MatmulVariant = "tiled64" | GemmTileName | "splitk";
+
+/** Every variant, baseline first. */
+export const MATMUL_VARIANTS: readonly MatmulVariant[] = [
+  "tiled64",
+  ...(Object.keys(GEMM_TILES) as GemmTileName[]),
+  "splitk",
+];
+
+/** Bytes of workgroup memory a variant's kernel declares for these transposes (the baseline: 8 KiB). */
+export function matmulWorkgroupBytes(variant: MatmulVariant, transA: boolean, transB: boolean): number {
+  if (variant === "tiled64") return 4 * 16 * (64 + 64);
+  const tile = GEMM_TILES[variant === "splitk" ? "tile64" : variant];
+  const words = tile.BK * (sharedStride(tile.BM, transA) + sharedStride(tile.BN, !transB)) * 4;
+  return words * 4 * (tile.double ? 2 : 1);
+}
+
+/** Threads per workgroup of a variant. */
+export function matmulThreads(variant: MatmulVariant): number {
+  if (variant === "tiled64") return 256;
+  const tile = GEMM_TILES[variant === "splitk" ? "tile64" : variant];
+  return (tile.BM / tile.TM) * (tile.BN / tile.TN);
+}
+
+/** The device limits a matmul variant must fit. */
+export interface MatmulLimits {
+  /** `maxComputeWorkgroupStorageSize`. */
+  maxComputeWorkgroupStorageSize: number;
+  /** `maxComputeInvocationsPerWorkgroup`. */
+  maxComputeInvocationsPerWorkgroup: number;
+}
+
+/** Whether a variant's workgroup memory and size fit the device limits for these transposes. */
+export function matmulFits(variant: MatmulVariant, transA: boolean, transB: boolean, limits: MatmulLimits): boolean {
+  return matmulWorkgroupBytes(variant, transA, transB) <= limits.maxComputeWorkgroupStorageSize &&
+    matmulThreads(variant) <= limits.maxComputeInvocationsPerWorkgroup;
+}
 
 /** Parameters of the generated GEMM kernels, in order. */
 export const GEMM_PARAMS: [string, "u32"][] = [
@@ -217,7 +274,7 @@ const kernelCache = new Map<string, Kernel>();
  * whole product.
  */
 export function gemmKernel(
-  tile: keyof typeof GEMM_TILES,
+  tile: GemmTileName,
   transA: boolean,
   transB: boolean,
   vec4: boolean,
@@ -247,6 +304,7 @@ function stageOperand(
   vecLoad: boolean,
   threads: number,
   checked: boolean,
+  offset = "",
 ): string {
   const { BK } = tile;
   const span = op === "A" ? tile.BM : tile.BN; // tile extent along M (A) or N (B)
@@ -296,7 +354,7 @@ function stageOperand(
         lines.push(`      let v = vec4<f32>(${op}[i], ${op}[i + p.K], ${op}[i + 2u * p.K], ${op}[i + 3u * p.K]);`);
       }
     }
-    lines.push(`      ${shared}[k * ${sharedStride(span, natural)}u + (${x4})] = v;\n    }`);
+    lines.push(`      ${shared}[${offset}k * ${sharedStride(span, natural)}u + (${x4})] = v;\n    }`);
   }
   return lines.join("\n");
 }
@@ -319,14 +377,18 @@ function buildGemm(name: string, tile: GemmTile, transA: boolean, transB: boolea
   const strideB = sharedStride(BN, bNatural);
   const vecA = vec4 && aNatural;
   const vecB = vec4 && bNatural;
+  const double = tile.double ?? false;
+  // Double buffering: the slice being multiplied starts at curA / curB, the next one is staged at the other half.
+  const curA = double ? "curA + " : "";
+  const curB = double ? "curB + " : "";
   const acc = (i: number, cb: number): string => `acc${i}_${cb}`;
   const decls: string[] = [];
   for (let i = 0; i < TM; i++) for (let cb = 0; cb < CB; cb++) decls.push(`var ${acc(i, cb)} = vec4<f32>(0.0);`);
   const steps: string[] = [];
   for (let k = 0; k < BK; k++) {
     const s: string[] = [];
-    for (let rb = 0; rb < RB; rb++) s.push(`let a${rb} = As[${k * strideA + rb * WY}u + ty];`);
-    for (let cb = 0; cb < CB; cb++) s.push(`let b${cb} = Bs[${k * strideB + cb * WX}u + tx];`);
+    for (let rb = 0; rb < RB; rb++) s.push(`let a${rb} = As[${curA}${k * strideA + rb * WY}u + ty];`);
+    for (let cb = 0; cb < CB; cb++) s.push(`let b${cb} = Bs[${curB}${k * strideB + cb * WX}u + tx];`);
     for (let rb = 0; rb < RB; rb++) {
       for (let r = 0; r < 4; r++) {
         for (let cb = 0; cb < CB; cb++) {
@@ -366,6 +428,47 @@ function buildGemm(name: string, tile: GemmTile, transA: boolean, transB: boolea
   }`);
     }
   }
+  const stage = (offA: string, offB: string) =>
+    `let fullK = k0 + ${BK}u <= kEnd;
+    if (fullM && fullK) {
+      ${stageOperand("A", tile, aNatural, vecA, threads, false, offA)}
+    } else {
+      ${stageOperand("A", tile, aNatural, vecA, threads, true, offA)}
+    }
+    if (fullN && fullK) {
+      ${stageOperand("B", tile, bNatural, vecB, threads, false, offB)}
+    } else {
+      ${stageOperand("B", tile, bNatural, vecB, threads, true, offB)}
+    }`;
+  const singleLoop = `for (var k0 = kBegin; k0 < kEnd; k0 += ${BK}u) {
+    ${stage("", "")}
+    workgroupBarrier();
+    ${steps.join("\n    ")}
+    workgroupBarrier();
+  }`;
+  // One barrier per slice: it orders the staging of slice t+1 before its reads and the reads of slice t before that
+  // buffer is overwritten by slice t+2.
+  const sizeA = BK * strideA;
+  const sizeB = BK * strideB;
+  const doubleLoop = `{
+    let k0 = kBegin;
+    ${stage("", "")}
+  }
+  workgroupBarrier();
+  let slices = (kEnd - kBegin + ${BK - 1}u) / ${BK}u;
+  for (var t = 0u; t < slices; t++) {
+    let curA = (t & 1u) * ${sizeA}u;
+    let curB = (t & 1u) * ${sizeB}u;
+    let k0 = kBegin + (t + 1u) * ${BK}u;
+    if (k0 < kEnd) {
+      let nextA = ${sizeA}u - curA;
+      let nextB = ${sizeB}u - curB;
+      ${stage("nextA + ", "nextB + ")}
+    }
+    ${steps.join("\n    ")}
+    workgroupBarrier();
+  }`;
+  const buffers = double ? 2 : 1;
   const elem = (v: boolean) => (v ? "vec4<f32>" as const : "f32" as const);
   return {
     name,
@@ -377,8 +480,8 @@ function buildGemm(name: string, tile: GemmTile, transA: boolean, transB: boolea
     params: GEMM_PARAMS,
     workgroupSize: [WX, WY, 1],
     body: `
-var<workgroup> As: array<vec4<f32>, ${BK * strideA}>;
-var<workgroup> Bs: array<vec4<f32>, ${BK * strideB}>;
+var<workgroup> As: array<vec4<f32>, ${buffers * BK * strideA}>;
+var<workgroup> Bs: array<vec4<f32>, ${buffers * BK * strideB}>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -397,23 +500,55 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let fullM = row0 + ${BM}u <= p.M;
   let fullN = col0 + ${BN}u <= p.N;
   ${decls.join("\n  ")}
-  for (var k0 = kBegin; k0 < kEnd; k0 += ${BK}u) {
-    let fullK = k0 + ${BK}u <= kEnd;
-    if (fullM && fullK) {
-      ${stageOperand("A", tile, aNatural, vecA, threads, false)}
-    } else {
-      ${stageOperand("A", tile, aNatural, vecA, threads, true)}
-    }
-    if (fullN && fullK) {
-      ${stageOperand("B", tile, bNatural, vecB, threads, false)}
-    } else {
-      ${stageOperand("B", tile, bNatural, vecB, threads, true)}
-    }
-    workgroupBarrier();
-    ${steps.join("\n    ")}
-    workgroupBarrier();
-  }
+  ${double ? doubleLoop : singleLoop}
   ${stores.join("\n  ")}
 }`,
   };
+}
+
+/** A matmul candidate for the tuner: a stable id and the choice it stands for. */
+export interface MatmulCandidate {
+  /** `variant`, `+v4` with vec4 I/O, `/sN` with N K slices. */
+  id: string;
+  /** The choice. */
+  choice: MatmulChoice;
+}
+
+/** The id of a choice (`big128+v4`, `splitk+v4/s8`). */
+export function matmulChoiceId(c: MatmulChoice): string {
+  return `${c.variant}${c.vec4 ? "+v4" : ""}${c.variant === "splitk" ? `/s${c.splits}` : ""}`;
+}
+
+/** K slices the tuner tries for split-K (besides {@link splitCount}'s own). */
+const TUNE_SPLITS = [2, 4, 8, 16, 32];
+
+/**
+ * Every candidate for a shape that fits the device: each variant (with `vec4` I/O where the layout allows it), and,
+ * when the 64×64 output tiles alone cannot fill a big GPU (M×N small), split-K with several slice counts whose
+ * partials fit and whose slices keep at least 64 of K. The rules' own choice ({@link chooseMatmul}) is always among
+ * them.
+ */
+export function matmulCandidates(s: MatmulShape, limits: MatmulLimits): MatmulCandidate[] {
+  const { M, N, K, batch, transA, transB } = s;
+  const vec4 = vec4Eligible(M, N, transA);
+  const out: MatmulCandidate[] = [];
+  const add = (choice: MatmulChoice): void => {
+    if (!matmulFits(choice.variant, transA, transB, limits)) return;
+    const id = matmulChoiceId(choice);
+    if (!out.some((c) => c.id === id)) out.push({ id, choice });
+  };
+  for (const variant of MATMUL_VARIANTS) {
+    if (variant === "splitk") continue;
+    add({ variant, splits: 1, vec4: variant !== "tiled64" && vec4 });
+  }
+  if (tilesOf(GEMM_TILES.tile64, M, N, batch) < TARGET_GROUPS) {
+    const splits = new Set([...TUNE_SPLITS, splitCount(M, N, K, batch)]);
+    for (const S of [...splits].sort((a, b) => a - b)) {
+      if (S < 2 || K / S < 64 || batch * S > MAX_GROUPS_PER_DIM || batch * M * N * S > MAX_PARTIAL_ELEMENTS) continue;
+      add({ variant: "splitk", splits: S, vec4 });
+    }
+  }
+  const rule = chooseMatmul(M, N, K, batch, transA, transB);
+  add(rule);
+  return out;
 }

@@ -299,7 +299,8 @@ export interface Batch {
   labelShape: [number, number];
 }
 
-function makeBatch(shape: BatchShape, vocab: number, seed: number): Batch {
+/** A batch of deterministic random token ids (kept: the caller disposes its tensors). */
+export function makeBatch(shape: BatchShape, vocab: number, seed: number): Batch {
   const { batch, source, target } = shape;
   return {
     inputIds: keep(tensor(randomIds(batch * source, vocab, seed), [batch, source], "i32")),
@@ -517,7 +518,7 @@ async function benchDecode(
 }
 
 /** A T5 with uninitialised weights (for encode-only runs: nothing reads them). */
-function uninitialisedT5(config: T5Config): T5Model {
+export function uninitialisedT5(config: T5Config): T5Model {
   const params = new Map<string, Tensor>();
   for (const [name, shape] of t5ParameterShapes(config)) {
     const t = empty(shape).asParameter(name);

@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { countParameters } from "../models/methods/parameters.ts";
 import { formatParameterCounts, inlineT5Config, parseParamsRunConfig } from "../models/methods/report.ts";
 import { readT5Config } from "../models/t5/load_dir.ts";
-import { parseMethodConfig, T5_V1_1, type T5Config } from "@hyperdecoders/models";
+import { parseMethodConfig, T5_SHAPES, T5_V1_1, type T5Config } from "@hyperdecoders/models";
 import { loadTokenizer } from "@hyperdecoders/data";
 import { resolveConfig, tinyT5Config } from "@hyperdecoders/train";
 
@@ -33,13 +33,14 @@ async function fromTrainingConfig(json: Record<string, unknown>, path: string) {
     const dir = m.checkpoint;
     const hasConfig = await Deno.stat(join(dir, "config.json")).then(() => true, () => false);
     if (hasConfig) t5 = await readT5Config(dir);
-    else if (m.shape) t5 = T5_V1_1[m.shape as keyof typeof T5_V1_1];
+    else if (m.shape) t5 = T5_SHAPES[m.shape];
     else {
       throw new Error(
         `${path}: ${join(dir, "config.json")} is not there yet; add "model.shape" ("small", "base", "large", "xl")`,
       );
     }
-    backbone = hasConfig ? dir : `T5 v1.1 ${m.shape} (${dir} not downloaded yet)`;
+    const shapeName = m.shape?.startsWith("v1.0-") ? `T5 v1.0 ${m.shape.slice(5)}` : `T5 v1.1 ${m.shape}`;
+    backbone = hasConfig ? dir : `${shapeName} (${dir} not downloaded yet)`;
   } else if (m.preset === "tiny") {
     t5 = tinyT5Config((await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"))).vocabSize);
     backbone = "tiny preset";

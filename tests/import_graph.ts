@@ -1,6 +1,6 @@
 /**
- * The repository's import graph and its rules: kernels ← core ← models ← eval ← train ← cli (the command-line entry
- * points); data stands apart (it imports nothing from the GPU side) and is used by eval, train and cli. Folders above
+ * The repository's import graph and its rules: kernels ← core ← models ← eval ← train ← scripts (the command-line
+ * entry points); data stands apart (it imports nothing from the GPU side) and is used by eval and train. Folders above
  * the packages (scripts/, tests/, examples/, configs/) may import anything. A package imports another through its
  * entry point (`@hyperdecoders/<name>`), never by a relative path into the other's folder.
  *
@@ -13,11 +13,11 @@
 import { dirname, join, normalize, relative } from "@std/path";
 
 /** The layered packages, lowest first; each may import those before it. */
-export const LAYERS: readonly string[] = ["kernels", "core", "models", "eval", "train", "cli"];
+export const LAYERS: readonly string[] = ["kernels", "core", "models", "eval", "train"];
 /** The package that stands apart from the layers. */
 export const DATA = "data";
 /** The packages data may be imported by. */
-const DATA_USERS = new Set(["eval", "train", "cli"]);
+const DATA_USERS = new Set(["eval", "train"]);
 /** Folders above every package. */
 const TOP = new Set(["scripts", "tests", "examples", "configs"]);
 /** The workspace packages, imported as `@hyperdecoders/<name>`. */
@@ -124,7 +124,7 @@ export function layeringProblems(edges: readonly ImportEdge[]): string[] {
     if (!mayImport(a, b)) {
       const why = a === DATA || b === DATA ? "data stands apart" : `${b} is above ${a}`;
       problems.push(`${from} imports ${to}: ${why}, an upward import`);
-    } else if (!to.startsWith("@hyperdecoders/") && (WORKSPACE.has(a) || a === "cli") && WORKSPACE.has(b)) {
+    } else if (!to.startsWith("@hyperdecoders/") && WORKSPACE.has(a) && WORKSPACE.has(b)) {
       problems.push(`${from} imports ${to} past its package's entry point; import "@hyperdecoders/${b}"`);
     }
   }

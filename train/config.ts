@@ -15,11 +15,14 @@
  *              "logEvery": 10, "seed": 42 },
  *   "eval": { "every": 1000, "split": "validation", "maxExamples": null, "numBeams": null, "maxNewTokens": null,
  *             "bestMetric": "average", "atEnd": true },
- *   "output": { "dir": "runs/demo", "keepLast": 2 }
+ *   "output": { "dir": "runs/demo", "keepLast": 2 },
+ *   "paper": { "table": "8", "row": "manual", "column": "generated" }   // optional, see PaperCell
  * }
  * ```
  * @module
  */
+
+import { T5_SHAPES } from "@hyperdecoders/models";
 
 /** Where the base model comes from. */
 export interface ModelConfig {
@@ -28,8 +31,8 @@ export interface ModelConfig {
   /** Or a shape preset, randomly initialised ("tiny" is the demo's). */
   preset?: string | null;
   /**
-   * The T5 v1.1 shape the checkpoint is expected to have ("small", "base", "large", "xl"): checked when the checkpoint
-   * loads, and used by `deno task params` before the checkpoint is downloaded.
+   * The shape the checkpoint is expected to have (T5 v1.1 "small", "base", "large", "xl", or v1.0 "v1.0-base" …,
+   * `T5_SHAPES`): checked when the checkpoint loads, and used by `deno task params` before it is downloaded.
    */
   shape?: string | null;
   /** Hugging Face config fields overriding the preset (random init only). */
@@ -134,6 +137,21 @@ export interface OutputConfig {
   keepLast: number;
 }
 
+/**
+ * Which cell of the paper a run fills: `table` ("1" … "16"), `row` (the row label as the paper prints it) and, where
+ * the table has method columns (the encoder × decoder grid of Tables 8 and 13), `column`. `deno task report` groups
+ * runs by it. A run whose numbers appear in several tables (e.g. MRQA's in- and out-of-domain Tables 4 and 5) lists
+ * one cell per table.
+ */
+export interface PaperCell {
+  /** Table number, as a string ("1", "8", "14"). */
+  table: string;
+  /** Row label as in the paper. */
+  row: string;
+  /** Column label, where the table's method axis has columns. */
+  column?: string;
+}
+
 /** The whole configuration. */
 export interface TrainConfig {
   /** Base model. */
@@ -152,6 +170,46 @@ export interface TrainConfig {
   eval: EvalConfig;
   /** Output. */
   output: OutputConfig;
+  /** The paper's table cell(s) this run reproduces (absent for runs of your own). */
+  paper?: PaperCell | PaperCell[];
+}
+
+/** The cells of `config.paper` as a list (empty when the config names none). */
+export function paperCells(config: Pick<TrainConfig, "paper">): PaperCell[] {
+  const p = config.paper;
+  return p === undefined || p === null ? [] : Array.isArray(p) ? p : [p];
+}
+
+function checkPaper(value: unknown, source: string): void {
+  const cells = Array.isArray(value) ? value : [value];
+  const shape = 'must be {"table": "<N>", "row": "<row label>", "column"?: "<column label>"} or a list of them';
+  check(cells.length > 0, "paper", shape, source);
+  cells.forEach((cell, i) => {
+    const field = Array.isArray(value) ? `paper[${i}]` : "paper";
+    check(isObject(cell), field, shape, source);
+    const c = cell as Json;
+    for (const k of Object.keys(c)) {
+      check(["table", "row", "column"].includes(k), `${field}.${k}`, `is not a field; ${field} ${shape}`, source);
+    }
+    check(
+      typeof c.table === "string" && /^\d+$/.test(c.table),
+      `${field}.table`,
+      'must be a table number as a string, e.g. "8"',
+      source,
+    );
+    check(
+      typeof c.row === "string" && c.row.length > 0,
+      `${field}.row`,
+      "must be the row label as in the paper",
+      source,
+    );
+    check(
+      c.column === undefined || (typeof c.column === "string" && c.column.length > 0),
+      `${field}.column`,
+      "must be a column label (or left out)",
+      source,
+    );
+  });
 }
 
 /** Defaults: the paper's optimisation settings (method.md §7). */
@@ -218,23 +276,86 @@ export function parseFlagValue(text: string): unknown {
   }
 }
 
+/** Fields of each fixed section (`method` is checked by the models package; `model.overrides` by the T5 config). */
+const KNOWN: Record<string, readonly string[]> = {
+  model: ["checkpoint", "preset", "shape", "overrides", "seed"],
+  data: Object.keys(DEFAULTS.data),
+  optim: Object.keys(DEFAULTS.optim),
+  train: Object.keys(DEFAULTS.train),
+  eval: Object.keys(DEFAULTS.eval),
+  output: Object.keys(DEFAULTS.output),
+};
+
+/** Settings whose value is an open JSON object: any key below them is passed on. */
+const OPEN = new Set(["method", "model.overrides"]);
+
+/** Top-level keys besides the sections that a config file may carry. */
+const TOP_EXTRA = ["$schema", "description", "paper"];
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** " (did you mean "x"?)" for the closest of `known` when it is close enough, else "". */
+export function didYouMean(key: string, known: readonly string[]): string {
+  let best = "";
+  let bestD = Infinity;
+  for (const k of known) {
+    const dist = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (dist < bestD) [best, bestD] = [k, dist];
+  }
+  return bestD <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean "${best}"?)` : "";
+}
+
+function unknownKey(path: string, key: string, known: readonly string[]): string {
+  const where = path ? `"${path}.${key}"` : `"${key}"`;
+  return `unknown setting ${where}${didYouMean(key, known)}; known${path ? ` in "${path}"` : ""}: ${known.join(", ")}`;
+}
+
+/** Checks every key of a config object at every depth; returns the first problem, naming its dotted path. */
+function findUnknownKey(input: Json): string | undefined {
+  const sections = Object.keys(DEFAULTS);
+  for (const [key, value] of Object.entries(input)) {
+    if (TOP_EXTRA.includes(key)) continue;
+    if (!sections.includes(key)) return unknownKey("", key, sections);
+    if (OPEN.has(key) || !(key in KNOWN)) continue;
+    if (!isObject(value)) continue; // reported with the section's type
+    for (const [field, v] of Object.entries(value)) {
+      if (!KNOWN[key].includes(field)) return unknownKey(key, field, KNOWN[key]);
+      if (OPEN.has(`${key}.${field}`) && v !== undefined && v !== null && !isObject(v)) {
+        return `"${key}.${field}" must be a JSON object`;
+      }
+    }
+  }
+  return undefined;
+}
+
 /**
- * Applies `--a.b.c value` overrides (already split into [path, value] pairs). Unknown top-level sections and
- * unknown fields of fixed sections are errors naming the flag.
+ * Applies `--a.b.c value` overrides (already split into [path, value] pairs). Every component of the path is checked
+ * as a config file's keys are (unknown ones are errors naming the flag, with a suggestion); keys below `method` and
+ * `model.overrides` are open.
  */
 export function applyOverrides(config: Json, overrides: [string, string][]): Json {
   let out = config;
   for (const [path, raw] of overrides) {
     const keys = path.split(".");
-    const section = keys[0];
-    if (!(section in DEFAULTS)) {
-      throw new Error(`--${path}: unknown setting "${section}" (known: ${Object.keys(DEFAULTS).join(", ")})`);
-    }
-    const fixed = DEFAULTS[section as keyof TrainConfig];
-    if (keys.length > 1 && isObject(fixed) && section !== "method" && !(keys[1] in fixed)) {
-      throw new Error(
-        `--${path}: unknown field "${keys[1]}" of "${section}" (known: ${Object.keys(fixed).join(", ")})`,
-      );
+    if (keys.some((k) => k === "")) throw new Error(`--${path}: empty component in the setting's path`);
+    const [section, field] = keys;
+    if (!(section in DEFAULTS)) throw new Error(`--${path}: ${unknownKey("", section, Object.keys(DEFAULTS))}`);
+    if (field !== undefined && !OPEN.has(section)) {
+      const known = KNOWN[section];
+      if (known === undefined) throw new Error(`--${path}: "${section}" is a single value, not a section`);
+      if (!known.includes(field)) throw new Error(`--${path}: ${unknownKey(section, field, known)}`);
+      if (keys.length > 2 && !OPEN.has(`${section}.${field}`)) {
+        throw new Error(`--${path}: "${section}.${field}" is a single value, not a section`);
+      }
     }
     let patch: unknown = parseFlagValue(raw);
     for (let i = keys.length - 1; i >= 0; i--) patch = { [keys[i]]: patch };
@@ -245,6 +366,10 @@ export function applyOverrides(config: Json, overrides: [string, string][]): Jso
 
 function check(cond: boolean, field: string, message: string, source: string): void {
   if (!cond) throw new Error(`${source}: "${field}" ${message}`);
+}
+
+function optString(v: unknown): boolean {
+  return v === null || v === undefined || typeof v === "string";
 }
 
 function posInt(v: unknown): boolean {
@@ -258,32 +383,31 @@ function nonNegNumber(v: unknown): boolean {
 /** Fills defaults and validates; errors name the field and the source (file or "flags"). */
 export function resolveConfig(input: unknown, source = "config"): TrainConfig {
   if (!isObject(input)) throw new Error(`${source}: expected a JSON object`);
-  for (const key of Object.keys(input)) {
-    if (!(key in DEFAULTS) && key !== "$schema" && key !== "description") {
-      throw new Error(`${source}: unknown setting "${key}" (known: ${Object.keys(DEFAULTS).join(", ")})`);
-    }
-  }
-  for (const section of ["data", "optim", "train", "eval", "output"] as const) {
+  for (const section of ["model", "data", "optim", "train", "eval", "output"] as const) {
     const given = input[section];
-    if (given === undefined) continue;
-    check(isObject(given), section, "must be an object", source);
-    for (const key of Object.keys(given as Json)) {
-      if (!(key in DEFAULTS[section])) {
-        throw new Error(
-          `${source}: unknown field "${section}.${key}" (known: ${Object.keys(DEFAULTS[section]).join(", ")})`,
-        );
-      }
-    }
+    if (given !== undefined) check(isObject(given), section, "must be an object", source);
   }
+  const unknown = findUnknownKey(input);
+  if (unknown) throw new Error(`${source}: ${unknown}`);
+  if (input.paper !== undefined) checkPaper(input.paper, source);
   const c = mergeConfig(DEFAULTS as unknown as Json, input) as unknown as TrainConfig;
   const m = c.model;
   check(Boolean(m.checkpoint) !== Boolean(m.preset), "model", 'needs exactly one of "checkpoint" or "preset"', source);
   check(
-    m.shape === null || m.shape === undefined || ["small", "base", "large", "xl"].includes(m.shape),
+    m.shape === null || m.shape === undefined || Object.hasOwn(T5_SHAPES, m.shape),
     "model.shape",
-    'must be "small", "base", "large" or "xl" (T5 v1.1 / LM-adapt shapes)',
+    'must be "small", "base", "large" or "xl" (T5 v1.1 / LM-adapt shapes) or "v1.0-small", "v1.0-base", "v1.0-large"',
     source,
   );
+  check(optString(m.checkpoint), "model.checkpoint", "must be a folder path or null", source);
+  check(optString(m.preset), "model.preset", "must be a preset name or null", source);
+  check(
+    m.overrides === undefined || m.overrides === null || isObject(m.overrides),
+    "model.overrides",
+    "must be a JSON object",
+    source,
+  );
+  check(Number.isInteger(m.seed), "model.seed", "must be an integer", source);
   check(typeof c.tokenizer === "string" && c.tokenizer.length > 0, "tokenizer", "must name a tokenizer file", source);
   check(isObject(c.method), "method", "must be an object", source);
   const sources = c.data.sources ?? [];
@@ -304,7 +428,12 @@ export function resolveConfig(input: unknown, source = "config"): TrainConfig {
     "must list at least one prepared shard folder (or give data.sources)",
     source,
   );
-  check(c.data.tasks === null || Array.isArray(c.data.tasks), "data.tasks", "must be null or a list", source);
+  check(
+    c.data.tasks === null || (Array.isArray(c.data.tasks) && c.data.tasks.every((t) => typeof t === "string")),
+    "data.tasks",
+    "must be null or a list of task names",
+    source,
+  );
   check(posInt(c.data.maxSourceLength), "data.maxSourceLength", "must be a positive integer", source);
   check(posInt(c.data.maxTargetLength), "data.maxTargetLength", "must be a positive integer", source);
   check(nonNegNumber(c.data.temperature) && c.data.temperature > 0, "data.temperature", "must be > 0", source);
@@ -343,8 +472,22 @@ export function resolveConfig(input: unknown, source = "config"): TrainConfig {
   check(t.epochs === null || (nonNegNumber(t.epochs) && t.epochs > 0), "train.epochs", "must be > 0", source);
   check(posInt(t.logEvery), "train.logEvery", "must be a positive integer", source);
   check(Number.isInteger(t.seed), "train.seed", "must be an integer", source);
+  check(typeof t.dropout === "boolean", "train.dropout", "must be true or false", source);
   const e = c.eval;
   check(Number.isInteger(e.every) && e.every >= 0, "eval.every", "must be an integer ≥ 0", source);
+  check(
+    typeof e.split === "string" && e.split.length > 0,
+    "eval.split",
+    'must be a split name, e.g. "validation"',
+    source,
+  );
+  check(
+    typeof e.bestMetric === "string" && e.bestMetric.length > 0,
+    "eval.bestMetric",
+    "must be a metric name",
+    source,
+  );
+  check(typeof e.atEnd === "boolean", "eval.atEnd", "must be true or false", source);
   check(e.maxExamples === null || posInt(e.maxExamples), "eval.maxExamples", "must be null or > 0", source);
   check(e.numBeams === null || posInt(e.numBeams), "eval.numBeams", "must be null or > 0", source);
   check(e.maxNewTokens === null || posInt(e.maxNewTokens), "eval.maxNewTokens", "must be null or > 0", source);

@@ -69,7 +69,7 @@ Deno.test("trainer: SIGINT saves a checkpoint and exits with 130; the run resume
   const cfg = config(dir, { train: { batchSize: 4, steps: 400, logEvery: 1, seed: 7 } });
   await Deno.writeTextFile(cfgPath, JSON.stringify(cfg));
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../cli/train.ts", import.meta.url).pathname, "--config", cfgPath],
+    args: ["run", "-A", new URL("../scripts/train.ts", import.meta.url).pathname, "--config", cfgPath],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },

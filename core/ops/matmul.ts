@@ -3,10 +3,10 @@
  * `linear` (x · Wᵀ as PyTorch stores weights), with backward beside forward.
  * @module
  */
-import { chooseMatmul } from "@hyperdecoders/kernels";
 import { record } from "../autograd.ts";
 import { empty, fmtShape, type Tensor } from "../tensor.ts";
 import { launchMatmul } from "./_matmul_launch.ts";
+import { matmulChoiceFor } from "./matmul_tune.ts";
 import { requireF32, sumTo } from "./elementwise.ts";
 import { reshape } from "./shape.ts";
 
@@ -66,8 +66,8 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor
   const pl = plan(a, b, transA, transB);
   if (pl.K === 0) throw new Error(`matmul: empty inner dimension (a ${fmtShape(a.shape)}, b ${fmtShape(b.shape)})`);
   const out = empty([...pl.batchShape, pl.M, pl.N], "f32", "matmul");
-  const choice = chooseMatmul(pl.M, pl.N, pl.K, pl.batch, transA, transB);
-  launchMatmul(a, b, out, choice, { ...pl, transA, transB });
+  const shape = { M: pl.M, N: pl.N, K: pl.K, batch: pl.batch, transA, transB, sa: pl.sa, sb: pl.sb };
+  launchMatmul(a, b, out, matmulChoiceFor(shape), shape);
   return out;
 }
 

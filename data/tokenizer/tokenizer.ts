@@ -8,7 +8,7 @@ import { type NormStep, specFromSpm, specFromTokenizerJson, type TokenizerSpec }
 import { SpmNormalizer } from "./spm_normalizer.ts";
 import type { BatchEncodeOptions, BatchEncoding, DecodeOptions, EncodeOptions, TextTokenizer } from "./types.ts";
 import { IdSink } from "./id_sink.ts";
-import { UnigramModel, Usage } from "./unigram.ts";
+import { UnigramModel, unitsToString, Usage } from "./unigram.ts";
 import { HASH_SEED, hashStep, WordCache } from "./word_cache.ts";
 
 /** Options of {@linkcode Tokenizer.fromSpieceModel}. */
@@ -230,7 +230,7 @@ export class Tokenizer implements TextTokenizer {
     const out = this.#spmNorm.out;
     const pieces: string[] = [];
     for (let k = 0; k < ids.length; k++) {
-      pieces.push(String.fromCharCode(...out.subarray(spans[2 * k], spans[2 * k + 1])));
+      pieces.push(unitsToString(out, spans[2 * k], spans[2 * k + 1]));
     }
     const finished = this.#finish(ids, opts);
     return { ids: finished, pieces: pieces.slice(0, finished.length) };

@@ -224,7 +224,7 @@ export class UnigramModel {
         while (s2 > 0 && bestId[s2] === unkId) s2 = startAt[s2];
         let fid = unkId;
         if (this.#lookup !== undefined) {
-          const found = this.#lookup.get(String.fromCharCode(...buf.subarray(s2, e)));
+          const found = this.#lookup.get(unitsToString(buf, s2, e));
           if (found !== undefined) fid = found;
         }
         ids[len++] = fid;
@@ -261,6 +261,20 @@ function reverseFrom(a: number[], from: number): void {
     a[i] = a[j];
     a[j] = t;
   }
+}
+
+/**
+ * The string of UTF-16 code units `buf[start, end)`, built in bounded chunks: spreading a long run into
+ * `String.fromCharCode` would overflow the call stack (a run of 150,000 unknown characters did).
+ */
+export function unitsToString(buf: Uint16Array, start: number, end: number): string {
+  const CHUNK = 8192;
+  if (end - start <= CHUNK) return String.fromCharCode(...buf.subarray(start, end));
+  const parts: string[] = [];
+  for (let i = start; i < end; i += CHUNK) {
+    parts.push(String.fromCharCode(...buf.subarray(i, Math.min(end, i + CHUNK))));
+  }
+  return parts.join("");
 }
 
 /** Number of UTF-8 bytes of a well-formed string. */

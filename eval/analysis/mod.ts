@@ -2,7 +2,7 @@
  * Analysis of the hypernetwork's instance embeddings (the paper's §6): float64 PCA, exact t-SNE, trustworthiness,
  * multinomial logistic-regression probes, SVG scatter plots, and the report that combines them
  * ({@link analyzeEmbeddings}) over embeddings collected from a model ({@link collectEmbeddings}).
- * Everything here is web-standard; `cli/analyze.ts` is the command line.
+ * Everything here is web-standard; `scripts/analyze.ts` is the command line.
  *
  * @example PCA and t-SNE of a few points, and an SVG of the layout
  * ```ts
@@ -26,6 +26,7 @@ export * from "./quality.ts";
 export * from "./lbfgs.ts";
 export * from "./logistic.ts";
 export * from "./probe.ts";
+export * from "./mlp_probe.ts";
 export * from "./scatter_svg.ts";
 export * from "./labels.ts";
 export * from "./embeddings.ts";

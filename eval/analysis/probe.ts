@@ -1,7 +1,8 @@
 /**
- * Linear probes (the paper's Table 7): a stratified, seeded train/test split of a set of feature vectors,
- * standardisation with the training statistics, a multinomial logistic regression, and accuracy against the
- * majority-class baseline.
+ * The fast linear probe: a stratified, seeded train/test split of one set of feature vectors, standardisation with the
+ * training statistics, a multinomial logistic regression, and accuracy against the majority-class baseline. A quick
+ * instrument, not the paper's Table 7 probe (a new MLP head trained on the training split's features and scored on
+ * the validation split's: `mlp_probe.ts`).
  * @module
  */
 import { type Matrix, selectRows, zerosMatrix } from "./matrix.ts";

@@ -1,6 +1,6 @@
 /**
- * The analysis of a split's hypernetwork embeddings (the paper's §6, Figures 2–4 and Table 7): PCA and t-SNE scatter
- * plots of e coloured by task and, per classification task, by predicted label; linear probes predicting the task and
+ * The analysis of a split's hypernetwork embeddings (the paper's §6, Figures 2–4): PCA and t-SNE scatter plots
+ * of e coloured by task and, per classification task, by predicted label; fast linear probes (not Table 7's MLP probe) predicting the task and
  * each classification task's label from the mean-pooled encoder output and from e, on one shared split per target.
  * Returns file contents; writing them is the caller's business.
  * @module
@@ -213,7 +213,7 @@ export function analyzeEmbeddings(set: EmbeddingSet, options: AnalysisOptions = 
     }
   }
 
-  // Linear probes (Table 7): same split for both feature sets.
+  // Fast linear probes (not Table 7's MLP probe, mlp_probe.ts): same split for both feature sets.
   const probes: ProbeRow[] = [];
   const probeBoth = (target: string, rows: Int32Array | null, labels: number[]) => {
     const counts = new Map<number, number>();

@@ -298,3 +298,24 @@ export function toNumberArray(data: TensorData, what = "tensor"): number[] {
   }
   return out;
 }
+
+/**
+ * Throws when `data` holds a NaN or an infinity, naming `what` (file and tensor), the first bad index and the count:
+ * weights like that load silently otherwise and give empty predictions.
+ */
+export function assertFiniteWeights(data: Float32Array, what: string): void {
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i];
+    if (x - x !== 0) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  if (first >= 0) {
+    throw new Error(
+      `${what} holds ${count} non-finite value(s) (first: ${data[first]} at index ${first}); the weights are damaged`,
+    );
+  }
+}

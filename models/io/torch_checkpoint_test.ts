@@ -163,3 +163,20 @@ Deno.test("restricted unpickler refuses code paths other than tensor rebuilding"
   assert.throws(() => parse("\x80\x02]."), /not a dict of tensors/);
   assert.throws(() => parse("\x80\x02}X\x05\x00\x00\x00epochK\x03s."), /entry 'epoch' is not a tensor/);
 });
+
+Deno.test("a stored storage whose bytes fail the ZIP CRC is refused, naming the member", async () => {
+  const bytes = (await Deno.readFile(fixturePath("t5-tiny-v1_1", "pytorch_model.bin"))).slice();
+  const src0 = await TorchCheckpointSource.open(bytesReader(bytes), "ok.bin");
+  const good = await src0.read("encoder.final_layer_norm.weight");
+  // Flip one byte inside that tensor's data (found by its float bytes), leaving the archive's structure intact.
+  const needle = new Uint8Array(good.data.buffer, good.data.byteOffset, 8);
+  let at = -1;
+  for (let i = 0; i + 8 <= bytes.length && at < 0; i++) if (needle.every((b, j) => bytes[i + j] === b)) at = i;
+  assert.ok(at > 0);
+  bytes[at + 1] ^= 0x40;
+  const src = await TorchCheckpointSource.open(bytesReader(bytes), "flipped.bin");
+  await assert.rejects(
+    () => src.read("encoder.final_layer_norm.weight"),
+    /zip 'flipped.bin': member '.*data\/\d+' fails its CRC check/,
+  );
+});

@@ -36,8 +36,8 @@ function u64(view: DataView, at: number, label: string): number {
 
 let crcTable: Uint32Array | undefined;
 
-/** CRC-32 (the ZIP / IEEE polynomial) of `bytes`. */
-export function crc32(bytes: Uint8Array): number {
+/** CRC-32 (the ZIP / IEEE polynomial) of `bytes`; pass the previous result as `crc` to continue over more bytes. */
+export function crc32(bytes: Uint8Array, crc = 0): number {
   if (crcTable === undefined) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -46,7 +46,7 @@ export function crc32(bytes: Uint8Array): number {
       crcTable[n] = c >>> 0;
     }
   }
-  let c = 0xffffffff;
+  let c = (crc ^ 0xffffffff) >>> 0;
   for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
@@ -59,6 +59,8 @@ export class ZipArchive {
   readonly entries: Map<string, ZipEntry>;
   readonly #reader: ByteReader;
   readonly #dataOffsets = new Map<string, number>();
+  /** Stored members whose CRC-32 has been checked. */
+  readonly #checked = new Set<string>();
 
   private constructor(reader: ByteReader, entries: Map<string, ZipEntry>, label: string) {
     this.#reader = reader;
@@ -203,8 +205,9 @@ export class ZipArchive {
   }
 
   /**
-   * Reads `length` bytes at `offset` inside a member. Stored members are read directly (only that range is touched);
-   * deflated ones are inflated whole first.
+   * Reads `length` bytes at `offset` inside a member. Stored members are read directly; deflated ones are inflated
+   * whole first. Either way the member's CRC-32 is checked once: a stored member read in part is read whole once
+   * more, in bounded chunks, for the check.
    */
   async readRange(name: string, offset: number, length: number): Promise<Uint8Array> {
     const entry = this.entry(name);
@@ -214,6 +217,23 @@ export class ZipArchive {
       );
     }
     if (entry.method !== 0) return (await this.readAll(name)).slice(offset, offset + length);
-    return this.#reader.read((await this.#dataOffset(entry)) + offset, length);
+    const start = await this.#dataOffset(entry);
+    const out = await this.#reader.read(start + offset, length);
+    if (!this.#checked.has(name)) {
+      let crc: number;
+      if (offset === 0 && length === entry.size) crc = crc32(out);
+      else {
+        crc = 0;
+        const CHUNK = 16 << 20;
+        for (let o = 0; o < entry.size; o += CHUNK) {
+          crc = crc32(await this.#reader.read(start + o, Math.min(CHUNK, entry.size - o)), crc);
+        }
+      }
+      if (crc !== entry.crc32) {
+        throw new Error(`zip '${this.label}': member '${name}' fails its CRC check; the file is corrupt`);
+      }
+      this.#checked.add(name);
+    }
+    return out;
   }
 }

@@ -3,7 +3,18 @@
  * per-example ones (generated or per-task) applied by batched matmul over `[B, T, d]`.
  * @module
  */
-import { add, gatherRows, linear, matmul, relu, type Tensor, tensor } from "@hyperdecoders/core";
+import {
+  add,
+  concat,
+  embedding,
+  gatherRows,
+  linear,
+  matmul,
+  mean,
+  relu,
+  type Tensor,
+  tensor,
+} from "@hyperdecoders/core";
 
 /** One layer's adapter weights for each example of a batch. */
 export interface AdapterWeights {
@@ -83,4 +94,16 @@ export function taskIdTensor(ids: Int32Array, rows: number, what: string): Tenso
   const out = new Int32Array(rows);
   for (let r = 0; r < rows; r++) out[r] = ids[Math.floor(r / k)];
   return tensor(out, [rows], "i32");
+}
+
+/**
+ * Each row's task embedding from `table` [n, d]: `ids` as {@link taskIdTensor} takes them (k ids for `rows` rows). An
+ * id of -1 (a task with no trained embedding, `UNSEEN_TASK`) gets the mean of the n trained task embeddings, the
+ * paper's rule for MRQA's out-of-domain subsets (Table 5 footnote). Returns [rows, d].
+ */
+export function taskEmbeddings(table: Tensor, ids: Int32Array, rows: number, what: string): Tensor {
+  if (!ids.some((i) => i < 0)) return embedding(table, taskIdTensor(ids, rows, what));
+  const n = table.shape[0];
+  const withMean = concat([table, mean(table, { axis: 0, keepDims: true })], 0);
+  return embedding(withMean, taskIdTensor(ids.map((i) => (i < 0 ? n : i)), rows, what));
 }

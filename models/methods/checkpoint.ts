@@ -5,7 +5,7 @@
  * @module
  */
 import { type Tensor, writeTensor } from "@hyperdecoders/core";
-import { toFloat32Array } from "../io/dtype.ts";
+import { assertFiniteWeights, toFloat32Array } from "../io/dtype.ts";
 import { decodeSafetensors } from "../io/safetensors.ts";
 import { serializeSafetensors, type TensorToWrite } from "../io/safetensors_writer.ts";
 import type { T5Config } from "../t5/config.ts";
@@ -76,6 +76,11 @@ export function loadMethodWeights(base: T5Model, bytes: Uint8Array, label = "met
       );
     }
   }
+  // Checkpoints written before "noneTrains" existed trained the shared embedding with a one-sided "none" stack.
+  if (
+    typeof methodJson === "object" && methodJson !== null && !("noneTrains" in methodJson) &&
+    ("shared.weight" in tensors || "lm_head.weight" in tensors)
+  ) methodJson = { ...methodJson, noneTrains: "stack+embeddings" };
   const model = new AdaptedT5(base, parseMethodConfig(methodJson, `${label}: __metadata__.method`));
   const expected = model.namedTrainableParameters();
   for (const name of Object.keys(tensors)) {
@@ -95,7 +100,14 @@ export function loadMethodWeights(base: T5Model, bytes: Uint8Array, label = "met
       model.disposeMethod();
       throw new Error(`${label}: tensor "${name}" has shape [${stored.shape}], the method needs [${t.shape}]`);
     }
-    writes.push([t, toFloat32Array(stored.data, `${label}: tensor "${name}"`)]);
+    const data = toFloat32Array(stored.data, `${label}: tensor "${name}"`);
+    try {
+      assertFiniteWeights(data, `${label}: tensor "${name}"`);
+    } catch (error) {
+      model.disposeMethod();
+      throw error;
+    }
+    writes.push([t, data]);
   }
   for (const [t, data] of writes) writeTensor(t, data);
   return model;

@@ -16,13 +16,15 @@
  *   "processEncoderOutput": true,    // the d→d→d ReLU MLP after pooling (false: the "− MLP" ablation)
  *   "adapterInput": "pre-norm",      // "pre-norm" (paper) or "post-norm" (the reference's adapter_norm_input=true)
  *   "generatorInit": "code",         // "code" (the reference's ×1e-3 hyperfan-in variant) or "hyperfan-in"
+ *   "noneTrains": "stack",           // what a one-sided "none" trains: "stack" (reference) or "stack+embeddings"
  *   "tasks": ["rte", "mrpc"],        // task names; needed by task, manual_specific and skills modes
- *   "skills": { "count": 8, "rank": 16, "placement": "feed-forward", "logitsLrScale": 10 },
+ *   "skills": { "count": 4, "rank": 16, "placement": "feed-forward", "logitsLrScale": 33.3 },
  *   "seed": 0                        // initialisation seed of the method's parameters
  * }
  * ```
  *
- * Modes of a stack: `none` trains that whole stack (no adapters); `manual` learned adapters shared by all inputs;
+ * Modes of a stack: `none` trains that whole stack (no adapters; the shared embedding and the LM head stay frozen
+ * unless both stacks are `none`, as the reference's `unfreeze_encoder`/`unfreeze_decoder`, see {@link NoneTrains}); `manual` learned adapters shared by all inputs;
  * `manual_specific` one learned adapter per task; `task` adapters generated from a learned task embedding;
  * `generated` adapters generated per input from the mean-pooled encoder output (for the encoder: from a first pass
  * with manual adapters); `skills` Polytropon-style skilled LoRA (Ponti et al. 2022).
@@ -50,19 +52,37 @@ export type SkillPlacement = "feed-forward" | "attention";
 
 /** Settings of the Polytropon-style skills baseline. */
 export interface SkillsConfig {
-  /** Skills in the inventory S (default 8). */
+  /** Skills in the inventory S (default 4, the paper's Appendix A.3). */
   count: number;
-  /** LoRA rank r (default 16, as polytropon's SkilledLoRALinear). */
+  /** LoRA rank r (default 16: the paper's Appendix A.3, and polytropon's SkilledLoRALinear). */
   rank: number;
   /**
    * `feed-forward`: one skilled LoRA d→d in parallel with every FF sub-layer (where the adapters sit; default).
    * `attention`: skilled LoRA on the q, k, v and o projections of every attention sub-layer, as polytropon places
-   * them. Counted, but not yet runnable: T5Model has no hook on its attention projections (see AdaptedT5).
+   * them (through T5Model's attention-projection hook).
    */
   placement: SkillPlacement;
-  /** Learning-rate multiplier of the task–skill logits (the "two-speed learning rate"; default 10). */
+  /**
+   * Learning-rate multiplier of the task–skill logits (the "two-speed learning rate"). Default
+   * {@link PAPER_SKILL_LOGITS_LR_SCALE}: the paper's routing lr 1e-2 over its main lr 3e-4 (Appendix A.3).
+   */
   logitsLrScale: number;
 }
+
+/**
+ * The paper's routing-logit learning rate (1e-2) over its main learning rate (3e-4), Appendix A.3: with the default
+ * `optim.lr` of 3e-4 the task–skill logits train at 1e-2.
+ */
+export const PAPER_SKILL_LOGITS_LR_SCALE: number = 1e-2 / 3e-4;
+
+/**
+ * What a one-sided `none` stack trains besides its own blocks. `"stack"` (default): nothing else, as the reference
+ * code's one-sided grid cells (`unfreeze_encoder` / `unfreeze_decoder` unfreeze parameters named "encoder…" /
+ * "decoder…", which the shared embedding and the LM head are not). `"stack+embeddings"`: also the shared embedding,
+ * and for a `none` decoder the LM head (this project's behaviour before it followed the reference). Full
+ * fine-tuning (`none/none`) trains everything either way.
+ */
+export type NoneTrains = "stack" | "stack+embeddings";
 
 /** A fully resolved method configuration. */
 export interface MethodConfig {
@@ -86,6 +106,8 @@ export interface MethodConfig {
   adapterInput: "pre-norm" | "post-norm";
   /** Generator-head initialisation. */
   generatorInit: "code" | "hyperfan-in";
+  /** What a one-sided `none` stack trains besides its blocks. */
+  noneTrains: NoneTrains;
   /** Task names (index = task id). */
   tasks: string[];
   /** Skills settings (used by `skills` modes). */
@@ -94,7 +116,10 @@ export interface MethodConfig {
   seed: number;
 }
 
-/** Defaults of every field (the reference code's defaults: 64/64/128, layer embedding 10, MLP on). */
+/**
+ * Defaults of every field (the reference code's defaults: 64/64/128, layer embedding 10, MLP on; the skills baseline
+ * as the paper's Appendix A.3: 4 skills of rank 16, routing logits at 1e-2 when the main lr is 3e-4).
+ */
 export const DEFAULT_METHOD_CONFIG: MethodConfig = Object.freeze({
   preset: null,
   encoder: "manual",
@@ -106,8 +131,14 @@ export const DEFAULT_METHOD_CONFIG: MethodConfig = Object.freeze({
   processEncoderOutput: true,
   adapterInput: "pre-norm",
   generatorInit: "code",
+  noneTrains: "stack",
   tasks: [],
-  skills: Object.freeze({ count: 8, rank: 16, placement: "feed-forward", logitsLrScale: 10 }) as SkillsConfig,
+  skills: Object.freeze({
+    count: 4,
+    rank: 16,
+    placement: "feed-forward",
+    logitsLrScale: PAPER_SKILL_LOGITS_LR_SCALE,
+  }) as SkillsConfig,
   seed: 0,
 }) as MethodConfig;
 
@@ -156,6 +187,7 @@ const KEYS = new Set([
   "processEncoderOutput",
   "adapterInput",
   "generatorInit",
+  "noneTrains",
   "tasks",
   "skills",
   "seed",
@@ -223,6 +255,7 @@ function validate(c: MethodConfig, source: string): MethodConfig {
   bool(c.processEncoderOutput, f("processEncoderOutput"));
   choice(c.adapterInput, ["pre-norm", "post-norm"] as const, f("adapterInput"));
   choice(c.generatorInit, ["code", "hyperfan-in"] as const, f("generatorInit"));
+  choice(c.noneTrains, ["stack", "stack+embeddings"] as const, f("noneTrains"));
   if (!Array.isArray(c.tasks)) throw new Error(`${f("tasks")} must be an array of task names`);
   const seen = new Set<string>();
   for (const t of c.tasks) {
@@ -289,6 +322,7 @@ export function parseMethodConfig(json: unknown, source = "method config"): Meth
     processEncoderOutput: pick("processEncoderOutput"),
     adapterInput: pick("adapterInput"),
     generatorInit: pick("generatorInit"),
+    noneTrains: pick("noneTrains"),
     tasks: Array.isArray(pick("tasks")) ? [...pick("tasks")] : pick("tasks"),
     skills: { ...DEFAULT_METHOD_CONFIG.skills, ...base.skills, ...skillsIn } as SkillsConfig,
     seed: pick("seed"),
@@ -308,21 +342,34 @@ export function methodConfigToJson(c: MethodConfig): Record<string, unknown> {
   return out;
 }
 
-/** Resolves task names or ids to task ids, with an error naming any task not in the config's list. */
+/**
+ * The id {@link taskIds} gives, with `allowUnseen`, to a task name not in the method's list: a task with no trained
+ * task embedding (e.g. MRQA's out-of-domain test subsets), conditioned on the mean of the trained task embeddings
+ * (the paper's Table 5 footnote).
+ */
+export const UNSEEN_TASK = -1;
+
+/**
+ * Resolves task names or ids to task ids, with an error naming any task not in the config's list; with
+ * `options.allowUnseen`, a name not in the list becomes {@link UNSEEN_TASK} instead (other ids must be in range).
+ */
 export function taskIds(
   config: MethodConfig,
   tasks: ArrayLike<number> | readonly string[],
   what = "tasks",
+  options: { allowUnseen?: boolean } = {},
 ): Int32Array {
   const out = new Int32Array(tasks.length);
   for (let i = 0; i < tasks.length; i++) {
     const t = tasks[i];
     if (typeof t === "string") {
       const id = config.tasks.indexOf(t);
-      if (id < 0) {
+      if (id < 0 && !options.allowUnseen) {
         throw new Error(`${what}[${i}]: task "${t}" is not in the method's task list [${config.tasks.join(", ")}]`);
       }
-      out[i] = id;
+      out[i] = id < 0 ? UNSEEN_TASK : id;
+    } else if (t === UNSEEN_TASK && options.allowUnseen) {
+      out[i] = t;
     } else {
       if (!Number.isInteger(t) || t < 0 || t >= config.tasks.length) {
         throw new Error(

@@ -54,7 +54,7 @@ Deno.test("method config: explicit keys override the preset; JSON round trip", (
   assert.deepEqual([c.encoderAdapterDim, c.decoderAdapterDim, c.hypernetworkBottleneck], [512, 36, 72]);
   assert.deepEqual(c.adapterInput, "post-norm");
   assert.deepEqual(c.skills.rank, 4);
-  assert.deepEqual(c.skills.count, 8);
+  assert.deepEqual(c.skills.count, 4);
   assert.deepEqual(parseMethodConfig(methodConfigToJson(c)), c);
   assert.deepEqual(parseMethodConfig("adapter").decoder, "manual");
 });

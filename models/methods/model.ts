@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { embedding, keep, noGrad, scope, type Tensor, tensor } from "@hyperdecoders/core";
+import { keep, noGrad, scope, type Tensor, tensor } from "@hyperdecoders/core";
 import type {
   DecoderCache,
   FeedForwardHook,
@@ -24,7 +24,14 @@ import type {
 } from "../t5/model.ts";
 import { T5Model } from "../t5/model.ts";
 import type { GenerateOptions, PreparedForward } from "../t5/generate.ts";
-import { type AdapterWeights, batchedAdapter, manualAdapter, selectTaskAdapters, taskIdTensor } from "./adapters.ts";
+import {
+  type AdapterWeights,
+  batchedAdapter,
+  manualAdapter,
+  selectTaskAdapters,
+  taskEmbeddings,
+  taskIdTensor,
+} from "./adapters.ts";
 import { type MethodConfig, parseMethodConfig, taskIds } from "./config.ts";
 import { generateAdapterWeights, type GeneratorParams, instanceEmbedding, type MlpParams } from "./hypernetwork.ts";
 import { InitRandom, linearDefault, xavierUniform } from "./init.ts";
@@ -205,7 +212,9 @@ export class AdaptedT5 extends T5Model {
     if (!tasks) {
       throw new Error(`AdaptedT5: the ${stack}'s "${mode}" adapters need the task of each example (options.tasks)`);
     }
-    return taskIds(this.method, tasks, "options.tasks");
+    // A task-conditioned stack meets tasks it has no embedding for (MRQA's out-of-domain test subsets): those
+    // rows get the mean task embedding (Table 5 footnote); the other modes need a trained task.
+    return taskIds(this.method, tasks, "options.tasks", { allowUnseen: mode === "task" });
   }
 
   #manual(stack: T5Stack, layer: number): { downWeight: Tensor; downBias: Tensor; upWeight: Tensor; upBias: Tensor } {
@@ -283,9 +292,8 @@ export class AdaptedT5 extends T5Model {
       );
     }
     if (mode === "task") {
-      const ids = taskIdTensor(tasks!, rows, `AdaptedT5 (${stack} task adapters)`);
       const table = this.methodParam(`${stack}.adapter_task_embedding.weight`);
-      const e = embedding(table, ids);
+      const e = taskEmbeddings(table, tasks!, rows, `AdaptedT5 (${stack} task adapters)`);
       return generateAdapterWeights(e, this.#generator(stack));
     }
     if (mode === "manual_specific") {

@@ -186,15 +186,17 @@ export function methodParameterSpecs(t5: T5Config, method: MethodConfig): Parame
 }
 
 /**
- * Whether a T5 checkpoint parameter is trained by the method: `none` on a side trains that stack, and with it the
- * shared embedding (Hugging Face's stacks hold it as `embed_tokens`); `none` on the decoder also trains a separate LM
- * head.
+ * Whether a T5 checkpoint parameter is trained by the method: `none` on a side trains that stack's blocks; the shared
+ * embedding and a separate LM head are trained only by full fine-tuning (`none/none`), as in the reference code,
+ * unless `method.noneTrains` is `"stack+embeddings"` (then a `none` side also trains the shared embedding, and a
+ * `none` decoder the LM head).
  */
 export function isBackboneTrainable(method: MethodConfig, name: string): boolean {
   const enc = method.encoder === "none";
   const dec = method.decoder === "none";
-  if (name === "shared.weight") return enc || dec;
-  if (name === "lm_head.weight") return dec;
+  const withEmbeddings = method.noneTrains === "stack+embeddings";
+  if (name === "shared.weight") return (enc && dec) || (withEmbeddings && (enc || dec));
+  if (name === "lm_head.weight") return (enc && dec) || (withEmbeddings && dec);
   if (name.startsWith("encoder.")) return enc;
   if (name.startsWith("decoder.")) return dec;
   return false;

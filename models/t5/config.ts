@@ -176,6 +176,36 @@ export const T5_V1_1: Record<"small" | "base" | "large" | "xl", T5Config> = {
   xl: v11(2048, 32, 5120, 24),
 };
 
+function v10(d: number, heads: number, dFf: number, layers: number): T5Config {
+  return parseT5Config({
+    vocab_size: 32128,
+    d_model: d,
+    d_kv: 64,
+    d_ff: dFf,
+    num_layers: layers,
+    num_heads: heads,
+    feed_forward_proj: "relu",
+    tie_word_embeddings: true,
+    dropout_rate: 0.1,
+  }, "preset");
+}
+
+/** The original T5 (v1.0) shapes (`t5-small`, `t5-base`, `t5-large`): ReLU feed-forward, head tied to the embedding. */
+export const T5_V1_0: Record<"small" | "base" | "large", T5Config> = {
+  small: v10(512, 8, 2048, 6),
+  base: v10(768, 12, 3072, 12),
+  large: v10(1024, 16, 4096, 24),
+};
+
+/**
+ * Every named checkpoint shape: the T5 v1.1 / LM-adapt ones by size ("small", "base", "large", "xl") and the v1.0
+ * ones as "v1.0-small", "v1.0-base", "v1.0-large" (what a config's `model.shape` may name).
+ */
+export const T5_SHAPES: Readonly<Record<string, T5Config>> = Object.freeze({
+  ...T5_V1_1,
+  ...Object.fromEntries(Object.entries(T5_V1_0).map(([k, v]) => [`v1.0-${k}`, v])),
+});
+
 /** Names and shapes of every parameter of a T5 checkpoint with this config, in Hugging Face naming. */
 export function t5ParameterShapes(c: T5Config): Map<string, number[]> {
   const shapes = new Map<string, number[]>();

@@ -3,6 +3,7 @@
  * @module
  */
 import { type Tensor, tensor } from "@hyperdecoders/core";
+import { assertFiniteWeights } from "../io/dtype.ts";
 import type { TensorSource } from "../io/tensor_source.ts";
 import { type T5Config, t5ParameterShapes } from "./config.ts";
 import { T5Model } from "./model.ts";
@@ -15,7 +16,8 @@ export const IGNORED_T5_TENSORS: RegExp =
 
 /**
  * Reads every parameter `config` implies from `source` (F32/F16/BF16 → f32), checking shapes against the config.
- * The embedding may be stored under any of its three aliases; `lm_head.weight` is used whenever present.
+ * The embedding may be stored under any of its three aliases; `lm_head.weight` is used whenever present. A tensor
+ * with a NaN or infinity is refused, naming it.
  */
 export async function loadT5FromSource(source: TensorSource, config: T5Config): Promise<T5Model> {
   const params = new Map<string, Tensor>();
@@ -42,6 +44,7 @@ export async function loadT5FromSource(source: TensorSource, config: T5Config): 
         );
       }
       const { data } = await source.readFloat32(stored);
+      assertFiniteWeights(data, `${source.label}: tensor "${stored}"`);
       const t = tensor(data, shape).asParameter(name);
       t.requiresGrad = false;
       params.set(name, t);

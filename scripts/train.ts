@@ -5,8 +5,8 @@
  * absent, trains a tiny T5 hyperdecoder on this machine's WebGPU adapter, evaluates, and prints the results table.
  * @module
  */
-import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { join } from "node:path";
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { initEngine } from "@hyperdecoders/core";
 import { countParameters, parseMethodConfig } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
@@ -14,6 +14,7 @@ import { resultsMarkdown } from "@hyperdecoders/eval";
 import {
   applyOverrides,
   buildBaseModel,
+  installTuner,
   pinHubRefs,
   resolveConfig,
   train,
@@ -121,6 +122,8 @@ async function main(): Promise<void> {
     );
     return;
   }
+  // Kernel choices: HYPERDECODERS_TUNE=off|cached|on (default cached; `deno task tune` fills the cache).
+  await installTuner(await initEngine());
   const result = await train(config, { resume: cli.resume ?? undefined });
   for (const [split, r] of Object.entries(result.results)) {
     console.log(`\n${split} results (step ${result.step}):\n${resultsMarkdown(r)}`);

@@ -1,6 +1,6 @@
 /**
  * `deno task analyze --checkpoint <run-or-checkpoint-dir> [--split validation] [--out <dir>] [--max-examples N]`:
- * the hypernetwork-embedding analysis of a trained run (the paper's Figures 2–4 and Table 7). Rebuilds the base model
+ * the hypernetwork-embedding analysis of a trained run (the paper's Figures 2–4; its probes are the fast linear ones, not Table 7's MLP probe). Rebuilds the base model
  * from the run's `config.json`, loads the checkpoint's trainable weights, computes e (and the mean-pooled encoder
  * output) for every example of the split, decodes the classification tasks greedily, and writes PCA / t-SNE SVG plots,
  * the linear-probe table (`probe.md`), `points.csv` and `analysis.json` to `--out` (default `<run>/analysis`).
@@ -108,7 +108,11 @@ export async function main(args: string[]): Promise<string> {
     });
     await Deno.mkdir(outDir, { recursive: true });
     for (const [name, content] of Object.entries(report.files)) await Deno.writeTextFile(join(outDir, name), content);
-    console.log(`\nlinear probes (accuracy ×100, held-out ${values.split} examples):\n${report.files["probe.md"]}`);
+    console.log(
+      `\nlinear probe (fast; not the paper's Table 7 MLP probe) (accuracy ×100, held-out ${values.split} examples):\n${
+        report.files["probe.md"]
+      }`,
+    );
     console.log(
       `wrote ${Object.keys(report.files).length} files to ${outDir}: ${Object.keys(report.files).join(", ")}`,
     );
