@@ -436,3 +436,45 @@ Deno.test({
     );
   },
 });
+
+Deno.test("hub: a sharded checkpoint brings its index and every shard it names, and no pytorch_model.bin", async () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const index = {
+    metadata: {},
+    weight_map: { "a.weight": "model-00001-of-00002.safetensors", "b.weight": "model-00002-of-00002.safetensors" },
+  };
+  const repo = fakeRepo(
+    "model",
+    "fixtures/sharded",
+    new Map([
+      ["config.json", enc("{}")],
+      ["model.safetensors.index.json", enc(JSON.stringify(index))],
+      ["model-00001-of-00002.safetensors", enc("shard one")],
+      ["model-00002-of-00002.safetensors", enc("shard two")],
+      ["pytorch_model.bin", enc("not wanted")],
+      ["flax_model.msgpack", enc("not wanted")],
+    ]),
+  );
+  const hub = startFakeHub([repo]);
+  const cacheDir = await Deno.makeTempDir();
+  try {
+    const settings: HubSettings = { endpoint: hub.url, cacheDir, offline: false, progress: false };
+    const snap = await fetchSnapshot("hf:fixtures/sharded", "model", { settings, log: quiet });
+    assertEquals(snap.files, [
+      "config.json",
+      "model-00001-of-00002.safetensors",
+      "model-00002-of-00002.safetensors",
+      "model.safetensors.index.json",
+    ]);
+    // Offline, a missing shard is named.
+    await Deno.remove(join(snap.dir, "model-00002-of-00002.safetensors"));
+    const e = await assertRejects(
+      () => fetchSnapshot("hf:fixtures/sharded", "model", { settings: { ...settings, offline: true } }),
+      HubError,
+    );
+    assertStringIncludes(e.message, "model-00002-of-00002.safetensors of hf:fixtures/sharded");
+  } finally {
+    await hub.close();
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+});
