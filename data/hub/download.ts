@@ -89,6 +89,12 @@ export async function downloadBlob(opts: DownloadBlobOptions): Promise<number> {
         fetched += chunk.length;
         progress.add(chunk.length);
       }
+    } catch (e) {
+      throw new HubError(
+        "http",
+        `${opts.name}: the download stopped after ${have + fetched} of ${opts.size} bytes ` +
+          `(${(e as Error).message}); run again to resume from ${incomplete}`,
+      );
     } finally {
       await progress.end();
     }

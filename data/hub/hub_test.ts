@@ -198,7 +198,19 @@ Deno.test({
   fn: async () => {
     await using t = await setup();
     t.hub.cut = { path: "model.safetensors", bytes: 300_000 };
-    await assertRejects(() => fetchSnapshot(`hf:${MODEL}`, "model", { settings: t.settings, log: quiet }));
+    const cut = await assertRejects(
+      () => fetchSnapshot(`hf:${MODEL}`, "model", { settings: t.settings, log: quiet }),
+      HubError,
+    );
+    assertMatch(
+      cut.message,
+      /^fixtures\/t5-tiny-v1_1\/model\.safetensors: the download stopped after 300000 of 851592 bytes/,
+    );
+    const down = await assertRejects(
+      () => fetchSnapshot("hf:a/b", "model", { settings: { ...t.settings, endpoint: "http://127.0.0.1:9" } }),
+      HubError,
+    );
+    assertStringIncludes(down.message, "cannot reach the Hub at http://127.0.0.1:9");
     const blobs = join(repoFolder(t.cacheDir, "model", MODEL), "blobs");
     const partial = [...Deno.readDirSync(blobs)].find((e) => e.name.endsWith(".incomplete"))!;
     assertEquals(Deno.statSync(join(blobs, partial.name)).size, 300_000);

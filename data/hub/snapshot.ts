@@ -132,6 +132,15 @@ function pick(listing: ListFileEntry[], need: SnapshotNeed, optional: string[]):
   return names.flatMap((n) => byPath.get(n) ?? []);
 }
 
+/** A network failure (no answer at all) as one line. */
+export function unreachable(endpoint: string, error: unknown): HubError {
+  return new HubError(
+    "http",
+    `cannot reach the Hub at ${endpoint} (${error instanceof Error ? error.message : String(error)}); check the ` +
+      `connection or HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use the cache only`,
+  );
+}
+
 /** The `resolve` URL of a file at a commit. */
 export function resolveUrl(endpoint: string, ref: Pick<HubRef, "type" | "repo">, commit: string, path: string): string {
   const prefix = ref.type === "dataset" ? "datasets/" : "";
@@ -193,7 +202,9 @@ export async function fetchSnapshot(
   const baseFetch = opts.fetch ?? fetch;
   // Failed metadata requests become one-line HubErrors here, before the client turns them into generic ones.
   const metaFetch: typeof fetch = async (input, init) => {
-    const res = await baseFetch(input, init);
+    const res = await baseFetch(input, init).catch((e) => {
+      throw unreachable(settings.endpoint, e);
+    });
     if (!res.ok) throw await hubErrorFromResponse(res, ctx);
     return res;
   };
@@ -247,7 +258,10 @@ export async function fetchSnapshot(
           context: { ...ctx, revision: commit, path: e.path },
           interactive: settings.progress,
           log,
-          fetch: baseFetch,
+          fetch: (input, init) =>
+            baseFetch(input, init).catch((e) => {
+              throw unreachable(settings.endpoint, e);
+            }),
         });
       }
       await lock.unlock();
