@@ -22,6 +22,8 @@ export interface FakeRepo {
   refs: Map<string, string>;
   /** Gated: downloads need one of `FakeHub.tokens`. */
   gated?: boolean;
+  /** Private: every request (metadata too) needs one of `FakeHub.tokens`; without, the Hub says 401. */
+  private?: boolean;
 }
 
 /** A running fake Hub. */
@@ -110,10 +112,12 @@ export function startFakeHub(repos: FakeRepo[]): FakeHub {
     const range = req.headers.get("Range");
     hub.requests.push(`${req.method} ${url.pathname}${range ? ` ${range}` : ""}`);
     const segs = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    const authorized = () => hub.tokens.has((req.headers.get("Authorization") ?? "").replace(/^Bearer /, ""));
     if (segs[0] === "api") {
       const type: RepoType = segs[1] === "datasets" ? "dataset" : "model";
       const found = find(type, segs.slice(2));
       if (!found) return error(404, "RepoNotFound", "Repository not found");
+      if (found.repo.private && !authorized()) return error(401, "RepoNotFound", "Repository not found");
       const [action, rev, ...path] = found.rest;
       const commit = commitOf(found.repo, rev ?? "");
       if (!commit) return error(404, "RevisionNotFound", `Invalid rev id: ${rev}`);
@@ -162,6 +166,7 @@ export function startFakeHub(repos: FakeRepo[]): FakeHub {
     if (!found) return error(404, "RepoNotFound", "Repository not found");
     const [action, rev, ...pathParts] = found.rest;
     if (action !== "resolve") return error(404, "", "Not found");
+    if (found.repo.private && !authorized()) return error(401, "RepoNotFound", "Repository not found");
     if (found.repo.gated) {
       const auth = req.headers.get("Authorization");
       if (!auth) return error(401, "GatedRepo", `Access to model ${found.repo.repo} is restricted.`);

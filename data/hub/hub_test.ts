@@ -287,6 +287,16 @@ Deno.test({
     );
     assertStringIncludes(e5.message, "no file matches nosuchtask/*.parquet");
     assertEquals(e5.kind, "not-found");
+    // A private repository: the token goes with the metadata requests too, whatever its shape.
+    t.model.private = true;
+    const e6 = await assertRejects(() => fetchSnapshot(`hf:${MODEL}`, "model", { settings: t.settings }), HubError);
+    assertEquals(e6.kind, "auth");
+    t.hub.tokens.add("api_org_token");
+    const priv = await fetchSnapshot(`hf:${MODEL}`, "model", {
+      settings: { ...t.settings, token: "api_org_token" },
+      log: quiet,
+    });
+    assertEquals(priv.files.length, 4);
   },
 });
 

@@ -201,18 +201,18 @@ export async function fetchSnapshot(
   };
   const baseFetch = opts.fetch ?? fetch;
   // Failed metadata requests become one-line HubErrors here, before the client turns them into generic ones.
+  // The token goes in here rather than through the client's accessToken, which refuses tokens not shaped "hf_…"
+  // (organisation tokens, mirrors' own tokens).
   const metaFetch: typeof fetch = async (input, init) => {
-    const res = await baseFetch(input, init).catch((e) => {
+    const headers = new Headers(init?.headers);
+    if (settings.token) headers.set("Authorization", `Bearer ${settings.token}`);
+    const res = await baseFetch(input, { ...init, headers }).catch((e) => {
       throw unreachable(settings.endpoint, e);
     });
     if (!res.ok) throw await hubErrorFromResponse(res, ctx);
     return res;
   };
-  const client = {
-    hubUrl: settings.endpoint,
-    accessToken: settings.token as `hf_${string}` | undefined,
-    fetch: metaFetch,
-  };
+  const client = { hubUrl: settings.endpoint, fetch: metaFetch };
   let commit = ref.revision;
   if (!isCommitSha(commit)) {
     const info = ref.type === "dataset"
