@@ -1,7 +1,7 @@
 /**
  * Every experiment config in configs/ resolves (train/config.ts) and its method parses (models); each paper config
  * says in "description" which datasets to prepare and how; the paper's settings are covered for every benchmark and
- * method, and the method sizes give the trainable-parameter counts of method.md §5.3.
+ * method, and the method sizes give the paper's trainable-parameter counts (as models/methods/parameters_test.ts).
  */
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
@@ -76,7 +76,7 @@ Deno.test("configs: each benchmark has every method and an encoder-heavy (512/36
   }
 });
 
-Deno.test("configs: backbones, lengths, batches and the trainable counts of method.md §5.3", () => {
+Deno.test("configs: backbones, lengths, batches and the paper's trainable counts", () => {
   const expected: Record<string, number> = {
     "glue/hyperdecoder.json": 22_452_400,
     "glue/adapter.json": 22_670_112,

@@ -4,15 +4,15 @@
  * tensors as it goes.
  * @module
  */
-import { clone } from "./ops/create.ts";
+// ops/elementwise.ts records onto this tape, and backward sums gradients with its `add`: the two modules import each
+// other, which is safe because neither uses the other's exports while it is being evaluated.
+import { clone, onesLike } from "./ops/create.ts";
+import { add as addTensors } from "./ops/elementwise.ts";
 import { keep } from "./scope.ts";
 import { fmtShape, type GradNode, type Tensor } from "./tensor.ts";
 
 /** Maps the output gradient (and the tensors saved at forward time) to one gradient per input (null: none). */
 export type BackwardFn = (grad: Tensor, saved: Tensor[]) => (Tensor | null)[];
-
-/** Adds `b` into `a` where both have the same shape, returning the sum (set by ops/elementwise.ts). */
-export type Accumulate = (a: Tensor, b: Tensor) => Tensor;
 
 interface Node extends GradNode {
   output: Tensor;
@@ -23,14 +23,6 @@ interface Node extends GradNode {
 
 let tape: Node[] = [];
 let gradEnabled = true;
-let accumulate: Accumulate | null = null;
-let onesLike: ((t: Tensor) => Tensor) | null = null;
-
-/** Installs the two ops autograd itself needs (done by the ops module, which autograd cannot import). */
-export function installGradHelpers(add: Accumulate, ones: (t: Tensor) => Tensor): void {
-  accumulate = add;
-  onesLike = ones;
-}
 
 /** Whether ops currently record onto the tape. */
 export function isGradEnabled(): boolean {
@@ -82,7 +74,6 @@ export function clearTape(): void {
  * gradients get `.grad` (accumulated across calls until zeroed). The tape is consumed.
  */
 export function backward(output: Tensor, grad?: Tensor): void {
-  if (!accumulate || !onesLike) throw new Error("backward: the ops module is not loaded");
   if (!output.requiresGrad) {
     throw new Error(`backward: ${output.describe()} does not require a gradient (was it computed under noGrad()?)`);
   }
@@ -92,7 +83,8 @@ export function backward(output: Tensor, grad?: Tensor): void {
   if (grad && grad.size !== output.size) {
     throw new Error(`backward: gradient ${grad.describe()} does not match output ${output.describe()}`);
   }
-  const add = accumulate;
+  // Gradients are summed while recording is off (below), so this `add` records nothing.
+  const add = addTensors;
   const nodes = tape;
   tape = [];
   const grads = new Map<Tensor, Tensor>();
@@ -157,7 +149,7 @@ export function backward(output: Tensor, grad?: Tensor): void {
   }
 }
 
-function addLeafGrad(leaf: Tensor, g: Tensor, add: Accumulate, touched: Set<Tensor>): void {
+function addLeafGrad(leaf: Tensor, g: Tensor, add: typeof addTensors, touched: Set<Tensor>): void {
   touched.add(leaf);
   if (leaf.grad) {
     const sum = keep(add(leaf.grad, g));

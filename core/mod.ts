@@ -1,6 +1,7 @@
 /**
  * The hyperdecoders tensor engine on WebGPU: device, tensors, command recorder, memory scopes, autograd, ops and
- * optimisers, with a float64 CPU reference of every op.
+ * optimisers, with a float64 CPU reference of every op. Test utilities (seeded data, closeness checks, the op
+ * harness) are a separate entry point, `@hyperdecoders/core/testing`.
  *
  * @example
  * ```ts
@@ -41,6 +42,4 @@ export * from "./ops/embedding.ts";
 export * from "./ops/dropout.ts";
 export * from "./ops/where.ts";
 export * from "./ops/attention.ts";
-export * from "./t5_buckets.ts";
 export type { Access, Binding, Kernel, ParamType } from "@hyperdecoders/kernels";
-export * from "./testing.ts";

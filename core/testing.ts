@@ -1,19 +1,18 @@
 /**
- * Test utilities shared by every package: seeded random data, closeness checks with useful messages, and central
- * finite differences.
+ * Test utilities shared by every package (`@hyperdecoders/core/testing`): seeded random data, closeness checks with
+ * useful messages, central finite differences, the op harness (GPU forward and backward vs a float64 reference and
+ * finite differences) and the float64 reference tensors it takes.
  * @module
  */
+export { checkOp, type OpCase } from "./_op_check.ts";
+export { ref, refSumTo, type RefTensor } from "./reference/ref_tensor.ts";
+export { FINFO_F32_MIN, refAttentionSoftmax, refSoftmaxRowsGrad } from "./reference/attention.ts";
 
-/** A seeded PRNG (mulberry32) returning floats in [0, 1). */
+import { mulberry32 } from "@hyperdecoders/random";
+
+/** A seeded PRNG returning floats in [0, 1): the project's mulberry32 (`@hyperdecoders/random`). */
 export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** `n` standard-normal floats from a seed (Box–Muller). */

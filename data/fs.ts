@@ -10,6 +10,8 @@ import { asyncBufferFromUrl } from "hyparquet";
 import { type Manifest, parseManifest } from "./manifest.ts";
 import type { ParquetBuffer, ParquetCompressors } from "./parquet.ts";
 import { sha256Hex, type ShardSink } from "./shard_writer.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { type TaskSource, taskSourcesFromManifest } from "./task_source.ts";
 
 /** True for http(s) URLs. */
@@ -89,6 +91,14 @@ export async function parquetCompressors(): Promise<ParquetCompressors> {
     BROTLI: (input: Uint8Array) => new Uint8Array(zlib.brotliDecompressSync(input)),
     ZSTD: (input: Uint8Array) => new Uint8Array(zlib.zstdDecompressSync(input)),
   };
+}
+
+/** Hex SHA-256 of a local file, streamed (the file is never held whole in memory). */
+export async function sha256File(path: string): Promise<string> {
+  const h = sha256.create();
+  const f = await Deno.open(path, { read: true });
+  for await (const chunk of f.readable) h.update(chunk);
+  return bytesToHex(h.digest());
 }
 
 /** Flushes a folder's entries (a rename into it) to disk. Best effort where a folder cannot be opened (Windows). */

@@ -1,5 +1,5 @@
 /**
- * Reader for the GLUE TSV files as distributed (`t5-and-data.md` §6.1): tab-separated, no quoting (quotes are
+ * Reader for the GLUE TSV files as distributed (the GLUE benchmark's download): tab-separated, no quoting (quotes are
  * literal), optional UTF-8 BOM, CoLA without a header. Rows come out with the Hugging Face column names
  * (`sentence1`, `label`, …, `idx`) so that the same templates serve TSV and parquet input.
  *

@@ -5,7 +5,7 @@ import { MixtureSampler, mixtureWeights } from "./mixing.ts";
 import { TaskStream } from "./task_stream.ts";
 import { collect, FakeWordTokenizer, memorySource, syntheticExamples } from "./test_helpers.ts";
 
-Deno.test("mixtureWeights: proportional rates of the paper's GLUE train splits (method.md §7.5)", () => {
+Deno.test("mixtureWeights: proportional rates of the paper's GLUE train splits (Table 10)", () => {
   const train = { mnli: 392702, qqp: 362849, qnli: 103743, sst2: 66349, cola: 8551, stsb: 5749, mrpc: 3668, rte: 2490 };
   const published = { mnli: 41.5, qqp: 38.4, qnli: 11.0, sst2: 7.0, cola: 0.9, stsb: 0.61, mrpc: 0.39, rte: 0.26 };
   const w = mixtureWeights(Object.values(train));

@@ -1,5 +1,5 @@
 /**
- * Task mixing (`method.md` §7.5): proportional to task size (the paper and released code), or temperature
+ * Task mixing: proportional to task size (the paper and released code), or temperature
  * sampling `p_i ∝ n_i^(1/T)` as an option. Draw d's task is a pure function of (seed, d).
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * MRQA 2019 readers (`t5-and-data.md` §6.2): the original gzip'd JSON Lines (a header line, then one context per
+ * MRQA 2019 readers (the shared task's released files): the original gzip'd JSON Lines (a header line, then one context per
  * line with its `qas`) and Hugging Face `mrqa` parquet rows (one question per row, struct-of-lists answers). Both
  * produce one {@link MrqaQuestion} per question.
  *

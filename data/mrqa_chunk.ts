@@ -1,5 +1,6 @@
 /**
- * MRQA chunking (`method.md` §10.1, reference `mrqa_preprocess.chunk_sample`): the context is cut in token space into
+ * MRQA chunking (the paper's 512-token chunks with a 128-token overlap, as the reference code's
+ * `mrqa_preprocess.chunk_sample` cuts them): the context is cut in token space into
  * windows of at most 512 tokens (prefix `question: … context: ` + context tokens + `</s>`) that overlap by 128
  * tokens; each window's target is the first answer with a detected span inside the window, or "".
  *

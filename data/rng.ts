@@ -90,15 +90,6 @@ export function permutation(n: number, ...keys: number[]): Uint32Array {
   return out;
 }
 
-/** A sequential seeded generator (mulberry32) of uniform floats in [0, 1), for synthetic test and benchmark data
- * where a resumable position is not needed. */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A sequential seeded generator of uniform floats in [0, 1) (the project's mulberry32), for synthetic test and
+ * benchmark data where a resumable position is not needed. */
+export { mulberry32 } from "@hyperdecoders/random";

@@ -1,5 +1,5 @@
 /**
- * The paper's train/validation/test splits (`method.md` §9, paper §3.1 and Table 10), seeded and reproducible:
+ * The paper's train/validation/test splits (paper §3.1 and Table 10), seeded and reproducible:
  * small GLUE sets halve their validation set into validation and test; large sets hold 1,000 training examples out
  * as validation and test on the original validation set; MNLI validates on mismatched and tests on matched. The
  * reference code's variant (which also drops one random example from every split) is an option.

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { planSizes, planSplits } from "./splits.ts";
 import { getTask } from "./tasks.ts";
 
-// Original GLUE sizes (t5-and-data.md §6.1) and the paper's Table 10 split sizes.
+// Original GLUE sizes (the benchmark's released splits) and the paper's Table 10 split sizes.
 const ORIGINAL: Record<string, Record<string, number>> = {
   cola: { train: 8551, validation: 1043 },
   sst2: { train: 67349, validation: 872 },
@@ -32,7 +32,7 @@ Deno.test("GLUE split sizes match the paper's Table 10 given the original sizes"
   }
 });
 
-Deno.test("reference-code variant drops one example from every split (method.md §9)", () => {
+Deno.test("reference-code variant drops one example from every split (its `n_obs=-1` keeps `indices[:-1]`)", () => {
   const sizes = (task: string) =>
     planSizes(planSplits(getTask(task).splitPolicy, ORIGINAL[task], { dropOne: true }), ORIGINAL[task]);
   assert.deepEqual(sizes("rte"), { train: 2489, validation: 137, test: 138 });

@@ -1,6 +1,6 @@
 /**
  * Task registry: one Jinja source template per task (`@huggingface/jinja`), target construction, label maps and the
- * split policy of each task, following the reference code's `tasks.py` (`method.md` §8–9).
+ * split policy of each task, following the reference code's `tasks.py` and the paper's splits (Table 10).
  *
  * @module
  */
@@ -15,7 +15,7 @@ export const TEMPLATE_VERSION = "hyperdecoders-templates/1";
 /** A raw record as a reader produces it (Hugging Face column names). */
 export type RawRecord = Record<string, unknown>;
 
-/** How a task's train/validation/test splits are made (`method.md` §9). */
+/** How a task's train/validation/test splits are made (the paper's Table 10; data/splits.ts). */
 export type SplitPolicy =
   /** validation halved into validation and test; train kept. */
   | "half-validation"
@@ -29,7 +29,8 @@ export type SplitPolicy =
 /** What kind of target a task has. */
 export type TargetKind = "classification" | "regression" | "generation";
 
-/** STS-B rounding: the paper's `round(x·5)/5` or the reference code's 0.1 rounding (`method.md` §8.1). */
+/** STS-B rounding: the paper's 21 classes (Fig. 3 caption), read as `round(x·5)/5`, or the reference code's 0.1
+ * rounding. */
 export type StsbRounding = "paper" | "code";
 
 /** Options that change how targets are built. */
@@ -60,7 +61,7 @@ export interface TaskSpec {
   splitPolicy: SplitPolicy;
   /** Metric names evaluation computes for this task. */
   metrics: string[];
-  /** Default maximum source / target token lengths (`method.md` §7.4). */
+  /** Default maximum source / target token lengths (the reference code's configs: GLUE 128/128, MRQA 512/64). */
   maxSourceLength: number;
   /** Default maximum target token length. */
   maxTargetLength: number;

@@ -6,7 +6,7 @@ const at = { file: "f", line: 1 };
 const fmt = (task: string, rec: Record<string, unknown>, opts = {}) =>
   formatExample(getTask(task), rec, "id-1", at, opts);
 
-Deno.test("templates produce the reference code's exact strings (method.md §8)", () => {
+Deno.test("templates produce the reference code's exact strings (its `tasks.py` `seq2seq_format`)", () => {
   const cases: [string, Record<string, unknown>, string, string][] = [
     ["cola", { sentence: "The boy ran.", label: 1 }, "cola sentence: The boy ran.", "1"],
     ["sst2", { sentence: "a gorgeous film ", label: 0 }, "sst2 sentence: a gorgeous film ", "0"],

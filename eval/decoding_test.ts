@@ -1,5 +1,5 @@
 /**
- * Decoding lengths of the paper's tasks (method.md §11.1): STS-B is capped like the classification tasks, at the
+ * Decoding lengths of the paper's tasks (the reference code's `prediction_step`): STS-B is capped like the classification tasks, at the
  * longest of its target strings "0.0" … "5.0" in tokens, not at the target length.
  */
 import { assert, assertEquals } from "@std/assert";

@@ -5,7 +5,7 @@
  *
  * MRQA questions cut into context chunks (examples whose `meta` is `{answers, chunk, chunks}`) are answered per
  * chunk, then aggregated per question to the most likely non-empty answer (lowest negative log-likelihood of the
- * generated answer) and scored with SQuAD EM/F1 against every gold answer (method.md §10.2).
+ * generated answer) and scored with SQuAD EM/F1 against every gold answer (eval/metrics/mrqa.ts).
  * @module
  */
 import type { GenerateOptions, T5Model } from "@hyperdecoders/models";
@@ -154,7 +154,7 @@ export interface ScoreOptions {
 export const STSB_DECODE_LABELS: readonly string[] = Array.from({ length: 51 }, (_, i) => (i / 10).toFixed(1));
 
 /**
- * The paper's decoding settings (method.md §11.1): classification and STS-B greedy with `max_length` = the longest label
+ * The reference code's decoding settings (its trainer's `prediction_step`): classification and STS-B greedy with `max_length` = the longest label
  * including EOS (so the new tokens are the longest label's content tokens); MRQA greedy 64; summarisation 4–6 beams,
  * 60; others greedy with the task's target length. `min_length=2` everywhere.
  */

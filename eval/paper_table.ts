@@ -58,6 +58,8 @@ export interface PaperTableSpec {
   runValue?: "average";
   /** "best-per-task": each task's score comes from its best validation checkpoint (Table 2). */
   selection?: "best-per-task";
+  /** The results split the table reports (default: test when a run has it, else the run's evaluation split). */
+  split?: string;
 }
 
 /** The whole data file. */
@@ -99,6 +101,7 @@ export function parsePaperNumbers(json: unknown, source: string): PaperNumbers {
       cells,
       runValue: t.runValue === "average" ? "average" : undefined,
       selection: t.selection === "best-per-task" ? "best-per-task" : undefined,
+      split: typeof t.split === "string" ? t.split : undefined,
     };
   }
   return { tables };
@@ -163,15 +166,19 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
   return json;
 }
 
-function parsePlace(v: unknown, path: string): PaperPlace | null {
-  if (v === undefined || v === null) return null;
-  if (!isObject(v) || typeof v.row !== "string" || (typeof v.table !== "string" && typeof v.table !== "number")) {
-    throw new Error(`${path}: "paper" must be { "table": "<N>", "row": "<label>", "column"?: "<label>" }`);
-  }
-  if (v.column !== undefined && v.column !== null && typeof v.column !== "string") {
-    throw new Error(`${path}: "paper.column" must be a string`);
-  }
-  return { table: String(v.table), row: v.row, column: (v.column as string | undefined) ?? null };
+/** The places a config's `paper` field names: one cell, or a list of cells (one per table). */
+export function parsePlaces(v: unknown, path: string): PaperPlace[] {
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map((c, i) => {
+    const field = Array.isArray(v) ? `paper[${i}]` : "paper";
+    if (!isObject(c) || typeof c.row !== "string" || (typeof c.table !== "string" && typeof c.table !== "number")) {
+      throw new Error(`${path}: "${field}" must be { "table": "<N>", "row": "<label>", "column"?: "<label>" }`);
+    }
+    if (c.column !== undefined && c.column !== null && typeof c.column !== "string") {
+      throw new Error(`${path}: "${field}.column" must be a string`);
+    }
+    return { table: String(c.table), row: c.row, column: (c.column as string | undefined) ?? null };
+  });
 }
 
 /**
@@ -190,9 +197,10 @@ export async function readRun(
     throw e;
   });
   if (config === null) return { dir, reason: "no config.json (not a run folder)" };
-  const place = parsePlace(config.paper, configPath);
-  if (place === null) return { dir, reason: 'its config.json has no "paper" place' };
-  if (place.table !== table) return { dir, reason: `a run of table ${place.table}` };
+  const places = parsePlaces(config.paper, configPath);
+  if (places.length === 0) return { dir, reason: 'its config.json has no "paper" place' };
+  const place = places.find((p) => p.table === table);
+  if (!place) return { dir, reason: `a run of table ${places.map((p) => p.table).join(", ")}` };
   const file = options.selection === "best-per-task" ? BEST_PER_TASK_FILE : "results.json";
   const resultsPath = join(dir, file);
   const results = await readJson(resultsPath).catch((e) => {

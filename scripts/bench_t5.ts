@@ -22,16 +22,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import {
-  AdamW,
-  clearRelativePositionCache,
-  empty,
-  getEngine,
-  initEngine,
-  keep,
-  type Tensor,
-  tensor,
-} from "@hyperdecoders/core";
+import { AdamW, empty, getEngine, initEngine, keep, type Tensor, tensor } from "@hyperdecoders/core";
 import {
   AdaptedT5,
   greedySearch,
@@ -42,7 +33,7 @@ import {
   T5Model,
   t5ParameterShapes,
 } from "@hyperdecoders/models";
-import { trainStep } from "@hyperdecoders/train";
+import { installTuner, trainStep } from "@hyperdecoders/train";
 
 /** One training batch shape: rows × source tokens × target tokens. */
 export interface BatchShape {
@@ -592,7 +583,6 @@ async function runCase(
     }
   } finally {
     base.dispose();
-    clearRelativePositionCache();
     const engine = getEngine();
     await engine.sync();
     // give this shape's buffers back, so that the next case's pool numbers are its own
@@ -664,7 +654,7 @@ if (import.meta.main) {
       out: { type: "string" },
     },
   });
-  await initEngine();
+  await installTuner(await initEngine());
   const report = await benchT5({
     quick: values.quick,
     software: values.software,

@@ -24,7 +24,7 @@ import {
   loadTokenizer,
   prepareDataset,
 } from "@hyperdecoders/data";
-import { seededRandom } from "@hyperdecoders/core";
+import { seededRandom } from "@hyperdecoders/core/testing";
 import {
   listCheckpoints,
   loadCheckpoint,

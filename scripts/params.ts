@@ -1,6 +1,6 @@
 /**
  * Prints a method's parameter counts per component: trainable, total and trainable percentage, then the trainable
- * share of the backbone (as method.md §5.3 reports it). Counts come from the shapes alone: no GPU, no weights.
+ * share of the backbone (as the paper reports it; the expected counts are in models/methods/parameters_test.ts). Counts come from the shapes alone: no GPU, no weights.
  *
  * Usage: `deno task params --config <run.json> [--json]`
  *

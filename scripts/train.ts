@@ -1,5 +1,6 @@
 /**
- * `deno task train [--config file.json] [--resume dir] [--dry-run] [--<section>.<field> value …]`.
+ * `deno task train [--config file.json] [--resume dir] [--overwrite] [--fresh-optimizer] [--dry-run]
+ * [--<section>.<field> value …]`.
  *
  * Without `--config` it runs the embedded demo (`configs/demo.json`): it writes the demo mixture's shards if they are
  * absent, trains a tiny T5 hyperdecoder on this machine's WebGPU adapter, evaluates, and prints the results table.
@@ -25,6 +26,10 @@ import { main as analyze } from "./analyze.ts";
 const USAGE =
   `usage: deno task train [--config file.json] [--out <dir>] [--resume <out-dir>] [--dry-run] [--<section>.<field> <value> …]
   without --config: the embedded demo (configs/demo.json)
+  --out <dir>         output folder; one that already holds a run is refused
+  --overwrite         move a run already in --out aside (to <dir>.replaced-<time>) and start afresh
+  --resume <out-dir>  continue the run in <out-dir> (written back to <out-dir>) from its newest intact checkpoint
+  --fresh-optimizer   with --resume: accept a checkpoint without optimizer.safetensors (Adam restarts)
   e.g. deno task train --config configs/glue/hyperdecoder.json --train.steps 1000 --out runs/glue`;
 
 const DEMO_CONFIG = new URL("../configs/demo.json", import.meta.url);
@@ -33,11 +38,20 @@ interface Cli {
   config: string | null;
   resume: string | null;
   dryRun: boolean;
+  overwrite: boolean;
+  freshOptimizer: boolean;
   overrides: [string, string][];
 }
 
 function parseCli(args: string[]): Cli {
-  const cli: Cli = { config: null, resume: null, dryRun: false, overrides: [] };
+  const cli: Cli = {
+    config: null,
+    resume: null,
+    dryRun: false,
+    overwrite: false,
+    freshOptimizer: false,
+    overrides: [],
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => {
@@ -51,6 +65,8 @@ function parseCli(args: string[]): Cli {
     else if (a === "--resume") cli.resume = value();
     else if (a === "--out") cli.overrides.push(["output.dir", value()]);
     else if (a === "--dry-run") cli.dryRun = true;
+    else if (a === "--overwrite") cli.overwrite = true;
+    else if (a === "--fresh-optimizer") cli.freshOptimizer = true;
     else if (a.startsWith("--") && a.includes(".")) {
       const [flag, inline] = a.slice(2).split("=", 2);
       cli.overrides.push([flag, inline ?? value()]);
@@ -84,6 +100,10 @@ export async function loadConfig(cli: Cli): Promise<{ config: TrainConfig; demo:
     [raw, source] = [await readJson(join(cli.resume, "config.json")), join(cli.resume, "config.json")];
   } else [raw, source] = [await readJson(DEMO_CONFIG), "configs/demo.json"];
   let overrides = cli.overrides;
+  // A resumed run is written back where it is now, not to the folder its config.json names (it may have moved).
+  if (cli.resume && !overrides.some(([k]) => k === "output.dir")) {
+    overrides = [["output.dir", cli.resume], ...overrides];
+  }
   const out = overrides.findLast(([k]) => k === "output.dir");
   if (demo && out) {
     // The demo keeps everything it writes, its data included, inside the output folder.
@@ -124,7 +144,11 @@ async function main(): Promise<void> {
   }
   // Kernel choices: HYPERDECODERS_TUNE=off|cached|on (default cached; `deno task tune` fills the cache).
   await installTuner(await initEngine());
-  const result = await train(config, { resume: cli.resume ?? undefined });
+  const result = await train(config, {
+    resume: cli.resume ?? undefined,
+    overwrite: cli.overwrite,
+    freshOptimizer: cli.freshOptimizer,
+  });
   for (const [split, r] of Object.entries(result.results)) {
     console.log(`\n${split} results (step ${result.step}):\n${resultsMarkdown(r)}`);
   }

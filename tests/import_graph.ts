@@ -1,6 +1,7 @@
 /**
  * The repository's import graph and its rules: kernels ← core ← models ← eval ← train ← scripts (the command-line
- * entry points); data stands apart (it imports nothing from the GPU side) and is used by eval and train. Folders above
+ * entry points); data stands apart (it imports nothing from the GPU side) and is used by eval and train; random (the
+ * seeded generator) sits below them all, data included, and imports nothing. Folders above
  * the packages (scripts/, tests/, examples/, configs/) may import anything. A package imports another through its
  * entry point (`@hyperdecoders/<name>`), never by a relative path into the other's folder.
  *
@@ -16,12 +17,14 @@ import { dirname, join, normalize, relative } from "@std/path";
 export const LAYERS: readonly string[] = ["kernels", "core", "models", "eval", "train"];
 /** The package that stands apart from the layers. */
 export const DATA = "data";
+/** The package below every other one (data included). */
+export const BASE = "random";
 /** The packages data may be imported by. */
 const DATA_USERS = new Set(["eval", "train"]);
 /** Folders above every package. */
 const TOP = new Set(["scripts", "tests", "examples", "configs"]);
 /** The workspace packages, imported as `@hyperdecoders/<name>`. */
-const WORKSPACE = new Set(["kernels", "core", "models", "data", "eval", "train"]);
+const WORKSPACE = new Set(["random", "kernels", "core", "models", "data", "eval", "train"]);
 
 /** One import of one file. */
 export interface ImportEdge {
@@ -75,6 +78,8 @@ export function importEdges(files: ReadonlyMap<string, string>): ImportEdge[] {
 /** Whether code of package `from` may import package `to`. */
 export function mayImport(from: string, to: string): boolean {
   if (from === to || TOP.has(from) || from === "") return true;
+  if (from === BASE) return false;
+  if (to === BASE) return true;
   if (to === DATA) return DATA_USERS.has(from);
   if (from === DATA) return false;
   const a = LAYERS.indexOf(from);
@@ -122,7 +127,11 @@ export function layeringProblems(edges: readonly ImportEdge[]): string[] {
       continue;
     }
     if (!mayImport(a, b)) {
-      const why = a === DATA || b === DATA ? "data stands apart" : `${b} is above ${a}`;
+      const why = a === BASE
+        ? `${a} imports nothing`
+        : a === DATA || b === DATA
+        ? "data stands apart"
+        : `${b} is above ${a}`;
       problems.push(`${from} imports ${to}: ${why}, an upward import`);
     } else if (!to.startsWith("@hyperdecoders/") && WORKSPACE.has(a) && WORKSPACE.has(b)) {
       problems.push(`${from} imports ${to} past its package's entry point; import "@hyperdecoders/${b}"`);

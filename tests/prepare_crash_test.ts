@@ -29,6 +29,7 @@ function prepareArgs(input: string, out: string): string[] {
   return [
     "run",
     "-A",
+    "--no-check",
     DATA_CLI,
     "prepare",
     "--task",

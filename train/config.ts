@@ -212,7 +212,9 @@ function checkPaper(value: unknown, source: string): void {
   });
 }
 
-/** Defaults: the paper's optimisation settings (method.md §7). */
+/** Defaults: the paper's optimisation settings (AdamW, lr 3e-4, 500 warm-up steps, linear decay) and, where the paper
+ * is silent (clipping, label smoothing, loss reduction), the reference code's trainer; README.md, "Training and
+ * evaluation". */
 export const DEFAULTS: TrainConfig = {
   model: { checkpoint: null, preset: null, shape: null, seed: 0 },
   tokenizer: "",

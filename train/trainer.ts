@@ -18,8 +18,12 @@ import { type StepBatch, type StepConfig, trainStep } from "./step.ts";
 
 /** Options of {@link train}. */
 export interface TrainOptions {
-  /** Resume from an output folder (its newest checkpoint) or a checkpoint folder. */
+  /** Resume from an output folder (its newest intact checkpoint) or a checkpoint folder. */
   resume?: string;
+  /** Resume even when the checkpoint has no `optimizer.safetensors` (Adam starts afresh). */
+  freshOptimizer?: boolean;
+  /** When the output folder already holds a run, move that run aside instead of refusing. */
+  overwrite?: boolean;
   /** Stop after this many optimiser steps in this call (tests: interrupt a run deterministically). */
   stopAfter?: number;
   /** Progress output (default: stdout). */
@@ -48,7 +52,7 @@ export interface TrainResult {
 
 /** Runs (or resumes) a training run end to end: setup, the loop of optimiser steps, and the final evaluation. */
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
-  const run = await setUpRun(config, options.progress ?? new Progress(), options.resume);
+  const run = await setUpRun(config, options.progress ?? new Progress(), options);
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;

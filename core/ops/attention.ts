@@ -1,22 +1,12 @@
 /**
- * T5 attention pieces: the fused masked softmax over keys (`attentionSoftmax`) and the relative-position bias
- * (`relativePositionBias`), each with its backward.
+ * The fused masked softmax over keys of attention (`attentionSoftmax`) with its backward. (T5's relative-position
+ * bias lives with the model: models/t5/relative_position.ts.)
  * @module
  */
-import {
-  ATTN_SOFTMAX_GRAD_KERNEL,
-  ATTN_SOFTMAX_KERNEL,
-  attnRowGrid,
-  REL_BIAS_DIAG_SUM_KERNEL,
-  REL_BIAS_KERNEL,
-  REL_BIAS_TABLE_SUM_KERNEL,
-  relBiasGrid,
-} from "@hyperdecoders/kernels";
+import { ATTN_SOFTMAX_GRAD_KERNEL, ATTN_SOFTMAX_KERNEL, attnRowGrid } from "@hyperdecoders/kernels";
 import { record } from "../autograd.ts";
 import { launch } from "../launch.ts";
-import { keep } from "../scope.ts";
-import { empty, type Tensor, tensor } from "../tensor.ts";
-import { t5DiagonalBuckets } from "../t5_buckets.ts";
+import { empty, type Tensor } from "../tensor.ts";
 import { requireF32, sumTo } from "./elementwise.ts";
 
 /** Options of {@link attentionSoftmax}. */
@@ -91,82 +81,4 @@ export function attentionSoftmax(
     return [null, dBias];
   }, [probs]);
   return probs;
-}
-
-/** Options of {@link relativePositionBias}. */
-export interface RelativePositionBiasOptions {
-  /** Encoder: true; decoder self-attention: false (causal buckets). */
-  bidirectional: boolean;
-  /** Number of buckets (the table's first dim); default 32. */
-  numBuckets?: number;
-  /** Distance beyond which buckets saturate; default 128. */
-  maxDistance?: number;
-  /** Absolute position of the first query (generation with a KV cache); default 0. Keys start at 0. */
-  queryOffset?: number;
-}
-
-const MAX_CACHED = 64;
-const diagonalCache = new Map<string, Tensor>();
-
-/** The cached i32 bucket-per-diagonal tensor (length Lq + Lk − 1), uploaded once per (Lq, Lk, offset, options). */
-function diagonalBuckets(Lq: number, Lk: number, bidirectional: boolean, nb: number, md: number, off: number): Tensor {
-  const key = `${Lq},${Lk},${off},${bidirectional},${nb},${md}`;
-  const hit = diagonalCache.get(key);
-  if (hit && !hit.disposed) return hit;
-  if (diagonalCache.size >= MAX_CACHED) {
-    const [oldest, t] = diagonalCache.entries().next().value!;
-    diagonalCache.delete(oldest);
-    t.dispose(); // tape entries that saved it hold their own reference
-  }
-  const t = keep(tensor(t5DiagonalBuckets(Lq, Lk, bidirectional, nb, md, off), [Lq + Lk - 1], "i32"));
-  diagonalCache.set(key, t);
-  return t;
-}
-
-/** Frees the cached bucket tensors of {@link relativePositionBias} (they are rebuilt on demand). */
-export function clearRelativePositionCache(): void {
-  for (const t of diagonalCache.values()) t.dispose();
-  diagonalCache.clear();
-}
-
-/**
- * T5's relative-position bias `[1, H, Lq, Lk]` from a `[numBuckets, H]` table: entry `(h, i, j)` is
- * `table[bucket(j − (queryOffset + i)), h]` with {@link t5DiagonalBuckets}. The bucket of each diagonal is computed
- * on the CPU once per shape and options and cached on the GPU, so steady-state steps upload nothing.
- * Backward: scatter-add into the table gradient (per-diagonal sums, then per-bucket sums; deterministic).
- */
-export function relativePositionBias(
-  table: Tensor,
-  queryLength: number,
-  keyLength: number,
-  options: RelativePositionBiasOptions,
-): Tensor {
-  const nb = options.numBuckets ?? 32;
-  const md = options.maxDistance ?? 128;
-  const off = options.queryOffset ?? 0;
-  requireF32("relativePositionBias", table);
-  if (table.rank !== 2 || table.shape[0] !== nb) {
-    throw new Error(`relativePositionBias: table must be [numBuckets = ${nb}, H], got ${table.describe()}`);
-  }
-  for (const [name, v] of [["queryLength", queryLength], ["keyLength", keyLength], ["queryOffset", off]] as const) {
-    if (!Number.isInteger(v) || v < 0) {
-      throw new Error(`relativePositionBias: ${name} must be a non-negative integer, got ${v}`);
-    }
-  }
-  const H = table.shape[1];
-  const [Lq, Lk] = [queryLength, keyLength];
-  const out = empty([1, H, Lq, Lk], "f32", "relativePositionBias");
-  if (out.size === 0) return out;
-  const diag = diagonalBuckets(Lq, Lk, options.bidirectional, nb, md, off);
-  launch(REL_BIAS_KERNEL, [table, diag, out], [out.size, H, Lq, Lk], relBiasGrid(out.size));
-  record("relativePositionBias", out, [table], (g, [savedDiag]) => {
-    const R = Lq + Lk - 1;
-    const dd = empty([H, R], "f32", "relativePositionBias backward");
-    launch(REL_BIAS_DIAG_SUM_KERNEL, [g, dd], [H * R, R, Lq, Lk], relBiasGrid(H * R));
-    const dtable = empty([nb, H], "f32", "relativePositionBias backward");
-    launch(REL_BIAS_TABLE_SUM_KERNEL, [savedDiag, dd, dtable], [nb * H, H, R], relBiasGrid(nb * H));
-    dd.dispose();
-    return [dtable];
-  }, [diag]);
-  return out;
 }

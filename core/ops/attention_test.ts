@@ -1,17 +1,11 @@
 import assert from "node:assert/strict";
-import { getEngine, initEngine } from "../engine.ts";
-import "./elementwise.ts"; // installs the gradient helpers autograd needs
+import { initEngine } from "../engine.ts";
 import { checkOp } from "../_op_check.ts";
-import {
-  refAttentionSoftmax,
-  refRelativePositionBias,
-  refRelativePositionBiasGrad,
-  refSoftmaxRowsGrad,
-} from "../reference/attention.ts";
+import { refAttentionSoftmax, refSoftmaxRowsGrad } from "../reference/attention.ts";
 import { ref, refSumTo, type RefTensor } from "../reference/ref_tensor.ts";
 import { randomNormal, seededRandom } from "../testing.ts";
 import { tensor } from "../tensor.ts";
-import { attentionSoftmax, relativePositionBias } from "./attention.ts";
+import { attentionSoftmax } from "./attention.ts";
 
 await initEngine();
 
@@ -134,80 +128,6 @@ Deno.test("attentionSoftmax: shape errors name the op and the shapes", () => {
   assert.throws(() => attentionSoftmax(s, null, m), /attentionSoftmax: keyMask \[2, 4\] i32 must be \[2, 5\]/);
   assert.throws(() => attentionSoftmax(m, null, null), /attentionSoftmax: expected an f32 tensor, got \[2, 4\] i32/);
   for (const t of [s, b, m]) t.dispose();
-});
-
-const BIAS_CASES: { Lq: number; Lk: number; H: number; bidirectional: boolean; offset?: number; nb?: number }[] = [
-  { Lq: 1, Lk: 1, H: 1, bidirectional: true },
-  { Lq: 7, Lk: 7, H: 3, bidirectional: true },
-  { Lq: 5, Lk: 33, H: 2, bidirectional: false, offset: 28 },
-  { Lq: 33, Lk: 65, H: 2, bidirectional: true, nb: 16 },
-  { Lq: 1, Lk: 257, H: 4, bidirectional: false, offset: 256 }, // one decode step with a KV cache
-  { Lq: 150, Lk: 150, H: 8, bidirectional: true }, // large: rel spans every bucket
-];
-
-Deno.test("relativePositionBias: forward and table gradient vs float64 reference", async () => {
-  for (const c of BIAS_CASES) {
-    const nb = c.nb ?? 32;
-    const o = { bidirectional: c.bidirectional, numBuckets: nb, maxDistance: 128, queryOffset: c.offset ?? 0 };
-    await checkOp({
-      name: `relativePositionBias ${JSON.stringify(c)}`,
-      inputs: [ref(randomNormal(nb * c.H, c.Lq + c.Lk), [nb, c.H])],
-      gpu: ([t]) => relativePositionBias(t, c.Lq, c.Lk, o),
-      ref: ([t]) => refRelativePositionBias(t, c.Lq, c.Lk, o),
-      refGrad: ([t], g) => [refRelativePositionBiasGrad(t.shape, c.Lq, c.Lk, o, g)],
-      skipFiniteDifference: c.Lq * c.Lk * c.H > 5000,
-    });
-  }
-});
-
-Deno.test("relativePositionBias: the bucket tensor is cached (a repeated call uploads nothing)", async () => {
-  const table = tensor(Float32Array.from(randomNormal(32 * 2, 3)), [32, 2]);
-  const opts = { bidirectional: false, queryOffset: 3 };
-  const first = relativePositionBias(table, 4, 9, opts);
-  const queue = getEngine().gpu.device.queue;
-  const original = queue.writeBuffer;
-  let uploads = 0;
-  queue.writeBuffer = function (...args: Parameters<GPUQueue["writeBuffer"]>): undefined {
-    uploads++;
-    return original.apply(this, args);
-  };
-  let second;
-  try {
-    second = relativePositionBias(table, 4, 9, opts);
-  } finally {
-    queue.writeBuffer = original;
-  }
-  assert.equal(uploads, 0);
-  assert.deepEqual(await first.data(), await second.data());
-  const third = relativePositionBias(table, 4, 9, { ...opts, queryOffset: 4 });
-  assert.notDeepEqual(await first.data(), await third.data(), "another offset gives another bias");
-  assert.throws(
-    () => relativePositionBias(table, 4, 9, { ...opts, numBuckets: 16 }),
-    /table must be \[numBuckets = 16, H\]/,
-  );
-  for (const t of [table, first, second, third]) t.dispose();
-});
-
-Deno.test("attentionSoftmax ∘ relativePositionBias: gradient reaches the bucket table through the batch sum", async () => {
-  const [B, H, Lq, Lk] = [2, 2, 5, 6];
-  const o = { bidirectional: false, numBuckets: 32, maxDistance: 128, queryOffset: 1 };
-  const maskData = paddingMask(B, Lk, 5);
-  const maskRef = ref(maskData, [B, Lk]);
-  await checkOp({
-    name: "softmax(scores + relative bias) with causal and padding masks",
-    inputs: [ref(randomNormal(B * H * Lq * Lk, 31), [B, H, Lq, Lk]), ref(randomNormal(32 * H, 32), [32, H])],
-    gpu: ([s, t]) => {
-      const m = tensor(Float32Array.from(maskData), [B, Lk]);
-      const y = attentionSoftmax(s, relativePositionBias(t, Lq, Lk, o), m, { causal: true });
-      m.dispose();
-      return y;
-    },
-    ref: ([s, t]) => refAttentionSoftmax(s, refRelativePositionBias(t, Lq, Lk, o), maskRef, true),
-    refGrad: ([s, t], g) => {
-      const ds = refSoftmaxRowsGrad(refAttentionSoftmax(s, refRelativePositionBias(t, Lq, Lk, o), maskRef, true), g);
-      return [ds, refRelativePositionBiasGrad(t.shape, Lq, Lk, o, refSumTo(ds, [1, H, Lq, Lk]))];
-    },
-  });
 });
 
 Deno.test("attentionSoftmax: gradient to the bias alone (scores constant), shared and per-batch bias", async () => {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { initEngine } from "../engine.ts";
-import "./elementwise.ts"; // installs the gradient helpers autograd needs
 import { backward } from "../autograd.ts";
 import { checkOp } from "../_op_check.ts";
 import { refEmbedding, refEmbeddingGrad } from "../reference/embedding.ts";

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { initEngine } from "../engine.ts";
-import "./elementwise.ts"; // installs the gradient helpers autograd needs
 import { checkOp } from "../_op_check.ts";
 import { ref } from "../reference/ref_tensor.ts";
 import { refConcat, refSlice, refSliceGrad } from "../reference/slice_concat.ts";

@@ -1,12 +1,11 @@
 /**
- * Float64 references of the fused attention softmax and the T5 relative-position bias, with their gradients.
+ * Float64 references of the fused attention softmax, with its gradient.
  * @module
  */
-import { t5RelativeBucket } from "../t5_buckets.ts";
 import type { RefTensor } from "./ref_tensor.ts";
 
 /** `torch.finfo(torch.float32).min`. */
-export const FINFO_F32_MIN = -3.4028234663852886e38;
+export const FINFO_F32_MIN: number = -3.4028234663852886e38;
 
 /** `softmax_j(scores + (bias + masked·finfo.min))` over the last axis of `[B, H, Lq, Lk]` scores. */
 export function refAttentionSoftmax(
@@ -50,55 +49,4 @@ export function refSoftmaxRowsGrad(probs: RefTensor, g: RefTensor): RefTensor {
     for (let j = 0; j < Lk; j++) out[row * Lk + j] = probs.data[row * Lk + j] * (g.data[row * Lk + j] - dot);
   }
   return { shape: [...probs.shape], data: out };
-}
-
-/** Options of {@link refRelativePositionBias}. */
-export interface RefRelativeBiasOptions {
-  /** Bidirectional (encoder) buckets. */
-  bidirectional: boolean;
-  /** Number of buckets. */
-  numBuckets: number;
-  /** Saturation distance. */
-  maxDistance: number;
-  /** Absolute position of the first query. */
-  queryOffset: number;
-}
-
-function bucketOf(i: number, j: number, o: RefRelativeBiasOptions): number {
-  return t5RelativeBucket(j - (o.queryOffset + i), o.bidirectional, o.numBuckets, o.maxDistance);
-}
-
-/** `[1, H, Lq, Lk]` bias with entry `(h, i, j) = table[bucket(j − (offset + i)), h]`. */
-export function refRelativePositionBias(
-  table: RefTensor,
-  Lq: number,
-  Lk: number,
-  o: RefRelativeBiasOptions,
-): RefTensor {
-  const H = table.shape[1];
-  const out = new Float64Array(H * Lq * Lk);
-  for (let h = 0; h < H; h++) {
-    for (let i = 0; i < Lq; i++) {
-      for (let j = 0; j < Lk; j++) out[(h * Lq + i) * Lk + j] = table.data[bucketOf(i, j, o) * H + h];
-    }
-  }
-  return { shape: [1, H, Lq, Lk], data: out };
-}
-
-/** Table gradient of {@link refRelativePositionBias}: `g[0, h, i, j]` summed into `table[bucket(i, j), h]`. */
-export function refRelativePositionBiasGrad(
-  tableShape: number[],
-  Lq: number,
-  Lk: number,
-  o: RefRelativeBiasOptions,
-  g: RefTensor,
-): RefTensor {
-  const H = tableShape[1];
-  const out = new Float64Array(tableShape[0] * H);
-  for (let h = 0; h < H; h++) {
-    for (let i = 0; i < Lq; i++) {
-      for (let j = 0; j < Lk; j++) out[bucketOf(i, j, o) * H + h] += g.data[(h * Lq + i) * Lk + j];
-    }
-  }
-  return { shape: [...tableShape], data: out };
 }

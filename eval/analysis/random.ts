@@ -1,26 +1,23 @@
 /**
- * A small seeded pseudo-random generator (mulberry32) with uniform, normal and permutation draws, so that every
- * analysis result (t-SNE init, train/test splits, subsamples) is reproducible from its seed.
+ * Uniform, normal and permutation draws from the project's seeded generator (mulberry32, `@hyperdecoders/random`), so
+ * that every analysis result (t-SNE init, train/test splits, subsamples) is reproducible from its seed.
  * @module
  */
+import { mulberry32 } from "@hyperdecoders/random";
 
 /** Seeded pseudo-random numbers (mulberry32; not cryptographic). */
 export class SeededRandom {
-  #state: number;
+  readonly #next: () => number;
   #spare: number | null = null;
 
-  /** A generator whose sequence is fixed by `seed` (any integer). */
+  /** A generator whose sequence is fixed by `seed` (any integer; mixed so that nearby seeds start far apart). */
   constructor(seed: number) {
-    this.#state = (Math.imul(seed | 0, 0x9e3779b1) ^ 0x6d2b79f5) >>> 0;
+    this.#next = mulberry32(Math.imul(seed | 0, 0x9e3779b1) ^ 0x6d2b79f5);
   }
 
   /** A uniform draw in [0, 1). */
   uniform(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.#next();
   }
 
   /** A standard normal draw (Box–Muller). */

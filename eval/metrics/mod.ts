@@ -8,7 +8,7 @@
  *   and the best-non-empty-answer aggregation over context chunks;
  * - ROUGE (`rouge.ts`, `rouge_aggregate.ts`, `porter_stemmer.ts`): Google's `rouge_score` tokenizer and scores with
  *   NLTK's Porter stemmer, mean or bootstrap aggregation;
- * - task-level scoring and checkpoint averages (`task_metrics.ts`), following `method.md` §11–12.
+ * - task-level scoring and checkpoint averages (`task_metrics.ts`), following the reference code.
  *
  * Metric functions return fractions; `scoreTask`, `squadScores` and `scoreMrqa` return values ×100 as reported.
  *

@@ -1,6 +1,6 @@
 /**
- * MRQA answer aggregation over context chunks and question-level scoring (`method.md` §10.2, the reference code's
- * `mrqa_eval/eval.py`).
+ * MRQA answer aggregation over context chunks and question-level scoring (the paper's most likely non-empty
+ * answer across chunks; the reference code's `mrqa_eval/eval.py`).
  *
  * @module
  */

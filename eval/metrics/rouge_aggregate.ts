@@ -1,12 +1,13 @@
 /**
- * Corpus aggregation of per-example ROUGE scores: the plain mean (deterministic; T5's `rouge_mean`, the project
- * default per `t5-and-data.md` §9) or `rouge_score`'s `BootstrapAggregator` (resampled means; the reference code
+ * Corpus aggregation of per-example ROUGE scores: the plain mean (deterministic; T5's `rouge_mean`, the project's
+ * default) or `rouge_score`'s `BootstrapAggregator` (resampled means; the reference code
  * reports its "mid", which approximates the mean). The reference's bootstrap uses numpy's unseeded global RNG, so it
  * is not reproducible; this one takes a seed.
  *
  * @module
  */
 
+import { mulberry32 } from "@hyperdecoders/random";
 import type { RougeScore } from "./rouge.ts";
 
 /** Low / mid / high percentiles of the bootstrap distribution of the mean. */
@@ -39,18 +40,6 @@ export function meanScore(scores: readonly RougeScore[]): RougeScore {
     f += s.fmeasure;
   }
   return { precision: p / scores.length, recall: r / scores.length, fmeasure: f / scores.length };
-}
-
-/** mulberry32: a small, fast 32-bit PRNG; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** numpy's default ("linear") percentile of an ascending array, q in [0, 100]. */

@@ -1,6 +1,7 @@
 /**
- * Task-level scoring as the reference code does it (`method.md` §12) and the averages used to select checkpoints
- * (`method.md` §11.2). Metric keys follow the reference code: `acc`, `f1`, `mcc`, `pearson_corrcoef`,
+ * Task-level scoring as the reference code does it (its `metrics.py`) and the averages used to select checkpoints
+ * (its `metric_for_best_model=average_metrics`: the flat mean of
+ * every metric value). Metric keys follow the reference code: `acc`, `f1`, `mcc`, `pearson_corrcoef`,
  * `spearman_corrcoef`, `rouge1`, `rouge2`, `rougeL`, `rougeLsum`, `gen_len`, `em`; every value is ×100 except
  * `gen_len`.
  *

@@ -13,7 +13,8 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { initEngine, randomNormal, tensor, writeTensor } from "@hyperdecoders/core";
+import { initEngine, tensor, writeTensor } from "@hyperdecoders/core";
+import { randomNormal } from "@hyperdecoders/core/testing";
 import {
   AdaptedT5,
   greedySearch,

@@ -1,5 +1,6 @@
 /**
- * Bottleneck adapters `A(x) = ReLU(x·W_d + b_d)·W_u + b_u` (method.md §3): learned ones shared by every input, and
+ * Bottleneck adapters `A(x) = ReLU(x·W_d + b_d)·W_u + b_u` on the pre-LayerNorm input x, as the paper places them
+ * (the reference code's `adapter_layer.py`): learned ones shared by every input, and
  * per-example ones (generated or per-task) applied by batched matmul over `[B, T, d]`.
  * @module
  */

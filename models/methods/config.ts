@@ -2,7 +2,8 @@
  * Method configuration: which adapters each T5 stack gets, their sizes, and the named presets (the hyperdecoder, every
  * baseline of the paper and every cell of its encoder × decoder grid, Table 8).
  *
- * JSON schema of a method config (every key optional; unknown keys are rejected, see method.md §14 quirk 15):
+ * JSON schema of a method config (every key optional; unknown keys are rejected, where the reference code silently ignored
+ * misspelt adapter-size keys):
  *
  * ```jsonc
  * {

@@ -1,5 +1,6 @@
 /**
- * The hypernetwork (method.md §4): the instance embedding (masked mean pool of the encoder output, then an optional
+ * The hypernetwork as the paper defines it (a two-layer network generating W_u, W_d, b_u, b_d from [e; l_i], with
+ * e = MLP(mean(h)) over the encoder output h): the instance embedding (masked mean pool of the encoder output, then an optional
  * d→d→d ReLU MLP) and the parameter generator shared by all layers of a stack (learned layer embedding, a bottleneck
  * `z = ReLU(W_1·[e; l_i] + c_1)` and four heads for W_u, W_d, b_u, b_d).
  *

@@ -3,23 +3,20 @@
  * (the values differ from PyTorch's, which no JavaScript generator reproduces; the distributions are the same).
  * @module
  */
+import { mulberry32 } from "@hyperdecoders/random";
 
-/** A seeded generator (mulberry32) of uniform floats in [0, 1). */
+/** A seeded generator of uniform floats in [0, 1): the project's mulberry32 (`@hyperdecoders/random`). */
 export class InitRandom {
-  #s: number;
+  readonly #next: () => number;
 
-  /** Starts the stream at `seed` (any integer). */
+  /** Starts the stream at `seed` (any integer; mixed so that nearby seeds start far apart). */
   constructor(seed: number) {
-    this.#s = (Math.imul(seed | 0, 2654435761) ^ 0x5bd1e995) >>> 0;
+    this.#next = mulberry32(Math.imul(seed | 0, 2654435761) ^ 0x5bd1e995);
   }
 
   /** Next uniform float in [0, 1). */
   next(): number {
-    this.#s = (this.#s + 0x6d2b79f5) >>> 0;
-    let t = this.#s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.#next();
   }
 
   /** `n` samples of U(−bound, bound). */

@@ -1,6 +1,6 @@
 /**
  * `AdaptedT5`: a T5 model with a method's adapters in its stacks: the hyperdecoder and every baseline of the paper
- * as one composable model (method.md §3–6). It is a {@link T5Model} whose `encode` and `decode` apply the method, so
+ * as one composable model (the methods of the paper's Table 8 grid; README.md, "Methods"). It is a {@link T5Model} whose `encode` and `decode` apply the method, so
  * `forward`, greedy search and beam search work unchanged; `generationOptions()` makes generation compute the
  * per-input decoder adapters once per input instead of at every step.
  *
@@ -36,8 +36,19 @@ import { type MethodConfig, parseMethodConfig, taskIds } from "./config.ts";
 import { generateAdapterWeights, type GeneratorParams, instanceEmbedding, type MlpParams } from "./hypernetwork.ts";
 import { InitRandom, linearDefault, xavierUniform } from "./init.ts";
 import {
-  adapterPrefix,
+  type AdapterNames,
   attentionSkillPrefix,
+  type GeneratorHead,
+  generatorNames,
+  manualAdapterNames,
+  mlpNames,
+  skillPrefix,
+  skillSiteNames,
+  type T5Stack,
+  taskAdapterNames,
+  taskEmbeddingName,
+} from "./names.ts";
+import {
   attentionSkillSites,
   backboneComponent,
   isBackboneTrainable,
@@ -45,11 +56,9 @@ import {
   type ParameterCounts,
   type ParameterGroupName,
   type ParameterSpec,
-  skillPrefix,
   stackLayers,
   stackMode,
   summarizeCounts,
-  type T5Stack,
 } from "./parameters.ts";
 import { logisticNoise, skilledLora, skillMixture, type SkillWeights, skillWeights } from "./skills.ts";
 
@@ -195,9 +204,10 @@ export class AdaptedT5 extends T5Model {
     return summarizeCounts(rows);
   }
 
-  /** Frees the method's parameters (the backbone stays usable). */
+  /** Frees the method's parameters and this wrapper's cached GPU constants (the backbone stays usable). */
   disposeMethod(): void {
     for (const t of this.methodParams.values()) t.dispose();
+    this.clearCaches();
   }
 
   /** Frees the method's parameters and the backbone's. */
@@ -218,25 +228,28 @@ export class AdaptedT5 extends T5Model {
   }
 
   #manual(stack: T5Stack, layer: number): { downWeight: Tensor; downBias: Tensor; upWeight: Tensor; upBias: Tensor } {
-    const p = adapterPrefix(stack, layer);
+    return this.#adapterTensors(manualAdapterNames(stack, layer));
+  }
+
+  #adapterTensors(names: AdapterNames): { downWeight: Tensor; downBias: Tensor; upWeight: Tensor; upBias: Tensor } {
     return {
-      downWeight: this.methodParam(`${p}.adapter_down_manual.weight`),
-      downBias: this.methodParam(`${p}.adapter_down_manual.bias`),
-      upWeight: this.methodParam(`${p}.adapter_up_manual.weight`),
-      upBias: this.methodParam(`${p}.adapter_up_manual.bias`),
+      downWeight: this.methodParam(names.downWeight),
+      downBias: this.methodParam(names.downBias),
+      upWeight: this.methodParam(names.upWeight),
+      upBias: this.methodParam(names.upBias),
     };
   }
 
   #generator(stack: T5Stack): GeneratorParams {
-    const g = `${stack}.param_gen`;
-    const pair = (head: string): [Tensor, Tensor] => [
-      this.methodParam(`${g}.decoder.${head}.weight`),
-      this.methodParam(`${g}.decoder.${head}.bias`),
+    const g = generatorNames(stack);
+    const pair = (head: GeneratorHead): [Tensor, Tensor] => [
+      this.methodParam(g.heads[head].weight),
+      this.methodParam(g.heads[head].bias),
     ];
     return {
-      layerEmbed: this.methodParam(`${g}.layer_embed.weight`),
-      w1: this.methodParam(`${g}.decoder.linear1.weight`),
-      c1: this.methodParam(`${g}.decoder.linear1.bias`),
+      layerEmbed: this.methodParam(g.layerEmbed),
+      w1: this.methodParam(g.w1),
+      c1: this.methodParam(g.c1),
       weightUp: pair("weight_up"),
       weightDown: pair("weight_down"),
       biasUp: pair("bias_up"),
@@ -246,11 +259,12 @@ export class AdaptedT5 extends T5Model {
 
   #mlp(stack: T5Stack): MlpParams | null {
     if (!this.method.processEncoderOutput) return null;
+    const names = mlpNames(stack);
     return {
-      w0: this.methodParam(`${stack}.mlp.0.weight`),
-      b0: this.methodParam(`${stack}.mlp.0.bias`),
-      w2: this.methodParam(`${stack}.mlp.2.weight`),
-      b2: this.methodParam(`${stack}.mlp.2.bias`),
+      w0: this.methodParam(names.w0),
+      b0: this.methodParam(names.b0),
+      w2: this.methodParam(names.w2),
+      b2: this.methodParam(names.b2),
     };
   }
 
@@ -292,20 +306,14 @@ export class AdaptedT5 extends T5Model {
       );
     }
     if (mode === "task") {
-      const table = this.methodParam(`${stack}.adapter_task_embedding.weight`);
+      const table = this.methodParam(taskEmbeddingName(stack));
       const e = taskEmbeddings(table, tasks!, rows, `AdaptedT5 (${stack} task adapters)`);
       return generateAdapterWeights(e, this.#generator(stack));
     }
     if (mode === "manual_specific") {
       const ids = taskIdTensor(tasks!, rows, `AdaptedT5 (${stack} per-task adapters)`);
       return Array.from({ length: stackLayers(this.config, stack) }, (_, i) => {
-        const p = adapterPrefix(stack, i);
-        return selectTaskAdapters({
-          downWeight: this.methodParam(`${p}.adapter_down_manual_weight`),
-          downBias: this.methodParam(`${p}.adapter_down_manual_bias`),
-          upWeight: this.methodParam(`${p}.adapter_up_manual_weight`),
-          upBias: this.methodParam(`${p}.adapter_up_manual_bias`),
-        }, ids);
+        return selectTaskAdapters(this.#adapterTensors(taskAdapterNames(stack, i)), ids);
       });
     }
     throw new Error(`AdaptedT5.adapterWeights: the ${stack}'s "${mode}" mode has no per-example adapter weights`);
@@ -328,13 +336,10 @@ export class AdaptedT5 extends T5Model {
     const noise = inputs.training
       ? logisticNoise(inputs.rows, S, (inputs.seed * 1_000_003 + (stack === "encoder" ? 0 : 500_009) + index) >>> 0)
       : null;
-    const logits = this.methodParam(`${prefix}.skill_logits`);
+    const names = skillSiteNames(prefix);
+    const logits = this.methodParam(names.logits);
     const mixture = skillMixture(logits, ids, noise);
-    const params = {
-      logits,
-      a: this.methodParam(`${prefix}.skills_weight_A`),
-      b: this.methodParam(`${prefix}.skills_weight_B`),
-    };
+    const params = { logits, a: this.methodParam(names.a), b: this.methodParam(names.b) };
     return skillWeights(params, mixture, dIn, dOut, r);
   }
 

@@ -68,7 +68,7 @@ Deno.test("initial model ≈ base: logits within 1e-3 relative of the frozen T5 
     const diff = relDiff(await logitsOf(model, batch, { tasks: batch.tasks }), reference);
     assert.ok(diff < 1e-3, `${preset}: relative logit difference ${diff}`);
     // Skilled LoRA starts exactly at the base (B = 0), per-task adapters below f32 resolution (their 3-D xavier fans
-    // are d·a and n·a, method.md §3.4); every other adapter starts tiny but visible.
+    // are d·a and n·a, as PyTorch's xavier_uniform computes them; models/methods/parameters.ts); every other adapter starts tiny but visible.
     const invisible = ["skills", "manual_specific", "none"];
     if (!invisible.includes(method.encoder) && !invisible.includes(method.decoder)) {
       assert.ok(diff > 0, `${preset}: adapters had no effect at all`);

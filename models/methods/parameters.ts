@@ -1,12 +1,23 @@
 /**
  * The method's parameters as data: name, shape, initialisation, component and optimiser group of every tensor a
- * method adds to T5, and the parameter counts derived from them (no GPU needed). Names follow the reference code's
- * PyTorch module names (`encoder.block.3.layer.1.adapter_layer.adapter_down_manual.weight`,
+ * method adds to T5, and the parameter counts derived from them (no GPU needed). Names (built by names.ts) follow the
+ * reference code's PyTorch module names (`encoder.block.3.layer.1.adapter_layer.adapter_down_manual.weight`,
  * `decoder.param_gen.decoder.weight_up.weight`, `decoder.mlp.0.weight`, ...), so a reference checkpoint maps 1:1.
  * @module
  */
 import { countT5Parameters, type T5Config, t5ParameterShapes } from "../t5/config.ts";
 import type { AdapterMode, MethodConfig } from "./config.ts";
+import {
+  attentionSkillPrefix,
+  generatorNames,
+  manualAdapterNames,
+  mlpNames,
+  skillPrefix,
+  skillSiteNames,
+  type T5Stack,
+  taskAdapterNames,
+  taskEmbeddingName,
+} from "./names.ts";
 
 /** How a parameter is initialised. */
 export type InitSpec =
@@ -33,14 +44,6 @@ export interface ParameterSpec {
   group: ParameterGroupName;
 }
 
-/** Which stack. */
-export type T5Stack = "encoder" | "decoder";
-
-/** Index of the FF sub-layer in a block: 1 in the encoder, 2 in the decoder. */
-export function ffSublayerIndex(stack: T5Stack): number {
-  return stack === "encoder" ? 1 : 2;
-}
-
 /** Layers of a stack. */
 export function stackLayers(t5: T5Config, stack: T5Stack): number {
   return stack === "encoder" ? t5.numLayers : t5.numDecoderLayers;
@@ -62,33 +65,13 @@ export function hasManualAdapters(method: MethodConfig, stack: T5Stack): boolean
   return mode === "manual" || (mode === "generated" && stack === "encoder");
 }
 
-/** Prefix of layer `i`'s adapter modules. */
-export function adapterPrefix(stack: T5Stack, layer: number): string {
-  return `${stack}.block.${layer}.layer.${ffSublayerIndex(stack)}.adapter_layer`;
-}
-
-/** Prefix of layer `i`'s skilled LoRA (feed-forward placement). */
-export function skillPrefix(stack: T5Stack, layer: number): string {
-  return `${stack}.block.${layer}.layer.${ffSublayerIndex(stack)}.skilled_lora`;
-}
-
-/** Prefix of the skilled LoRA on projection `proj` of layer `i`'s self- or cross-attention (attention placement). */
-export function attentionSkillPrefix(
-  stack: T5Stack,
-  layer: number,
-  attention: "self" | "cross",
-  proj: "q" | "k" | "v" | "o",
-): string {
-  const sub = attention === "self" ? "layer.0.SelfAttention" : "layer.1.EncDecAttention";
-  return `${stack}.block.${layer}.${sub}.${proj}.skilled_lora`;
-}
-
 /** The attention sub-layers of one layer of `stack` that carry skilled LoRA (attention placement). */
 export function attentionSkillSites(stack: T5Stack): ("self" | "cross")[] {
   return stack === "encoder" ? ["self"] : ["self", "cross"];
 }
 
-/** Initialisation of a generator head (method.md §4.3): weight heads per `fanMain`, bias heads with `fanMain` 1. */
+/** Initialisation of a generator head (the paper's "Chang et al. (2020)" init as the reference code realises it:
+ * U(±1e-3·√(3/(b·fanMain))), see {@link InitSpec}): weight heads per `fanMain`, bias heads with `fanMain` 1. */
 function headInit(method: MethodConfig, fanMain: number): InitSpec {
   const b = method.hypernetworkBottleneck;
   if (method.generatorInit === "code") return { kind: "uniform", bound: 1e-3 * Math.sqrt(3 / (b * fanMain)) };
@@ -113,58 +96,60 @@ function stackSpecs(t5: T5Config, method: MethodConfig, stack: T5Stack): Paramet
   if (hasManualAdapters(method, stack)) {
     const xavier: InitSpec = { kind: "xavier", gain: 1e-4 };
     for (let i = 0; i < L; i++) {
-      const p = adapterPrefix(stack, i);
-      add(`${p}.adapter_down_manual.weight`, [a, d], xavier, `${stack} adapters`);
-      add(`${p}.adapter_down_manual.bias`, [a], { kind: "zeros" }, `${stack} adapters`);
-      add(`${p}.adapter_up_manual.weight`, [d, a], xavier, `${stack} adapters`);
-      add(`${p}.adapter_up_manual.bias`, [d], { kind: "zeros" }, `${stack} adapters`);
+      const names = manualAdapterNames(stack, i);
+      add(names.downWeight, [a, d], xavier, `${stack} adapters`);
+      add(names.downBias, [a], { kind: "zeros" }, `${stack} adapters`);
+      add(names.upWeight, [d, a], xavier, `${stack} adapters`);
+      add(names.upBias, [d], { kind: "zeros" }, `${stack} adapters`);
     }
   }
   if (mode === "manual_specific") {
     const xavier: InitSpec = { kind: "xavier", gain: 1e-4 };
     for (let i = 0; i < L; i++) {
-      const p = adapterPrefix(stack, i);
-      add(`${p}.adapter_down_manual_weight`, [n, d, a], xavier, `${stack} per-task adapters`);
-      add(`${p}.adapter_down_manual_bias`, [n, 1, a], { kind: "zeros" }, `${stack} per-task adapters`);
-      add(`${p}.adapter_up_manual_weight`, [n, a, d], xavier, `${stack} per-task adapters`);
-      add(`${p}.adapter_up_manual_bias`, [n, 1, d], { kind: "zeros" }, `${stack} per-task adapters`);
+      const names = taskAdapterNames(stack, i);
+      add(names.downWeight, [n, d, a], xavier, `${stack} per-task adapters`);
+      add(names.downBias, [n, 1, a], { kind: "zeros" }, `${stack} per-task adapters`);
+      add(names.upWeight, [n, a, d], xavier, `${stack} per-task adapters`);
+      add(names.upBias, [n, 1, d], { kind: "zeros" }, `${stack} per-task adapters`);
     }
   }
   if (mode === "generated" || mode === "task") {
     const b = method.hypernetworkBottleneck;
     const E = method.layerEmbeddingDim;
     const comp = `${stack} hypernetwork`;
-    const g = `${stack}.param_gen`;
-    add(`${g}.layer_embed.weight`, [L, E], { kind: "normal", std: 1 }, comp);
-    add(`${g}.decoder.linear1.weight`, [b, d + E], { kind: "linear", fanIn: d + E }, comp);
-    add(`${g}.decoder.linear1.bias`, [b], { kind: "linear", fanIn: d + E }, comp);
-    add(`${g}.decoder.weight_up.weight`, [d * a, b], headInit(method, a), comp);
-    add(`${g}.decoder.weight_up.bias`, [d * a], { kind: "zeros" }, comp);
-    add(`${g}.decoder.weight_down.weight`, [d * a, b], headInit(method, d), comp);
-    add(`${g}.decoder.weight_down.bias`, [d * a], { kind: "zeros" }, comp);
-    add(`${g}.decoder.bias_up.weight`, [d, b], headInit(method, 1), comp);
-    add(`${g}.decoder.bias_up.bias`, [d], { kind: "zeros" }, comp);
-    add(`${g}.decoder.bias_down.weight`, [a, b], headInit(method, 1), comp);
-    add(`${g}.decoder.bias_down.bias`, [a], { kind: "zeros" }, comp);
+    const g = generatorNames(stack);
+    add(g.layerEmbed, [L, E], { kind: "normal", std: 1 }, comp);
+    add(g.w1, [b, d + E], { kind: "linear", fanIn: d + E }, comp);
+    add(g.c1, [b], { kind: "linear", fanIn: d + E }, comp);
+    add(g.heads.weight_up.weight, [d * a, b], headInit(method, a), comp);
+    add(g.heads.weight_up.bias, [d * a], { kind: "zeros" }, comp);
+    add(g.heads.weight_down.weight, [d * a, b], headInit(method, d), comp);
+    add(g.heads.weight_down.bias, [d * a], { kind: "zeros" }, comp);
+    add(g.heads.bias_up.weight, [d, b], headInit(method, 1), comp);
+    add(g.heads.bias_up.bias, [d], { kind: "zeros" }, comp);
+    add(g.heads.bias_down.weight, [a, b], headInit(method, 1), comp);
+    add(g.heads.bias_down.bias, [a], { kind: "zeros" }, comp);
     if (mode === "generated" && method.processEncoderOutput) {
       const lin: InitSpec = { kind: "linear", fanIn: d };
-      add(`${stack}.mlp.0.weight`, [d, d], lin, `${stack} MLP`);
-      add(`${stack}.mlp.0.bias`, [d], lin, `${stack} MLP`);
-      add(`${stack}.mlp.2.weight`, [d, d], lin, `${stack} MLP`);
-      add(`${stack}.mlp.2.bias`, [d], lin, `${stack} MLP`);
+      const mlp = mlpNames(stack);
+      add(mlp.w0, [d, d], lin, `${stack} MLP`);
+      add(mlp.b0, [d], lin, `${stack} MLP`);
+      add(mlp.w2, [d, d], lin, `${stack} MLP`);
+      add(mlp.b2, [d], lin, `${stack} MLP`);
     }
     if (mode === "task") {
-      add(`${stack}.adapter_task_embedding.weight`, [n, d], { kind: "normal", std: 1 }, `${stack} task embedding`);
+      add(taskEmbeddingName(stack), [n, d], { kind: "normal", std: 1 }, `${stack} task embedding`);
     }
   }
   if (mode === "skills") {
     const { count: S, rank: r, placement } = method.skills;
     const comp = `${stack} skills`;
     const site = (p: string, dIn: number, dOut: number) => {
-      add(`${p}.skill_logits`, [n, S], { kind: "uniform", bound: 1e-3 }, comp, "skill_logits");
+      const names = skillSiteNames(p);
+      add(names.logits, [n, S], { kind: "uniform", bound: 1e-3 }, comp, "skill_logits");
       // calculate_gain("leaky_relu", √5) = √(1/3); bound = gain / √d_in.
-      add(`${p}.skills_weight_A`, [S, r * dIn], { kind: "uniform", bound: Math.sqrt(1 / 3) / Math.sqrt(dIn) }, comp);
-      add(`${p}.skills_weight_B`, [S, dOut * r], { kind: "zeros" }, comp);
+      add(names.a, [S, r * dIn], { kind: "uniform", bound: Math.sqrt(1 / 3) / Math.sqrt(dIn) }, comp);
+      add(names.b, [S, dOut * r], { kind: "zeros" }, comp);
     };
     for (let i = 0; i < L; i++) {
       if (placement === "feed-forward") site(skillPrefix(stack, i), d, d);
@@ -229,7 +214,7 @@ export interface ParameterCounts {
   backbone: number;
   /** Backbone + method parameters. */
   total: number;
-  /** Trainable as a percentage of the backbone (as method.md §5.3 reports it). */
+  /** Trainable as a percentage of the backbone (as the paper reports it, e.g. 2.87 % for the GLUE hyperdecoder). */
   percentOfBackbone: number;
 }
 

@@ -23,7 +23,6 @@ import {
   matmul,
   mul,
   permute,
-  relativePositionBias,
   relu,
   reshape,
   rmsNorm,
@@ -33,6 +32,7 @@ import {
   tensor,
 } from "@hyperdecoders/core";
 import type { T5Config } from "./config.ts";
+import { relativePositionBias, RelativePositionBuckets } from "./relative_position.ts";
 import { t5ParameterShapes } from "./config.ts";
 
 /**
@@ -139,6 +139,8 @@ export class T5Model {
   readonly config: T5Config;
   /** Parameters by checkpoint name. */
   readonly params: Map<string, Tensor>;
+  /** This model's relative-position bucket tensors (small GPU constants), freed by {@link T5Model.dispose}. */
+  readonly #buckets = new RelativePositionBuckets();
 
   /** Wraps weights; every name of {@link t5ParameterShapes} must be present with its shape. */
   constructor(config: T5Config, params: Map<string, Tensor>) {
@@ -166,9 +168,15 @@ export class T5Model {
     return this.params.get("lm_head.weight") ?? this.param("shared.weight");
   }
 
-  /** Frees every parameter. */
+  /** Frees every parameter and the model's cached GPU constants. */
   dispose(): void {
     for (const t of this.params.values()) t.dispose();
+    this.clearCaches();
+  }
+
+  /** Frees the model's cached GPU constants (the relative-position buckets); they are uploaded again on demand. */
+  clearCaches(): void {
+    this.#buckets.dispose();
   }
 
   #heads(x: Tensor, batch: number, length: number): Tensor {
@@ -255,6 +263,7 @@ export class T5Model {
       length,
       length,
       { bidirectional: true, numBuckets: c.relativeAttentionNumBuckets, maxDistance: c.relativeAttentionMaxDistance },
+      this.#buckets,
     );
     const hook = options.projectionHook;
     for (let i = 0; i < c.numLayers; i++) {
@@ -322,6 +331,7 @@ export class T5Model {
         maxDistance: c.relativeAttentionMaxDistance,
         queryOffset: past,
       },
+      this.#buckets,
     );
     const hook = options.projectionHook;
     for (let i = 0; i < c.numDecoderLayers; i++) {
