@@ -129,6 +129,7 @@ export {
   parquetCompressors,
   readManifest,
   removeLeftovers,
+  sha256File,
   syncDir,
   tokenizerInfo,
   writeFileAtomic,

@@ -57,3 +57,4 @@ export type { Batch, ShardRef, SplitPolicy, TargetKind, TaskSource, TaskSpec } f
 export * from "./analysis/mod.ts";
 export * from "./paper_table.ts";
 export * from "./paper_table_svg.ts";
+export * from "./best_per_task.ts";

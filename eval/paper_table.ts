@@ -58,6 +58,8 @@ export interface PaperTableSpec {
   runValue?: "average";
   /** "best-per-task": each task's score comes from its best validation checkpoint (Table 2). */
   selection?: "best-per-task";
+  /** The results split the table reports (default: test when a run has it, else the run's evaluation split). */
+  split?: string;
 }
 
 /** The whole data file. */
@@ -99,6 +101,7 @@ export function parsePaperNumbers(json: unknown, source: string): PaperNumbers {
       cells,
       runValue: t.runValue === "average" ? "average" : undefined,
       selection: t.selection === "best-per-task" ? "best-per-task" : undefined,
+      split: typeof t.split === "string" ? t.split : undefined,
     };
   }
   return { tables };
@@ -163,15 +166,19 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
   return json;
 }
 
-function parsePlace(v: unknown, path: string): PaperPlace | null {
-  if (v === undefined || v === null) return null;
-  if (!isObject(v) || typeof v.row !== "string" || (typeof v.table !== "string" && typeof v.table !== "number")) {
-    throw new Error(`${path}: "paper" must be { "table": "<N>", "row": "<label>", "column"?: "<label>" }`);
-  }
-  if (v.column !== undefined && v.column !== null && typeof v.column !== "string") {
-    throw new Error(`${path}: "paper.column" must be a string`);
-  }
-  return { table: String(v.table), row: v.row, column: (v.column as string | undefined) ?? null };
+/** The places a config's `paper` field names: one cell, or a list of cells (one per table). */
+export function parsePlaces(v: unknown, path: string): PaperPlace[] {
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map((c, i) => {
+    const field = Array.isArray(v) ? `paper[${i}]` : "paper";
+    if (!isObject(c) || typeof c.row !== "string" || (typeof c.table !== "string" && typeof c.table !== "number")) {
+      throw new Error(`${path}: "${field}" must be { "table": "<N>", "row": "<label>", "column"?: "<label>" }`);
+    }
+    if (c.column !== undefined && c.column !== null && typeof c.column !== "string") {
+      throw new Error(`${path}: "${field}.column" must be a string`);
+    }
+    return { table: String(c.table), row: c.row, column: (c.column as string | undefined) ?? null };
+  });
 }
 
 /**
@@ -190,9 +197,10 @@ export async function readRun(
     throw e;
   });
   if (config === null) return { dir, reason: "no config.json (not a run folder)" };
-  const place = parsePlace(config.paper, configPath);
-  if (place === null) return { dir, reason: 'its config.json has no "paper" place' };
-  if (place.table !== table) return { dir, reason: `a run of table ${place.table}` };
+  const places = parsePlaces(config.paper, configPath);
+  if (places.length === 0) return { dir, reason: 'its config.json has no "paper" place' };
+  const place = places.find((p) => p.table === table);
+  if (!place) return { dir, reason: `a run of table ${places.map((p) => p.table).join(", ")}` };
   const file = options.selection === "best-per-task" ? BEST_PER_TASK_FILE : "results.json";
   const resultsPath = join(dir, file);
   const results = await readJson(resultsPath).catch((e) => {
@@ -353,9 +361,13 @@ function f(v: number, digits = 1): string {
   return v.toFixed(digits);
 }
 
-/** The text of one cell: `ours ± sd · paper P (Δ d)`. */
-export function cellText(c: ReportCell): string {
+/**
+ * The text of one cell: `ours ± sd · paper P (Δ d)`; "no run" for a cell without runs; `withPaper` false (a table with
+ * no published number recorded) leaves the paper's part out.
+ */
+export function cellText(c: ReportCell, withPaper = true): string {
   const ours = c.mean === null ? "no run" : c.sd === null ? f(c.mean) : `${f(c.mean)} ± ${f(c.sd)}`;
+  if (!withPaper || (c.paper === null && c.mean === null)) return ours;
   if (c.paper === null) return `${ours} · paper –`;
   const diff = c.diff === null ? "" : ` (Δ ${c.diff >= 0 ? "+" : ""}${f(c.diff)})`;
   return `${ours} · paper ${f(c.paper)}${diff}`;
@@ -371,7 +383,7 @@ export function paperTableMarkdown(report: PaperTableReport): string {
     const rec: Record<string, string | number> = { row, runs: report.runsPerRow[row] ?? 0 };
     for (const col of report.columns) {
       const c = report.cells.find((x) => x.row === row && x.column === col)!;
-      rec[col] = report.runsPerRow[row] ? cellText(c) : "no run";
+      rec[col] = cellText(c, spec.cells.length > 0);
     }
     return rec;
   });
@@ -384,10 +396,10 @@ export function paperTableMarkdown(report: PaperTableReport): string {
     } split${report.splits.length > 1 ? "s" : ""}.`,
     pages.length > 0
       ? `Paper: Table ${report.table}, page ${pages.join(", ")}; Δ = ours − paper.`
-      : "Paper: no published number of this table is recorded in configs/paper_numbers.json yet (–).",
+      : "Paper: no published number of this table is recorded in configs/paper_numbers.json yet.",
   ];
   const noRun = report.rows.filter((r) => !report.runsPerRow[r]);
-  if (noRun.length > 0) notes.push(`No run for: ${noRun.join(", ")}.`);
+  if (noRun.length > 0) notes.push(`No run for: ${noRun.map((r) => `"${r}"`).join(", ")}.`);
   lines.push(notes.join(" "));
   return lines.join("\n") + "\n";
 }

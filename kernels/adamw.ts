@@ -3,7 +3,7 @@
  * in place.
  * @module
  */
-import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, memoKernel } from "./kernel.ts";
 
 /** Threads per workgroup of {@link ADAMW_KERNEL}. */
 export const ADAMW_WG = 256;
@@ -72,4 +72,60 @@ ${LINEAR_MAIN_WGSL}
 /** Grid for {@link ADAMW_KERNEL} and {@link ADAMW_SCALED_KERNEL} over `n` elements. */
 export function adamwGrid(n: number): [number, number, number] {
   return grid1d(n, ADAMW_WG);
+}
+
+/** Most parameters one {@link adamwMultiKernel} dispatch updates (its bindings: 4 per parameter, then the scale). */
+export const ADAMW_MAX_GROUP = 16;
+
+/**
+ * {@link ADAMW_KERNEL} (or, `scaled`, {@link ADAMW_SCALED_KERNEL}) over `count` parameters in one dispatch: the
+ * elements of parameter k are the linear ids in [e_{k−1}, e_k) (e_{−1} = 0). Each element does exactly the arithmetic
+ * of the one-parameter kernel, so the results are the same bit for bit. Bindings `xs0, gs0, ms0, vs0, xs1, …`, then
+ * `scale` when scaled; parameters `n` (= e_{count−1}), the nine of {@link ADAMW_KERNEL} after `n`, then `e0 … e{count−1}`;
+ * grid {@link adamwGrid}(n).
+ */
+export function adamwMultiKernel(count: number, scaled: boolean): Kernel {
+  if (!Number.isInteger(count) || count < 1 || count > ADAMW_MAX_GROUP) {
+    throw new Error(`adamwMultiKernel: count must be 1…${ADAMW_MAX_GROUP}, got ${count}`);
+  }
+  return memoKernel(`adamwMulti:${count}:${scaled}`, () => {
+    const single = adamwKernel(scaled);
+    const bindings: Kernel["bindings"] = [];
+    for (let k = 0; k < count; k++) {
+      bindings.push(
+        { name: `xs${k}`, access: "read_write" },
+        { name: `gs${k}`, access: "read" },
+        { name: `ms${k}`, access: "read_write" },
+        { name: `vs${k}`, access: "read_write" },
+      );
+    }
+    if (scaled) bindings.push({ name: "scale", access: "read" });
+    const branches: string[] = [];
+    for (let k = 0; k < count; k++) {
+      const head = k === 0
+        ? `if (i < p.e0) {\n    let j = i;`
+        : `else if (i < p.e${k}) {\n    let j = i - p.e${k - 1};`;
+      branches.push(`${head}
+    let g = ${scaled ? `gs${k}[j] * scale[0]` : `gs${k}[j]`};
+    let m = p.beta1 * ms${k}[j] + p.one_minus_beta1 * g;
+    let v = p.beta2 * vs${k}[j] + p.one_minus_beta2 * g * g;
+    ms${k}[j] = m;
+    vs${k}[j] = v;
+    let x = xs${k}[j] * p.pre - p.step_size * m / (sqrt(v) / p.bc2_sqrt + p.eps);
+    xs${k}[j] = x * p.post;
+  }`);
+    }
+    return {
+      name: `${single.name}_x${count}`,
+      bindings,
+      params: [...single.params, ...Array.from({ length: count }, (_, k): [string, "u32"] => [`e${k}`, "u32"])],
+      workgroupSize: [ADAMW_WG, 1, 1],
+      body: `${LINEAR_ID_WGSL}
+${LINEAR_MAIN_WGSL}
+  let i = linear_id(wid, nwg, lid.x, ${ADAMW_WG}u);
+  if (i >= p.n) { return; }
+  ${branches.join(" ")}
+}`,
+    };
+  });
 }

@@ -4,7 +4,7 @@
  * fused, a final reduction that also writes that factor for the optimiser to apply. Nothing is read back.
  * @module
  */
-import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, memoKernel } from "./kernel.ts";
 
 /** Threads per workgroup of the clipping kernels (a power of two: the tree reductions halve it). */
 export const CLIP_WG = 256;
@@ -50,6 +50,62 @@ ${LINEAR_MAIN_WGSL}
   if (lid.x == 0u) { partials[p.offset + wid.x] = total; }
 }`,
 };
+
+/** Most tensors one {@link sumSquaresMultiKernel} dispatch reads. */
+export const SUM_SQUARES_MAX_GROUP = 16;
+
+/**
+ * {@link SUM_SQUARES_PARTIAL_KERNEL} over `count` tensors in one dispatch: workgroup (w, k) writes
+ * `partials[o_k + w] = Σ xs_k[i]²` over the elements it strides over, for w < g_k = partialGroups(n_k), striding by
+ * g_k workgroups as the one-tensor kernel does, so the partials are the same bit for bit. Bindings `xs0 … xs{count−1}`,
+ * `partials`; parameters `n_k, o_k, g_k` per tensor; dispatch `[max g_k, count, 1]`.
+ */
+export function sumSquaresMultiKernel(count: number): Kernel {
+  if (!Number.isInteger(count) || count < 1 || count > SUM_SQUARES_MAX_GROUP) {
+    throw new Error(`sumSquaresMultiKernel: count must be 1…${SUM_SQUARES_MAX_GROUP}, got ${count}`);
+  }
+  return memoKernel(`sumSquaresMulti:${count}`, () => {
+    const params: [string, "u32"][] = [];
+    const pick: string[] = [];
+    const loops: string[] = [];
+    for (let k = 0; k < count; k++) {
+      params.push([`n${k}`, "u32"], [`o${k}`, "u32"], [`g${k}`, "u32"]);
+      pick.push(`case ${k}u: { n = p.n${k}; o = p.o${k}; g = p.g${k}; }`);
+      loops.push(`case ${k}u: {
+      for (var i = wid.x * ${CLIP_WG}u + lid.x; i < n; i = i + stride) { let x = xs${k}[i]; acc = acc + x * x; }
+    }`);
+    }
+    return {
+      name: `sum_squares_partial_x${count}`,
+      bindings: [
+        ...Array.from({ length: count }, (_, k) => ({ name: `xs${k}`, access: "read" as const })),
+        { name: "partials", access: "read_write" },
+      ],
+      params,
+      workgroupSize: [CLIP_WG, 1, 1],
+      body: `${TREE_SUM_WGSL}
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  var n = 0u;
+  var o = 0u;
+  var g = 0u;
+  switch wid.y {
+    ${pick.join("\n    ")}
+    default: {}
+  }
+  if (wid.x >= g) { return; }
+  var acc = 0.0;
+  let stride = g * ${CLIP_WG}u;
+  switch wid.y {
+    ${loops.join("\n    ")}
+    default: {}
+  }
+  let total = tree_sum(lid.x, acc);
+  if (lid.x == 0u) { partials[o + wid.x] = total; }
+}`,
+    };
+  });
+}
 
 /** `norm[0] = √(Σ partials[0..count))`, one workgroup. Parameter `count`; dispatch `[1, 1, 1]`. */
 export const SQRT_SUM_KERNEL: Kernel = {

@@ -6,11 +6,19 @@
  * the linear-probe table (`probe.md`), `points.csv` and `analysis.json` to `--out` (default `<run>/analysis`).
  * @module
  */
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { initEngine } from "@hyperdecoders/core";
 import { loadTokenizer, openTaskSources, TASKS } from "@hyperdecoders/data";
-import { analyzeEmbeddings, collectEmbeddings, decodingSettings, labelSetOf } from "@hyperdecoders/eval";
+import {
+  analyzeEmbeddings,
+  collectEmbeddings,
+  decodingSettings,
+  labelSetOf,
+  mlpProbeMarkdown,
+  mlpProbeTable,
+} from "@hyperdecoders/eval";
 import { isFile, loadTrainedModel, readRunConfig, resolveCheckpoint } from "./trained_run.ts";
 
 const USAGE = `usage: deno task analyze --checkpoint <run-or-checkpoint-dir> [options]
@@ -23,7 +31,10 @@ const USAGE = `usage: deno task analyze --checkpoint <run-or-checkpoint-dir> [op
   --tsne-iterations I   t-SNE iterations (default 1000)
   --tsne-max-points M   largest t-SNE (default 2000; more points are subsampled per task)
   --batch-size B        encoder batch size (default 32)
-  --no-predict          skip greedy decoding (no predicted-label plots)`;
+  --no-predict          skip greedy decoding (no predicted-label plots)
+  --mlp-probe           also the paper's Table 7 probe: a new MLP head trained on the train split's frozen encoder
+                        features (AdamW 2e-5, 3 epochs, 500 warm-up), scored on --split (writes mlp_probe.md)
+  --probe-train-examples N  at most N training examples per task for the MLP probe (default: all)`;
 
 function positiveInt(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -47,6 +58,8 @@ export async function main(args: string[]): Promise<string> {
       "tsne-max-points": { type: "string" },
       "batch-size": { type: "string" },
       "no-predict": { type: "boolean", default: false },
+      "mlp-probe": { type: "boolean", default: false },
+      "probe-train-examples": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -79,7 +92,7 @@ export async function main(args: string[]): Promise<string> {
   console.log(`analyze: ${checkpoint} (${values.split}) → ${outDir}`);
 
   await initEngine();
-  const tokenizer = await loadTokenizer(config.tokenizer);
+  const tokenizer = await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"));
   const model = await loadTrainedModel(config, tokenizer, checkpoint);
   try {
     const taskNames = model.method.tasks.length > 0 ? model.method.tasks : config.data.tasks ?? undefined;
@@ -112,6 +125,23 @@ export async function main(args: string[]): Promise<string> {
         report.files["probe.md"]
       }`,
     );
+    if (values["mlp-probe"]) {
+      const cap = values["probe-train-examples"];
+      const trainSet = await collectEmbeddings(
+        model,
+        tokenizer,
+        await openTaskSources(config.data.shards, "train", taskNames),
+        {
+          batchSize,
+          maxExamples: cap === undefined ? null : positiveInt(cap, "--probe-train-examples", 1),
+          maxSourceLength: config.data.maxSourceLength,
+        },
+      );
+      const rows = await mlpProbeTable(trainSet, set, { seed, onStep: (message) => console.log(`  ${message}`) });
+      report.files["mlp_probe.md"] = mlpProbeMarkdown(rows);
+      await Deno.writeTextFile(join(outDir, "mlp_probe.md"), report.files["mlp_probe.md"]);
+      console.log(`\nMLP probe (Table 7; accuracy ×100 on ${values.split}):\n${report.files["mlp_probe.md"]}`);
+    }
     console.log(
       `wrote ${Object.keys(report.files).length} files to ${outDir}: ${Object.keys(report.files).join(", ")}`,
     );

@@ -34,7 +34,10 @@ Deno.test("analyze CLI: plots, probes and points of a trained run", async () => 
   const log = console.log;
   console.log = () => {};
   try {
-    await main(["--checkpoint", runDir, "--out", out, "--max-examples", String(PER_TASK), "--tsne-iterations", "250"]);
+    await main([
+      ...["--checkpoint", runDir, "--out", out, "--max-examples", String(PER_TASK), "--tsne-iterations", "250"],
+      ...["--mlp-probe", "--probe-train-examples", "12"],
+    ]);
   } finally {
     console.log = log;
   }
@@ -66,6 +69,13 @@ Deno.test("analyze CLI: plots, probes and points of a trained run", async () => 
   for (const p of probes) assert.ok(p.testSize > 0 && p.testAccuracy >= 0 && p.testAccuracy <= 1);
   const table = await read("probe.md");
   assert.equal(table.trim().split("\n").length, 2 + probes.length);
+  // The paper's MLP probe: 12 training examples per task (3 tasks), scored on the analysed validation subset.
+  const mlp = (await read("mlp_probe.md")).trim().split("\n").slice(2).map((l) => l.split("|").slice(1, -1));
+  assert.deepEqual(mlp.map((r) => [r[0], r[2], r[3]]), [["task", "36", String(total)], [
+    "label: demo_label",
+    "12",
+    String(PER_TASK),
+  ]]);
 
   // The label plots use the predictions evaluation makes on the same seeded subset.
   const lines = (await read("points.csv")).trim().split("\n");

@@ -2,8 +2,9 @@
  * `deno task bench [--out file.json] [--quick] [--t5 on|off|only]`: engine benchmarks, printed as ONE JSON object on
  * stdout (progress goes to stderr) and written to `--out`.
  *
- * Sections: the machine and adapter; `matmul` (GFLOP/s of every kernel variant and of `chooseMatmul`'s pick at
- * square sizes and at the adapter shapes); `dispatch` (µs per tiny dispatch in one pass, µs per submit); `readback`
+ * Sections: the machine and adapter; `matmul` (GFLOP/s of every kernel variant, of `chooseMatmul`'s pick (`auto`)
+ * and of the tuner's pick (`tuned`, from the `deno task tune` cache; HYPERDECODERS_TUNE) at square sizes and at the
+ * adapter shapes); `dispatch` (µs per tiny dispatch in one pass, µs per submit); `readback`
  * (ms for 16 bytes); `tfjs` (the same square matmuls through `@tensorflow/tfjs-backend-webgpu` on the same adapter);
  * `t5` (scripts/bench_t5.ts: T5 training steps, hyperdecoder and full fine-tuning, with per-step CPU-side counters,
  * and greedy decoding; `--t5 off` skips it, `--t5 only` runs nothing else); then the benchmarks other packages
@@ -15,18 +16,31 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { empty, type Engine, getEngine, initEngine, launch, type Tensor, tensor } from "@hyperdecoders/core";
+import {
+  empty,
+  type Engine,
+  getEngine,
+  initEngine,
+  launch,
+  matmulChoiceFor,
+  type Tensor,
+  tensor,
+  type Tuner,
+} from "@hyperdecoders/core";
 import {
   chooseMatmul,
   FILL_KERNEL,
   MATMUL_VARIANTS,
   type MatmulChoice,
+  matmulChoiceId,
+  matmulFits,
   type MatmulShape,
   type MatmulVariant,
   splitCount,
   vec4Eligible,
 } from "@hyperdecoders/kernels";
 import { launchMatmul } from "../core/ops/_matmul_launch.ts";
+import { installTuner, tuneCachePath } from "../train/tune_store.ts";
 import { benchT5 } from "./bench_t5.ts";
 
 const log = (msg: string): void => console.error(`[bench] ${msg}`);
@@ -201,12 +215,19 @@ async function benchMatmul(engine: Engine, shapes: ShapeSpec[], budget: Budget, 
     };
     const flop = 2 * s.M * s.N * s.K * s.batch;
     const auto = chooseMatmul(s.M, s.N, s.K, s.batch, s.transA, s.transB);
+    // The tuner's pick for this shape's class (HYPERDECODERS_TUNE=cached: from `deno task tune`), when it differs.
+    const tuned = matmulChoiceFor(shape);
     const variants: Record<string, unknown> = {};
     const runs: [string, MatmulChoice][] = [
       ...MATMUL_VARIANTS.map((v): [string, MatmulChoice] => [v, forcedChoice(v, s)]),
       ["auto", auto],
+      ...(matmulChoiceId(tuned) !== matmulChoiceId(auto) ? [["tuned", tuned] as [string, MatmulChoice]] : []),
     ];
     for (const [name, choice] of runs) {
+      if (!matmulFits(choice.variant, s.transA, s.transB, engine.gpu.limits)) {
+        variants[name] = { skipped: "needs more workgroup memory or invocations than this device allows" };
+        continue;
+      }
       try {
         const t = await timeIt(
           () => launchMatmul(a, b, out, choice, shape),
@@ -222,6 +243,7 @@ async function benchMatmul(engine: Engine, shapes: ShapeSpec[], budget: Budget, 
           encode_us: round(t.encodeUs),
           ...(choice.splits > 1 ? { splits: choice.splits } : {}),
           vec4: choice.vec4,
+          ...(name === "tuned" || name === "auto" ? { choice: matmulChoiceId(choice) } : {}),
         };
         log(
           `matmul ${s.name} ${name}: ${(flop / (t.ms * 1e6)).toFixed(1)} GFLOP/s (${t.ms.toFixed(3)} ms × ${t.reps})`,
@@ -235,7 +257,9 @@ async function benchMatmul(engine: Engine, shapes: ShapeSpec[], budget: Budget, 
     b.dispose();
     out.dispose();
     const best = Object.entries(variants)
-      .filter(([name, r]) => name !== "auto" && typeof (r as { gflops?: number }).gflops === "number")
+      .filter(([name, r]) =>
+        name !== "auto" && name !== "tuned" && typeof (r as { gflops?: number }).gflops === "number"
+      )
       .sort((x, y) => (y[1] as { gflops: number }).gflops - (x[1] as { gflops: number }).gflops)[0]?.[0] ?? null;
     results.push({
       name: s.name,
@@ -389,6 +413,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const loadAtStart = Deno.loadavg().map((x) => round(x));
   const engine = await initEngine();
+  const tuner: Tuner = await installTuner(engine, { log });
   const info = engine.gpu.info;
   const software = info.fallback || /llvmpipe|lavapipe|swiftshader|software/i.test(info.description);
   const quick = values.quick ?? false;
@@ -468,6 +493,11 @@ async function main(): Promise<void> {
         ? "software adapter: sizes capped at 1024 and repetitions at 8 (3 timed batches) to keep the run short on a CPU; absolute " +
           "numbers say nothing about GPU speed, compare ratios only"
         : "hardware adapter",
+    },
+    tune: {
+      mode: tuner.mode,
+      cache: tuner.mode === "off" ? null : tuneCachePath(),
+      note: "`tuned`: the tuner's choice for the shape's class when it differs from `auto` (the built-in rules)",
     },
     matmul,
     dispatch,

@@ -33,7 +33,7 @@ import {
   T5Model,
   t5ParameterShapes,
 } from "@hyperdecoders/models";
-import { trainStep } from "@hyperdecoders/train";
+import { installTuner, trainStep } from "@hyperdecoders/train";
 
 /** One training batch shape: rows × source tokens × target tokens. */
 export interface BatchShape {
@@ -654,7 +654,7 @@ if (import.meta.main) {
       out: { type: "string" },
     },
   });
-  await initEngine();
+  await installTuner(await initEngine());
   const report = await benchT5({
     quick: values.quick,
     software: values.software,

@@ -8,16 +8,26 @@
  * base model is rebuilt from the run's resolved `config.json` and the method weights are loaded on top of it.
  * @module
  */
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { basename, join } from "node:path";
 import { initEngine } from "@hyperdecoders/core";
 import { loadTokenizer, openTaskSources, type TaskSource } from "@hyperdecoders/data";
-import { evaluate, type EvaluationResult, type MrqaScoreMode, resultsMarkdown } from "@hyperdecoders/eval";
-import { type TrainConfig, writeFileAtomic } from "@hyperdecoders/train";
+import {
+  BEST_PER_TASK_FILE,
+  type BestPerTask,
+  type CheckpointScores,
+  evaluate,
+  type EvaluationResult,
+  type MrqaScoreMode,
+  resultsMarkdown,
+  selectBestPerTask,
+} from "@hyperdecoders/eval";
+import { listCheckpoints, type TrainConfig, writeFileAtomic } from "@hyperdecoders/train";
 import { isFile, loadTrainedModel, readRunConfig, readTrainedWeights, resolveCheckpoint } from "./trained_run.ts";
 
 const USAGE = `usage: deno task eval --checkpoint <run-dir | checkpoint-dir> [--split validation|test] [--config <file>]
        [--out <dir>] [--pick best|last] [--tasks a,b] [--max-examples N] [--batch-size N]
-       [--mrqa-score sum|batch-length] [--<section>.<field> <value> …]
+       [--mrqa-score sum|batch-length] [--select best-per-task] [--<section>.<field> <value> …]
   <run-dir>     a training output folder: its best checkpoint (results.json), else the newest
   --split       split to evaluate (default: the config's eval.split)
   --config      config to rebuild the base model from (default: <run-dir>/config.json)
@@ -25,6 +35,8 @@ const USAGE = `usage: deno task eval --checkpoint <run-dir | checkpoint-dir> [--
   --pick last   use the newest checkpoint instead of the best one (the paper evaluates MRQA's final model)
   --tasks       only these tasks (default: the split's tasks named in data.tasks, else all of the split)
   --max-examples  cap per task (default: the config's eval.maxExamples on its eval.split, none otherwise)
+  --select best-per-task  evaluate every kept checkpoint of <run-dir> on the eval split and test, and report per task
+                the test score of its best validation checkpoint (the paper's Table 2) in <run-dir>/${BEST_PER_TASK_FILE}
   e.g. deno task eval --checkpoint runs/demo --split test`;
 
 /** Options of {@link evaluateCheckpoint}. */
@@ -117,7 +129,7 @@ export async function evaluateCheckpoint(options: EvalCheckpointOptions): Promis
   log(`evaluating ${checkpoint} (step ${data.step}, ${chosenBy}) on "${split}"`);
 
   const sources = await splitSources(config, split, options.tasks);
-  const tokenizer = await loadTokenizer(config.tokenizer);
+  const tokenizer = await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"));
   await initEngine();
   const model = await loadTrainedModel(config, tokenizer, checkpoint, data.trainable);
   const maxExamples = options.maxExamples !== undefined
@@ -185,9 +197,42 @@ export async function evaluateCheckpoint(options: EvalCheckpointOptions): Promis
   return { checkpoint, step: data.step, split, outDir, result, table };
 }
 
+/**
+ * Table 2's selection: evaluates every checkpoint kept in `<run>/checkpoints` on the run's eval split and on test,
+ * picks per task the checkpoint with the best validation score, and writes its test scores to `<run>/`
+ * {@link BEST_PER_TASK_FILE}. Only kept checkpoints can be chosen: train with a large `output.keepLast`.
+ */
+export async function evaluateBestPerTask(
+  options: EvalCheckpointOptions,
+): Promise<{ path: string; best: BestPerTask }> {
+  const log = options.log ?? ((m: string) => console.error(m));
+  const runDir = options.checkpoint;
+  const list = await listCheckpoints(join(runDir, "checkpoints"));
+  if (list.length === 0) throw new Error(`${runDir}/checkpoints: no checkpoint to choose from`);
+  log(
+    `choosing per task among ${list.length} checkpoint(s) of ${runDir} (steps ${list.map((c) => c.step).join(", ")})`,
+  );
+  const scores: CheckpointScores[] = [];
+  for (const c of list) {
+    const v = await evaluateCheckpoint({ ...options, checkpoint: c.path, split: undefined, out: undefined });
+    const t = await evaluateCheckpoint({ ...options, checkpoint: c.path, split: "test", out: undefined });
+    scores.push({ step: v.step, checkpoint: c.path, validation: v.result.tasks, test: t.result.tasks });
+  }
+  const best = selectBestPerTask(scores);
+  const path = join(runDir, BEST_PER_TASK_FILE);
+  await writeFileAtomic(path, JSON.stringify(best, null, 2) + "\n");
+  return { path, best };
+}
+
 /** Parses the command line of `deno task eval`. */
-export function parseEvalArgs(args: string[]): EvalCheckpointOptions & { help: boolean } {
-  const out: EvalCheckpointOptions & { help: boolean } = { checkpoint: "", help: false, overrides: [] };
+export function parseEvalArgs(
+  args: string[],
+): EvalCheckpointOptions & { help: boolean; select?: "best-per-task" } {
+  const out: EvalCheckpointOptions & { help: boolean; select?: "best-per-task" } = {
+    checkpoint: "",
+    help: false,
+    overrides: [],
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const [flag, inline] = a.startsWith("--") && a.includes("=") ? a.split(/=(.*)/s, 2) : [a, undefined];
@@ -218,6 +263,10 @@ export function parseEvalArgs(args: string[]): EvalCheckpointOptions & { help: b
       const v = value();
       if (v !== "sum" && v !== "batch-length") throw new Error(`--mrqa-score must be sum or batch-length, got "${v}"`);
       out.mrqaScore = v;
+    } else if (flag === "--select") {
+      const v = value();
+      if (v !== "best-per-task") throw new Error(`--select must be best-per-task, got "${v}"`);
+      out.select = v;
     } else if (flag.startsWith("--") && flag.includes(".")) out.overrides!.push([flag.slice(2), value()]);
     else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }
@@ -229,6 +278,14 @@ async function main(): Promise<void> {
   const options = parseEvalArgs(Deno.args);
   if (options.help) {
     console.log(USAGE);
+    return;
+  }
+  if (options.select === "best-per-task") {
+    const { path, best } = await evaluateBestPerTask(options);
+    const steps = Object.entries(best.chosen).map(([t, c]) => `${t}: step ${c.step}`).join(", ");
+    console.log(`\ntest results, each task from its best validation checkpoint (${steps}):`);
+    console.log(resultsMarkdown(best.splits.test));
+    console.log(`\noutput: ${path}`);
     return;
   }
   const r = await evaluateCheckpoint(options);

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { train, type TrainResult } from "@hyperdecoders/train";
 import { quietProgress, tempRoot, tinyConfig, writeSmallMixture } from "../tests/tiny_run.ts";
-import { evaluateCheckpoint, parseEvalArgs } from "./eval.ts";
+import { averageOverTasks } from "@hyperdecoders/eval";
+import { evaluateBestPerTask, evaluateCheckpoint, parseEvalArgs } from "./eval.ts";
 import { resolveCheckpoint } from "./trained_run.ts";
 
 const root = await tempRoot("hd-eval-cli-test-");
@@ -118,4 +119,28 @@ Deno.test("eval CLI: arguments", async () => {
   const out = await cli.output();
   assert.equal(out.code, 1);
   assert.match(new TextDecoder().decode(out.stderr), /eval: .*missing: not found or not a folder/);
+});
+
+Deno.test("eval CLI: --select best-per-task gives each task the test score of its best validation checkpoint", async () => {
+  await trainedRun();
+  assert.equal(parseEvalArgs(["--checkpoint", runDir, "--select", "best-per-task"]).select, "best-per-task");
+  assert.throws(() => parseEvalArgs(["--checkpoint", "x", "--select", "best"]), /--select must be best-per-task/);
+  const { path, best } = await evaluateBestPerTask({ checkpoint: runDir, log: silent });
+  assert.equal(path, join(runDir, "results_best_per_task.json"));
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), JSON.parse(JSON.stringify(best)));
+  const list = (await Array.fromAsync(Deno.readDir(join(runDir, "checkpoints")))).map((e) => e.name).sort();
+  assert.ok(list.length >= 2, `checkpoints: ${list}`);
+  const validation: Awaited<ReturnType<typeof evaluateCheckpoint>>[] = [];
+  for (const name of list) {
+    const ckpt = join(runDir, "checkpoints", name);
+    validation.push(await evaluateCheckpoint({ checkpoint: ckpt, log: silent, out: join(root, "bpt", name) }));
+  }
+  for (const [task, choice] of Object.entries(best.chosen)) {
+    // The chosen checkpoint has the task's highest validation score among all kept ones, and its test score.
+    const scores = validation.map((v) => averageOverTasks({ [task]: v.result.tasks[task] }));
+    assert.equal(choice.validation, Math.max(...scores), task);
+    assert.equal(choice.step, validation[scores.indexOf(Math.max(...scores))].step, task);
+    const t = await evaluateCheckpoint({ checkpoint: choice.checkpoint, split: "test", tasks: [task], log: silent });
+    assert.deepEqual(best.splits.test.tasks[task], t.result.tasks[task]);
+  }
 });

@@ -3,12 +3,15 @@
 #   bash scripts/gpu_check.sh          (re-runs itself through .device/gpu.sh when deno is not on PATH)
 # 1. `deno task parity` on each T5 fixture ($HYPERDECODERS_FIXTURES, else ../shared/fixtures): exact forward, gradients,
 #    greedy and beam search on this adapter;
-# 2. `deno task bench` (JSON to $OUT/bench.json): matmul variants, tfjs ratio, and the T5 benchmark (scripts/bench_t5.ts:
+# 2. `deno task tune` (kernel autotuning for the benchmark's T5 shapes, cache in $OUT/tune_cache.json unless
+#    HYPERDECODERS_TUNE_CACHE is set; the tuned choice per shape class is printed and written to $OUT/tune.json), then
+#    `deno task bench` (JSON to $OUT/bench.json; it uses the tuned kernels), then the T5-base step with the rules only
+#    (HYPERDECODERS_TUNE=off, $OUT/bench_t5_rules.json): matmul variants, tfjs ratio, and the T5 benchmark (scripts/bench_t5.ts:
 #    T5 v1.1 small/base training steps, hyperdecoder and full fine-tuning, MRQA shape, greedy decoding);
 # 3. the test suite, with the time left (TOTAL_BUDGET seconds for the whole script, default 560);
 # and prints a short table last: adapter, 4096³ GFLOP/s, T5-base step ms and tokens/s against PyTorch's 112 ms, peak
 # memory against PyTorch's 5.1 GB, parity, tests. Environment: OUT (default /tmp/gpu_check), BENCH_ARGS (e.g.
-# --quick), BENCH_TIMEOUT (default 330), PARITY_TIMEOUT (per model, default 90), TEST_TIMEOUT (default: what is left).
+# --quick), TUNE_TIMEOUT (default 120), BENCH_TIMEOUT (default 330), RULES_TIMEOUT (default 90), PARITY_TIMEOUT (per model, default 90), TEST_TIMEOUT (default: what is left).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v deno >/dev/null 2>&1 && [ -f .device/gpu.sh ] && [ -z "${GPU_CHECK_INNER:-}" ]; then
@@ -42,6 +45,17 @@ for model in t5-tiny-v1_1 t5-tiny-v1_0 t5-tiny-gated-tied; do
   echo "parity $model: rc $rc $(grep -v XDG_RUNTIME_DIR "$OUT/parity_$model.stderr" | tail -2 | tr '\n' ' ')"
 done
 
+# Kernel autotuning first: the bench and the T5 steps below then use the tuned kernels (HYPERDECODERS_TUNE=cached).
+# The cache is saved after each shape class, so a timeout still leaves the classes done so far.
+export HYPERDECODERS_TUNE_CACHE="${HYPERDECODERS_TUNE_CACHE:-$OUT/tune_cache.json}"
+echo "== deno task tune (cache $HYPERDECODERS_TUNE_CACHE, timeout ${TUNE_TIMEOUT:-120}s)"
+start=$(date +%s)
+timeout "${TUNE_TIMEOUT:-120}" deno task tune >"$OUT/tune_run.json" 2>"$OUT/tune.stderr"
+tune_rc=$?
+grep -E "classes to tune|: chose " "$OUT/tune.stderr" | tail -60
+echo "tune: rc $tune_rc in $(($(date +%s) - start))s; the tuned choice per shape class (time, rules' choice and time):"
+timeout 60 deno task tune --list --out "$OUT/tune.json" 2>&1 >/dev/null | grep -v XDG_RUNTIME_DIR | grep "^matmul:" | head -120
+
 echo "== deno task bench --out $OUT/bench.json ${BENCH_ARGS:-}"
 rm -f "$OUT/bench.json"
 start=$(date +%s)
@@ -51,6 +65,12 @@ bench_rc=$?
 bench_s=$(($(date +%s) - start))
 grep -v XDG_RUNTIME_DIR "$OUT/bench.stderr" | tail -60
 echo "bench: rc $bench_rc in ${bench_s}s"
+
+# The T5-base step with the built-in kernel rules, for the tuned-vs-rules ratio in the same run.
+echo "== T5-base step with HYPERDECODERS_TUNE=off (timeout ${RULES_TIMEOUT:-90}s)"
+HYPERDECODERS_TUNE=off timeout "${RULES_TIMEOUT:-90}" deno run -A scripts/bench_t5.ts --shape base --quick \
+  --out "$OUT/bench_t5_rules.json" >/dev/null 2>"$OUT/bench_t5_rules.stderr"
+echo "rules-only T5: rc $? $(grep -E "hyperdecoder 32×128×8:" "$OUT/bench_t5_rules.stderr" | head -1)"
 
 left=$((budget - ($(date +%s) - script_start)))
 test_timeout="${TEST_TIMEOUT:-$left}"
@@ -92,6 +112,10 @@ if (!r) {
   for (const m of r.matmul.filter((m) => m.name.startsWith("adapter"))) {
     row(`  ${m.name}`, `auto ${fmt(m.variants.auto?.gflops, 4)} GFLOP/s, best ${m.best} ${fmt(m.variants[m.best]?.gflops, 4)}`);
   }
+  for (const m of r.matmul.filter((m) => m.variants.tuned)) {
+    row(`  ${m.name} tuned`, `${m.variants.tuned.choice} ${fmt(m.variants.tuned.gflops, 4)} GFLOP/s`);
+  }
+  row("tuning", `mode ${r.tune?.mode ?? "–"}, cache ${r.tune?.cache ?? "–"}`);
   if (r.tfjs?.matmul?.length) {
     const t = r.tfjs.matmul.at(-1);
     row(`tfjs ${t.name}`, t.error ?? `${fmt(t.gflops, 4)} GFLOP/s (ours auto / tfjs ${t.ratio_ours_auto_over_tfjs})`);

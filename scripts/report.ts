@@ -22,7 +22,8 @@ const USAGE = `usage: deno task report --table <N> --runs <dir>... [--split test
   --table    the paper's table number (1–8, 13–16)
   --runs     run folders (each with config.json carrying "paper": {table, row, column} and results.json); the
              folders after --runs, so a shell glob works: --runs runs/table8_demo/*
-  --split    results split (default: test when a run has it, else its evaluation split)
+  --split    results split (default: the table's in configs/paper_numbers.json, e.g. validation for Table 4's
+             in-domain MRQA; else test when a run has it, else the run's evaluation split)
   --out      where table<N>.md and table<N>.svg go (default: the current folder)
   e.g. deno task report --table 8 --runs runs/table8_demo/*`;
 
@@ -80,7 +81,7 @@ export async function report(cli: ReportCli, log: (m: string) => void = console.
     const info = await Deno.stat(dir).catch(() => null);
     if (info === null) throw new Error(`${dir}: no such run folder`);
     if (!info.isDirectory) continue; // a shell glob also matches log files beside the run folders
-    const r = await readRun(dir, cli.table, { split: cli.split, selection: spec.selection });
+    const r = await readRun(dir, cli.table, { split: cli.split ?? spec.split, selection: spec.selection });
     if ("reason" in r) skipped.push(r);
     else runs.push(r);
   }
@@ -91,7 +92,11 @@ export async function report(cli: ReportCli, log: (m: string) => void = console.
   await Deno.writeTextFile(join(cli.out, `table${cli.table}.md`), markdown);
   await Deno.writeTextFile(
     join(cli.out, `table${cli.table}.svg`),
-    paperTableSvg(table, { subtitle: `${runs.length} runs · bars: ours (mean ± sd) · black ticks: the paper` }),
+    paperTableSvg(table, {
+      subtitle: `${runs.length} run${runs.length === 1 ? "" : "s"} · bars: ours (mean ± sd over a cell's runs) · ${
+        spec.cells.length > 0 ? "black ticks: the paper" : "no published number recorded yet"
+      }`,
+    }),
   );
   return markdown;
 }

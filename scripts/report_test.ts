@@ -4,7 +4,7 @@ import { parseReportCli, report } from "./report.ts";
 
 interface FakeRun {
   dir: string;
-  paper?: Record<string, string>;
+  paper?: Record<string, string> | Record<string, string>[];
   seed?: number;
   test?: { average: number; tasks: Record<string, Record<string, number>> };
 }
@@ -16,7 +16,7 @@ async function writeRun(root: string, run: FakeRun): Promise<string> {
   if (run.paper) config.paper = run.paper;
   await Deno.writeTextFile(join(dir, "config.json"), JSON.stringify(config));
   if (run.test) {
-    const splits = { validation: { average: 0, tasks: {} }, test: run.test };
+    const splits = { validation: { average: run.test.average - 10, tasks: { squad: { f1: 7 } } }, test: run.test };
     await Deno.writeTextFile(join(dir, "results.json"), JSON.stringify({ step: 10, best: null, splits }));
   }
   return dir;
@@ -32,6 +32,7 @@ const NUMBERS = {
       runValue: "average",
       cells: [{ row: "manual", column: "generated", value: 80, page: 7 }],
     },
+    "4": { about: "MRQA in-domain", page: null, rows: ["Hyperdecoder"], columns: [], cells: [], split: "validation" },
     "1": {
       about: "GLUE",
       page: 5,
@@ -65,7 +66,7 @@ Deno.test("report: seeds average into mean ± sd, a row with no run says so, the
       }),
       await writeRun(root, {
         dir: "c",
-        paper: { table: "8", row: "none", column: "manual" },
+        paper: [{ table: "1", row: "Adapter" }, { table: "8", row: "none", column: "manual" }],
         test: { average: 50, tasks: {} },
       }),
       await writeRun(root, { dir: "other", paper: { table: "1", row: "Adapter" }, test: { average: 1, tasks: {} } }),
@@ -82,7 +83,7 @@ Deno.test("report: seeds average into mean ± sd, a row with no run says so, the
     assertStringIncludes(md, "72.0 ± 2.8 · paper 80.0 (Δ -8.0)");
     assertStringIncludes(md, "50.0 · paper –");
     assertStringIncludes(md, "|task|0|no run|no run|");
-    assertStringIncludes(md, "No run for: task.");
+    assertStringIncludes(md, 'No run for: "task".');
     assertStringIncludes(md, "Paper: Table 8, page 7");
     assertEquals(skipped.length, 3, skipped.join("\n"));
     assert(skipped.some((s) => s.includes("unfinished") && s.includes("no results.json")));
@@ -110,7 +111,7 @@ Deno.test("report: a run without a column fills its row from per-task scores (a 
     });
     const md = await report({ table: "1", runs: [dir], out: root, numbers }, () => {});
     const line = md.split("\n").find((l) => l.startsWith("|Hyperdecoder"))!;
-    assertEquals(line, "|Hyperdecoder|1|90.0 · paper –|88.0 · paper –|87.0 · paper –|");
+    assertEquals(line, "|Hyperdecoder|1|90.0|88.0|87.0|");
     assertStringIncludes(md, "|Adapter|0|no run|no run|no run|");
   } finally {
     await Deno.remove(root, { recursive: true });
@@ -124,4 +125,22 @@ Deno.test("report: the command line takes a shell glob after --runs and rejects 
   assertThrows(() => parseReportCli(["--runs", "r/a"]), Error, "--table is required");
   assertThrows(() => parseReportCli(["--table", "8"]), Error, "--runs needs");
   assertThrows(() => parseReportCli(["--table", "8", "--runs", "a", "--bogus"]), Error, "unknown option");
+});
+
+Deno.test("report: a table that reports another split (Table 4: validation) reads that split", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const numbers = join(root, "numbers.json");
+    await Deno.writeTextFile(numbers, JSON.stringify(NUMBERS));
+    const dir = await writeRun(root, {
+      dir: "m",
+      paper: { table: "4", row: "Hyperdecoder" },
+      test: { average: 60, tasks: {} },
+    });
+    const md = await report({ table: "4", runs: [dir], out: root, numbers }, () => {});
+    assertStringIncludes(md, "|Hyperdecoder|1|7.0|50.0|");
+    assertStringIncludes(md, "from the validation split");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

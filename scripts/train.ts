@@ -1,11 +1,13 @@
 /**
- * `deno task train [--config file.json] [--resume dir] [--dry-run] [--<section>.<field> value …]`.
+ * `deno task train [--config file.json] [--resume dir] [--overwrite] [--fresh-optimizer] [--dry-run]
+ * [--<section>.<field> value …]`.
  *
  * Without `--config` it runs the embedded demo (`configs/demo.json`): it writes the demo mixture's shards if they are
  * absent, trains a tiny T5 hyperdecoder on this machine's WebGPU adapter, evaluates, and prints the results table.
  * @module
  */
 import { join } from "node:path";
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { initEngine } from "@hyperdecoders/core";
 import { countParameters, parseMethodConfig } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
@@ -14,6 +16,7 @@ import {
   applyOverrides,
   buildBaseModel,
   installTuner,
+  pinHubRefs,
   resolveConfig,
   train,
   type TrainConfig,
@@ -23,6 +26,10 @@ import { main as analyze } from "./analyze.ts";
 const USAGE =
   `usage: deno task train [--config file.json] [--out <dir>] [--resume <out-dir>] [--dry-run] [--<section>.<field> <value> …]
   without --config: the embedded demo (configs/demo.json)
+  --out <dir>         output folder; one that already holds a run is refused
+  --overwrite         move a run already in --out aside (to <dir>.replaced-<time>) and start afresh
+  --resume <out-dir>  continue the run in <out-dir> (written back to <out-dir>) from its newest intact checkpoint
+  --fresh-optimizer   with --resume: accept a checkpoint without optimizer.safetensors (Adam restarts)
   e.g. deno task train --config configs/glue/hyperdecoder.json --train.steps 1000 --out runs/glue`;
 
 const DEMO_CONFIG = new URL("../configs/demo.json", import.meta.url);
@@ -31,11 +38,20 @@ interface Cli {
   config: string | null;
   resume: string | null;
   dryRun: boolean;
+  overwrite: boolean;
+  freshOptimizer: boolean;
   overrides: [string, string][];
 }
 
 function parseCli(args: string[]): Cli {
-  const cli: Cli = { config: null, resume: null, dryRun: false, overrides: [] };
+  const cli: Cli = {
+    config: null,
+    resume: null,
+    dryRun: false,
+    overwrite: false,
+    freshOptimizer: false,
+    overrides: [],
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => {
@@ -49,6 +65,8 @@ function parseCli(args: string[]): Cli {
     else if (a === "--resume") cli.resume = value();
     else if (a === "--out") cli.overrides.push(["output.dir", value()]);
     else if (a === "--dry-run") cli.dryRun = true;
+    else if (a === "--overwrite") cli.overwrite = true;
+    else if (a === "--fresh-optimizer") cli.freshOptimizer = true;
     else if (a.startsWith("--") && a.includes(".")) {
       const [flag, inline] = a.slice(2).split("=", 2);
       cli.overrides.push([flag, inline ?? value()]);
@@ -82,13 +100,18 @@ export async function loadConfig(cli: Cli): Promise<{ config: TrainConfig; demo:
     [raw, source] = [await readJson(join(cli.resume, "config.json")), join(cli.resume, "config.json")];
   } else [raw, source] = [await readJson(DEMO_CONFIG), "configs/demo.json"];
   let overrides = cli.overrides;
+  // A resumed run is written back where it is now, not to the folder its config.json names (it may have moved).
+  if (cli.resume && !overrides.some(([k]) => k === "output.dir")) {
+    overrides = [["output.dir", cli.resume], ...overrides];
+  }
   const out = overrides.findLast(([k]) => k === "output.dir");
   if (demo && out) {
     // The demo keeps everything it writes, its data included, inside the output folder.
     overrides = [...overrides, ["data.shards", JSON.stringify([join(out[1], "data")])]];
   }
   const merged = applyOverrides(raw as Record<string, unknown>, overrides);
-  return { config: resolveConfig(merged, source), demo };
+  // Hub references are fetched and pinned to their commits; data.sources are prepared (once, into a cache).
+  return { config: await pinHubRefs(resolveConfig(merged, source)), demo };
 }
 
 async function main(): Promise<void> {
@@ -103,7 +126,7 @@ async function main(): Promise<void> {
     }
   }
   if (cli.dryRun) {
-    const tokenizer = await loadTokenizer(config.tokenizer);
+    const tokenizer = await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"));
     const sources = await openTaskSources(config.data.shards, "train", config.data.tasks ?? undefined);
     await initEngine();
     const base = await buildBaseModel(config, tokenizer);
@@ -121,7 +144,11 @@ async function main(): Promise<void> {
   }
   // Kernel choices: HYPERDECODERS_TUNE=off|cached|on (default cached; `deno task tune` fills the cache).
   await installTuner(await initEngine());
-  const result = await train(config, { resume: cli.resume ?? undefined });
+  const result = await train(config, {
+    resume: cli.resume ?? undefined,
+    overwrite: cli.overwrite,
+    freshOptimizer: cli.freshOptimizer,
+  });
   for (const [split, r] of Object.entries(result.results)) {
     console.log(`\n${split} results (step ${result.step}):\n${resultsMarkdown(r)}`);
   }
@@ -140,7 +167,8 @@ async function main(): Promise<void> {
     console.log(`  best checkpoint: ${result.best.path} (validation average ${result.best.metric.toFixed(2)})`);
   }
   if (plots) console.log(`  plots (PCA, t-SNE of the hypernetwork embeddings) and the probe table: ${plots}`);
-  if (result.stopped === "interrupted") Deno.exit(130);
+  // 128 + the signal number, as a shell reports a process the signal ended: SIGINT 130, SIGTERM 143.
+  if (result.stopped === "interrupted") Deno.exit(result.signal === "SIGTERM" ? 143 : 130);
 }
 
 if (import.meta.main) {

@@ -8,7 +8,15 @@ import { type AdaptedT5, isFile, loadMethodWeights } from "@hyperdecoders/models
 
 export { isFile };
 import type { Tokenizer } from "@hyperdecoders/data";
-import { applyOverrides, buildBaseModel, listCheckpoints, resolveConfig, type TrainConfig } from "@hyperdecoders/train";
+import {
+  applyOverrides,
+  baseModelFingerprint,
+  buildBaseModel,
+  listCheckpoints,
+  resolveConfig,
+  type TrainConfig,
+  verifyCheckpoint,
+} from "@hyperdecoders/train";
 
 /** Whether `path` is an existing folder. */
 export async function isDir(path: string): Promise<boolean> {
@@ -84,8 +92,14 @@ export async function readRunConfig(configPath: string, overrides: [string, stri
   return resolveConfig(applyOverrides(raw, overrides), configPath);
 }
 
-/** The step and trainable weights of a checkpoint folder (the optimiser moments are not needed to evaluate). */
+/**
+ * The step and trainable weights of a checkpoint folder (the optimiser moments are not needed to evaluate), after
+ * checking its files against the SHA-256 values it records.
+ */
 export async function readTrainedWeights(checkpoint: string): Promise<{ step: number; trainable: Uint8Array }> {
+  // Checkpoints written before checksums were recorded get the per-file errors below instead.
+  const damage = await isFile(join(checkpoint, "checksums.json")) ? await verifyCheckpoint(checkpoint) : undefined;
+  if (damage) throw new Error(`damaged checkpoint: ${damage}; evaluate another checkpoint of the run`);
   const statePath = join(checkpoint, "trainer_state.json");
   const state = await readJsonFile(statePath, "trainer state (damaged checkpoint?)");
   if (!Number.isInteger(state.step)) throw new Error(`${statePath}: "step" missing or not an integer`);
@@ -103,7 +117,8 @@ async function readTrainable(checkpoint: string): Promise<Uint8Array> {
 
 /**
  * Rebuilds the base model `config` names and loads a checkpoint's trained method weights on top of it (`trainable`:
- * the bytes of its `trainable.safetensors` when already read). The base is disposed if the weights do not fit it;
+ * the bytes of its `trainable.safetensors` when already read). The base must be the one the checkpoint was trained on
+ * (the fingerprint its trainer_state.json records); the base is disposed if the weights do not fit it;
  * otherwise the caller owns both: dispose the model, then `model.base`.
  */
 export async function loadTrainedModel(
@@ -113,6 +128,18 @@ export async function loadTrainedModel(
   trainable?: Uint8Array,
 ): Promise<AdaptedT5> {
   const bytes = trainable ?? await readTrainable(checkpoint);
+  const statePath = join(checkpoint, "trainer_state.json");
+  const recorded = await isFile(statePath) ? (await readJsonFile(statePath, "trainer state")).baseModel : undefined;
+  if (typeof recorded === "string") {
+    const now = await baseModelFingerprint(config);
+    if (now !== recorded) {
+      throw new Error(
+        `${checkpoint}: trained on a different base model (fingerprint ${recorded.slice(0, 16)}…) than the config ` +
+          `names (${now.slice(0, 16)}…: model ${JSON.stringify(config.model)}); evaluate with the run's own model ` +
+          `settings`,
+      );
+    }
+  }
   const base = await buildBaseModel(config, tokenizer);
   try {
     return loadMethodWeights(base, bytes, join(checkpoint, "trainable.safetensors"));

@@ -27,6 +27,9 @@ export interface RunResult {
   output: string;
 }
 
+/** The workspace's deno.json, for `deno run --config` on scripts written outside the repository. */
+export const DENO_CONFIG: string = fileURLToPath(new URL("../deno.json", import.meta.url));
+
 let shim: Promise<string | { skip: string }> | undefined;
 
 /** Path of the compiled shim, or why there is none (no `cc`, not Linux). Compiled once per process. */

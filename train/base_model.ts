@@ -3,16 +3,19 @@
  * preset shape randomly initialised from `model.seed`.
  * @module
  */
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import {
   loadT5,
   parseT5Config,
   randomT5,
+  T5_SHAPES,
   T5_V1_1,
   type T5Config,
   type T5Model,
   toHfConfig,
 } from "@hyperdecoders/models";
-import type { Tokenizer } from "@hyperdecoders/data";
+import { sha256File, sha256Hex, type Tokenizer } from "@hyperdecoders/data";
+import { join } from "@std/path";
 import type { TrainConfig } from "./config.ts";
 
 /** The "tiny" shape: the demo's T5 (2+2 layers, d 64), with the tokenizer's vocabulary. */
@@ -33,9 +36,9 @@ export function tinyT5Config(vocabSize: number): T5Config {
 /** Builds the base model the config names: a checkpoint folder, or a preset shape randomly initialised. */
 export async function buildBaseModel(config: TrainConfig, tokenizer: Tokenizer): Promise<T5Model> {
   if (config.model.checkpoint) {
-    const model = await loadT5(config.model.checkpoint);
-    const expected = config.model.shape ? T5_V1_1[config.model.shape as keyof typeof T5_V1_1] : null;
-    const keys = ["dModel", "dKv", "dFf", "numLayers", "numDecoderLayers", "numHeads"] as const;
+    const model = await loadT5(await hubLocalPath(config.model.checkpoint, "model"));
+    const expected = config.model.shape ? T5_SHAPES[config.model.shape] ?? null : null;
+    const keys = ["dModel", "dKv", "dFf", "numLayers", "numDecoderLayers", "numHeads", "gated"] as const;
     const wrong = expected ? keys.find((k) => model.config[k] !== expected[k]) : undefined;
     if (expected && wrong) {
       model.dispose();
@@ -61,4 +64,29 @@ export async function buildBaseModel(config: TrainConfig, tokenizer: Tokenizer):
     );
   }
   return randomT5(shape, config.model.seed);
+}
+
+/** Files of a T5 checkpoint folder that define its weights: config.json, weight files and shard indexes. */
+const BASE_FILES = /^(config\.json|.*\.safetensors|pytorch_model.*\.bin|.*\.index\.json)$/;
+
+/**
+ * A fingerprint (hex SHA-256) of the base model a config names, recorded in each checkpoint and checked when a run is
+ * resumed or evaluated: for a checkpoint folder, the SHA-256 of its config.json and weight files (streamed); for a
+ * preset, its name, seed and overrides, which determine the random initialisation.
+ */
+export async function baseModelFingerprint(config: TrainConfig): Promise<string> {
+  const m = config.model;
+  let parts: string[];
+  if (m.checkpoint) {
+    let names: string[];
+    try {
+      names = [...Deno.readDirSync(m.checkpoint)].filter((e) => !e.isDirectory && BASE_FILES.test(e.name))
+        .map((e) => e.name).sort();
+    } catch (error) {
+      throw new Error(`${m.checkpoint}: cannot read the base model folder (${(error as Error).message})`);
+    }
+    parts = [];
+    for (const n of names) parts.push(`${n} ${await sha256File(join(m.checkpoint, n))}`);
+  } else parts = [JSON.stringify({ preset: m.preset, seed: m.seed, overrides: m.overrides ?? null })];
+  return await sha256Hex(new TextEncoder().encode(parts.join("\n")));
 }

@@ -1,13 +1,33 @@
 /**
  * AdamW with decoupled weight decay and bias correction, updating parameters in place on the GPU with one fused
- * kernel per parameter (which can also apply a gradient-clipping factor, saving the clipping's own pass).
+ * kernel for up to 16 parameters at a time (which can also apply a gradient-clipping factor, saving the clipping's own
+ * pass).
  * @module
  */
-import { ADAMW_KERNEL, ADAMW_SCALED_KERNEL, adamwGrid } from "@hyperdecoders/kernels";
+import {
+  ADAMW_KERNEL,
+  ADAMW_MAX_GROUP,
+  ADAMW_SCALED_KERNEL,
+  adamwGrid,
+  adamwMultiKernel,
+} from "@hyperdecoders/kernels";
+import { getEngine } from "../engine.ts";
 import { launch } from "../launch.ts";
 import { zerosLike } from "../ops/create.ts";
 import { keep } from "../scope.ts";
 import { type Tensor, tensor } from "../tensor.ts";
+
+/** Most elements one multi-parameter AdamW dispatch covers (its linear ids stay far below 2³²). */
+const MAX_GROUP_ELEMENTS = 2 ** 30;
+
+/**
+ * Parameters one AdamW dispatch updates on this device: 4 storage bindings each (and one for a gradient scale) within
+ * `maxStorageBuffersPerShaderStage`, at most 16.
+ */
+export function adamwParamsPerDispatch(scaled: boolean): number {
+  const limit = getEngine().gpu.limits.maxStorageBuffersPerShaderStage - (scaled ? 1 : 0);
+  return Math.max(1, Math.min(ADAMW_MAX_GROUP, Math.floor(limit / 4)));
+}
 
 /** Options of {@link AdamW}. Defaults are torch.optim.AdamW's, except `weightDecay` (0, as the paper's runs). */
 export interface AdamWOptions {
@@ -104,7 +124,8 @@ export class AdamW {
   /**
    * Updates every parameter that has a gradient, in place (parameters without one are skipped). `lr` overrides the
    * default learning rate for this step (e.g. from a schedule); `options.gradScale` scales the gradients inside the
-   * update. Encodes one dispatch per parameter; uploads nothing.
+   * update. Encodes one dispatch per group of up to 16 parameters (fewer when the device binds fewer storage buffers);
+   * uploads nothing.
    */
   step(lr: number = this.lr, options: AdamWStepOptions = {}): void {
     checkLr(lr);
@@ -121,6 +142,33 @@ export class AdamW {
     const decay = 1 - lr * this.#weightDecay;
     const pre = torch ? decay : 1;
     const post = torch ? 1 : decay;
+    const shared = [b1, b2, 1 - b1, 1 - b2, this.#eps, stepSize, torch ? bc2Sqrt : 1, pre, post];
+    const per = adamwParamsPerDispatch(scale !== undefined);
+    let group: Tensor[][] = [];
+    let elements = 0;
+    const flush = () => {
+      if (group.length === 1) {
+        const [p, g, m, v] = group[0];
+        launch(
+          scale ? ADAMW_SCALED_KERNEL : ADAMW_KERNEL,
+          scale ? [p, g, m, v, scale] : [p, g, m, v],
+          [p.size, ...shared],
+          adamwGrid(p.size),
+        );
+      } else if (group.length > 1) {
+        const ends: number[] = [];
+        let end = 0;
+        for (const [p] of group) ends.push(end += p.size);
+        launch(
+          adamwMultiKernel(group.length, scale !== undefined),
+          [...group.flat(), ...(scale ? [scale] : [])],
+          [end, ...shared, ...ends],
+          adamwGrid(end),
+        );
+      }
+      group = [];
+      elements = 0;
+    };
     this.params.forEach((p, i) => {
       const g = p.grad;
       if (!g) return;
@@ -129,13 +177,13 @@ export class AdamW {
       }
       const m = this.#m[i] ??= keep(zerosLike(p));
       const v = this.#v[i] ??= keep(zerosLike(p));
-      launch(
-        scale ? ADAMW_SCALED_KERNEL : ADAMW_KERNEL,
-        scale ? [p, g, m, v, scale] : [p, g, m, v],
-        [p.size, b1, b2, 1 - b1, 1 - b2, this.#eps, stepSize, torch ? bc2Sqrt : 1, pre, post],
-        adamwGrid(p.size),
-      );
+      // Writable bindings of one dispatch must not share a buffer (parameters that are views of one storage).
+      const shares = group.some(([q]) => q.buffer === p.buffer);
+      if (group.length >= per || elements + p.size > MAX_GROUP_ELEMENTS || shares) flush();
+      group.push([p, g, m, v]);
+      elements += p.size;
     });
+    flush();
   }
 
   /** Frees every parameter's gradient (the next backward starts from none). */

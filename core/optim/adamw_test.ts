@@ -5,8 +5,8 @@ import { refAdamWStep, refClipGradNorm } from "../reference/optim.ts";
 import { scope } from "../scope.ts";
 import { type Tensor, tensor } from "../tensor.ts";
 import { assertClose, randomNormal } from "../testing.ts";
-import { AdamW, type AdamWOptions } from "./adamw.ts";
-import { clipGradFactor, clipGradNorm } from "./clip.ts";
+import { AdamW, type AdamWOptions, adamwParamsPerDispatch } from "./adamw.ts";
+import { clipGradFactor, clipGradNorm, sumSquaresTensorsPerDispatch } from "./clip.ts";
 
 await initEngine();
 
@@ -143,7 +143,8 @@ Deno.test("AdamW: moments survive scopes; later steps upload nothing, create no 
   const submits = engine.recorder.stats.submits;
   const dispatches = engine.recorder.stats.dispatches;
   scope(() => opt.step(2e-3));
-  assert.equal(engine.recorder.stats.dispatches - dispatches, params.length, "one dispatch per parameter");
+  const perStep = Math.ceil(params.length / adamwParamsPerDispatch(false));
+  assert.equal(engine.recorder.stats.dispatches - dispatches, perStep, "one dispatch per group of parameters");
   assert.equal(engine.recorder.stats.submits, submits, "a step does not submit on its own");
   assert.equal(engine.pool.buffersCreated, created, "no buffer created");
   assert.equal(liveBytes(), live, "moments are still alive after the scope and nothing new is");
@@ -151,7 +152,7 @@ Deno.test("AdamW: moments survive scopes; later steps upload nothing, create no 
   assert.ok(params.every((p) => p.grad === null));
   assert.ok(liveBytes() < live);
   opt.step(); // no gradients: nothing to do
-  assert.equal(engine.recorder.stats.dispatches - dispatches, params.length);
+  assert.equal(engine.recorder.stats.dispatches - dispatches, perStep);
   opt.dispose();
   for (const p of params) p.dispose();
 });
@@ -202,9 +203,16 @@ Deno.test("AdamW: clipping fused into the update (gradScale) equals clipGradNorm
     });
     const fused = engine.recorder.stats.dispatches - d0;
     if (t > 1) { // the first step also zero-fills the moments
-      assert.equal(unfused, 3 * b.params.length + 1, "unfused: partial sums, norm, scale and update per parameter");
+      const n = b.params.length;
+      const groups = Math.ceil(n / sumSquaresTensorsPerDispatch()) + Math.ceil(n / adamwParamsPerDispatch(false));
+      assert.equal(
+        unfused,
+        groups + 1 + n,
+        "unfused: grouped partial sums, norm, a scale per parameter, grouped update",
+      );
+      const fusedGroups = Math.ceil(n / adamwParamsPerDispatch(true)) - Math.ceil(n / adamwParamsPerDispatch(false));
+      assert.equal(unfused - fused, n - fusedGroups, "fusing removes the per-parameter scale dispatches");
     }
-    assert.equal(unfused - fused, b.params.length, "fusing removes one dispatch per parameter");
     assertClose([await norm.item()], [expected.norm], 1e-5, `norm at step ${t}`);
     norm.dispose();
     for (let k = 0; k < SIZES.length; k++) {
@@ -241,4 +249,44 @@ Deno.test("AdamW: clipping fused into the update (gradScale) equals clipGradNorm
   optA.dispose();
   optB.dispose();
   for (const t of [...a.params, ...b.params]) t.dispose();
+});
+
+Deno.test("AdamW: many parameters per dispatch give the same bits as one dispatch per parameter", async () => {
+  const engine = getEngine();
+  // more parameters than one dispatch takes, awkward sizes, both variants, with and without a gradient scale
+  const sizes = Array.from({ length: 2 * adamwParamsPerDispatch(false) + 3 }, (_, k) => [1, 7, 33, 257, 1025][k % 5]);
+  for (const variant of ["torch", "transformers"] as const) {
+    const make = () => sizes.map((n, k) => tensor(randomNormal(n, 100 + k), [n]).asParameter(`w${k}`));
+    const together = make();
+    const apart = make();
+    const options: AdamWOptions = { lr: 1e-2, weightDecay: 0.01, variant };
+    const optTogether = new AdamW(together, options);
+    const optApart = apart.map((p) => new AdamW([p], options));
+    const scale = tensor([0.37], [1]);
+    for (let t = 1; t <= 3; t++) {
+      for (const ps of [together, apart]) {
+        ps.forEach((p, k) => (p.grad = tensor(randomNormal(p.size, 1000 * t + k), p.shape)));
+      }
+      const gradScale = t === 2 ? scale : undefined;
+      const d0 = engine.recorder.stats.dispatches;
+      optTogether.step(undefined, { gradScale });
+      if (t > 1) {
+        const per = adamwParamsPerDispatch(gradScale !== undefined);
+        assert.equal(engine.recorder.stats.dispatches - d0, Math.ceil(sizes.length / per));
+      }
+      for (const o of optApart) o.step(undefined, { gradScale });
+      for (const p of [...together, ...apart]) p.grad!.dispose();
+    }
+    for (let k = 0; k < sizes.length; k++) {
+      assert.deepEqual(await together[k].data(), await apart[k].data(), `${variant}: parameter ${k} (${sizes[k]})`);
+    }
+    const [sa, sb] = [await optTogether.state(), await optApart[1].state()];
+    assert.deepEqual(sa.m.w1, sb.m.w1);
+    assert.deepEqual(sa.v.w1, sb.v.w1);
+    scale.dispose();
+    optTogether.dispose();
+    for (const o of optApart) o.dispose();
+    for (const p of [...together, ...apart]) p.dispose();
+  }
+  assert.ok(sumSquaresTensorsPerDispatch() >= 1);
 });

@@ -8,8 +8,11 @@ import {
   clipScaleGrid,
   partialGroups,
   SQRT_SUM_KERNEL,
+  SUM_SQUARES_MAX_GROUP,
   SUM_SQUARES_PARTIAL_KERNEL,
+  sumSquaresMultiKernel,
 } from "@hyperdecoders/kernels";
+import { getEngine } from "../engine.ts";
 import { launch } from "../launch.ts";
 import { full, zeros } from "../ops/create.ts";
 import { empty, type Tensor } from "../tensor.ts";
@@ -68,14 +71,38 @@ function checkedGrads(op: string, params: Tensor[], maxNorm: number): Tensor[] {
   return grads;
 }
 
-/** One partial sum of squares per workgroup of every gradient, in one tensor (one dispatch per gradient). */
+/** Gradients one partial-sum-of-squares dispatch reads on this device (storage-buffer limit less one; at most 16). */
+export function sumSquaresTensorsPerDispatch(): number {
+  return Math.max(1, Math.min(SUM_SQUARES_MAX_GROUP, getEngine().gpu.limits.maxStorageBuffersPerShaderStage - 1));
+}
+
+/**
+ * One partial sum of squares per workgroup of every gradient, in one tensor: up to 16 gradients per dispatch (as many
+ * as the device's storage-buffer limit allows), the same partials as one dispatch per gradient.
+ */
 function sumSquaresPartials(grads: Tensor[], label: string): Tensor {
   const groups = grads.map((g) => partialGroups(g.size));
   const partials = empty([groups.reduce((a, b) => a + b, 0)], "f32", label);
+  const per = sumSquaresTensorsPerDispatch();
+  const offsets: number[] = [];
   let offset = 0;
-  grads.forEach((g, k) => {
-    launch(SUM_SQUARES_PARTIAL_KERNEL, [g, partials], [g.size, offset], [groups[k], 1, 1]);
-    offset += groups[k];
-  });
+  for (const g of groups) {
+    offsets.push(offset);
+    offset += g;
+  }
+  for (let start = 0; start < grads.length; start += per) {
+    const chunk = grads.slice(start, start + per);
+    if (chunk.length === 1) {
+      launch(SUM_SQUARES_PARTIAL_KERNEL, [chunk[0], partials], [chunk[0].size, offsets[start]], [groups[start], 1, 1]);
+      continue;
+    }
+    const params: number[] = [];
+    let most = 1;
+    chunk.forEach((g, j) => {
+      params.push(g.size, offsets[start + j], groups[start + j]);
+      most = Math.max(most, groups[start + j]);
+    });
+    launch(sumSquaresMultiKernel(chunk.length), [...chunk, partials], params, [most, chunk.length, 1]);
+  }
   return partials;
 }

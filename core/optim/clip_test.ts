@@ -6,7 +6,10 @@ import { refClipGradNorm } from "../reference/optim.ts";
 import { scope } from "../scope.ts";
 import { type Tensor, tensor } from "../tensor.ts";
 import { assertClose, randomNormal } from "../testing.ts";
-import { clipGradFactor, clipGradNorm } from "./clip.ts";
+import { clipGradFactor, clipGradNorm, sumSquaresTensorsPerDispatch } from "./clip.ts";
+import { CLIP_FACTOR_KERNEL, partialGroups, SUM_SQUARES_PARTIAL_KERNEL } from "@hyperdecoders/kernels";
+import { launch } from "../launch.ts";
+import { empty } from "../tensor.ts";
 
 await initEngine();
 
@@ -77,7 +80,11 @@ for (const [label, std, maxNorm] of [["clipped", 1, 1.0], ["below the limit", 1e
     const engine = getEngine();
     const dispatches = engine.recorder.stats.dispatches;
     const { norm, factor } = clipGradFactor(params, maxNorm);
-    assert.equal(engine.recorder.stats.dispatches - dispatches, params.length + 1, "partial sums and one reduction");
+    assert.equal(
+      engine.recorder.stats.dispatches - dispatches,
+      Math.ceil(params.length / sumSquaresTensorsPerDispatch()) + 1,
+      "grouped partial sums and one reduction",
+    );
     assertClose([await norm.item()], [expected.norm], 1e-5, "norm");
     assertClose([await factor.item()], [Math.min(1, maxNorm / (expected.norm + 1e-6))], 1e-5, "factor");
     for (let k = 0; k < params.length; k++) assert.deepEqual(await params[k].grad!.data(), grads[k]);
@@ -92,4 +99,26 @@ Deno.test("clipGradFactor: no gradients gives norm 0 and factor 1; bad maxNorm i
   assert.equal(await factor.item(), 1);
   assert.throws(() => clipGradFactor([bare], -1), /clipGradFactor: maxNorm must be a finite number > 0, got -1/);
   for (const t of [norm, factor, bare]) t.dispose();
+});
+
+Deno.test("clipGradFactor: many gradients per partial-sum dispatch give the bits of one dispatch per gradient", async () => {
+  const sizes = Array.from({ length: 2 * sumSquaresTensorsPerDispatch() + 3 }, (_, k) => SIZES[k % SIZES.length]);
+  const { params } = withGrads(sizes, 40, 1);
+  const engine = getEngine();
+  const d0 = engine.recorder.stats.dispatches;
+  const { norm, factor } = clipGradFactor(params, 1);
+  assert.equal(engine.recorder.stats.dispatches - d0, Math.ceil(sizes.length / sumSquaresTensorsPerDispatch()) + 1);
+  // the one-gradient-per-dispatch path, by hand
+  const groups = sizes.map(partialGroups);
+  const partials = empty([groups.reduce((a, b) => a + b, 0)]);
+  let offset = 0;
+  params.forEach((p, k) => {
+    launch(SUM_SQUARES_PARTIAL_KERNEL, [p.grad!, partials], [p.size, offset], [groups[k], 1, 1]);
+    offset += groups[k];
+  });
+  const [norm1, factor1] = [empty([1]), empty([1])];
+  launch(CLIP_FACTOR_KERNEL, [partials, norm1, factor1], [partials.size, 1], [1, 1, 1]);
+  assert.deepEqual(await norm.data(), await norm1.data());
+  assert.deepEqual(await factor.data(), await factor1.data());
+  for (const t of [norm, factor, partials, norm1, factor1, ...params]) t.dispose();
 });

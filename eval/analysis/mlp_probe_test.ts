@@ -2,6 +2,8 @@ import { assert, assertEquals, assertRejects } from "@std/assert";
 import { backward, crossEntropy, initEngine, scope, tensor } from "@hyperdecoders/core";
 import { initMlpProbe, mlpProbeLogits, mlpProbeParams, trainMlpProbe } from "./mlp_probe.ts";
 import type { Matrix } from "./matrix.ts";
+import type { EmbeddingSet } from "./embeddings.ts";
+import { mlpProbeMarkdown, mlpProbeTable } from "./mlp_probe_table.ts";
 import { SeededRandom } from "./random.ts";
 
 await initEngine();
@@ -89,4 +91,35 @@ Deno.test("MLP probe: mismatched inputs and a single class are refused", async (
   const a = blobs(6, 2, 1);
   await assertRejects(() => trainMlpProbe(a.x, a.y.slice(1), a.x, a.y), Error, "labels");
   await assertRejects(() => trainMlpProbe(a.x, new Int32Array(6), a.x, new Int32Array(6)), Error, "one class");
+});
+
+Deno.test("MLP probe table: the task and each classification task's label, training split → evaluation split", async () => {
+  const make = (n: number, seed: number): EmbeddingSet => {
+    const rng = new SeededRandom(seed);
+    const tasks = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? "demo_label" : "demo_count"));
+    const targets = tasks.map((t, i) => (t === "demo_label" ? (i % 4 === 0 ? "positive" : "negative") : String(i % 7)));
+    const d = 4;
+    const data = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < d; j++) data[i * d + j] = 0.3 * rng.normal();
+      data[i * d] += tasks[i] === "demo_label" ? 2 : -2;
+      data[i * d + 1] += targets[i] === "positive" ? 2 : 0;
+    }
+    const m = { rows: n, cols: d, data };
+    return {
+      stack: "decoder",
+      tasks,
+      ids: tasks.map((_, i) => `${i}`),
+      targets,
+      predictions: [],
+      embeddings: m,
+      pooled: m,
+    };
+  };
+  const rows = await mlpProbeTable(make(160, 1), make(40, 2), { lr: 1e-2, warmupSteps: 2, epochs: 20 });
+  assertEquals(rows.map((r) => r.target), ["task", "label: demo_label"]);
+  for (const r of rows) assert(r.evalAccuracy >= 0.9, `${r.target}: ${r.evalAccuracy}`);
+  assertEquals(rows[1].evalSize, 20);
+  const md = mlpProbeMarkdown(rows);
+  assert(md.includes("label: demo_label"));
 });

@@ -27,6 +27,7 @@ export * from "./lbfgs.ts";
 export * from "./logistic.ts";
 export * from "./probe.ts";
 export * from "./mlp_probe.ts";
+export * from "./mlp_probe_table.ts";
 export * from "./scatter_svg.ts";
 export * from "./labels.ts";
 export * from "./embeddings.ts";
