@@ -96,6 +96,7 @@ Deno.test("analyze CLI: plots, probes and points of a trained run", async () => 
     for (const p of result.predictions) assertStrictEquals(ours.get(p.id), p.prediction, `prediction of ${p.id}`);
   } finally {
     model.dispose();
+    model.base.dispose();
   }
 });
 

@@ -569,7 +569,7 @@ async function runCase(
         });
       }
     } finally {
-      hyper.disposeMethod();
+      hyper.dispose();
     }
     if (c.fullFinetune) {
       const full = new AdaptedT5(base, "full-finetune");
@@ -581,7 +581,7 @@ async function runCase(
           );
         });
       } finally {
-        full.disposeMethod();
+        full.dispose();
       }
     }
   } finally {

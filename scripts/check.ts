@@ -8,7 +8,7 @@
  */
 
 /** Workspace packages, each published from `<name>/mod.ts`. */
-const PACKAGES = ["random", "core", "kernels", "models", "data", "train", "eval"];
+const PACKAGES = ["core", "kernels", "models", "data", "train", "eval"];
 
 /** What a browser loads: the example page and the package entries that tests/browser_safe_test.ts bundles. */
 const BROWSER_FILES = [

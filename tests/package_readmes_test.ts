@@ -10,7 +10,7 @@ import { codeBlocks } from "./markdown.ts";
 import { fixturePath } from "./fixtures.ts";
 
 const ROOT = fromFileUrl(new URL("..", import.meta.url));
-const PACKAGES = ["random", "core", "kernels", "models", "data", "train", "eval"];
+const PACKAGES = ["core", "kernels", "models", "data", "train", "eval"];
 
 /** Placeholders of the READMEs and what they become here. */
 function substitute(code: string): string {

@@ -41,6 +41,7 @@ Deno.test("method checkpoints: trainable weights only; a loaded model reproduces
     const fresh = new AdaptedT5(tinyBase(7), trained.method);
     assertNotEquals(await logitsOf(fresh, batch, options), expected);
     for (const m of [trained, loaded, fresh]) m.dispose();
+    for (const m of [trained, loaded, fresh]) m.base.dispose();
   }
 });
 
@@ -75,4 +76,5 @@ Deno.test("method checkpoints: mismatched backbones, foreign files and missing t
   );
   wider.dispose();
   model.dispose();
+  model.base.dispose();
 });

@@ -43,7 +43,10 @@ export async function runCell(runDir: string): Promise<number> {
     return 0;
   }
   const configPath = join(runDir, "config.json");
-  const raw = JSON.parse(await Deno.readTextFile(configPath));
+  // A fresh start sets the sweep's config.json aside (training refuses a folder that holds one, and writes its own);
+  // an attempt killed in between left only the copy.
+  const asidePath = join(runDir, "config.sweep.json");
+  const raw = JSON.parse(await Deno.readTextFile(configPath).catch(() => Deno.readTextFile(asidePath)));
   // The folder is the run wherever it now lies (a sweep folder may be moved or mounted elsewhere).
   const config = resolveConfig({ ...raw, output: { ...raw.output, dir: runDir } }, configPath);
   const checkpoints = await listCheckpoints(join(runDir, "checkpoints")).catch(() => []);
@@ -54,6 +57,8 @@ export async function runCell(runDir: string): Promise<number> {
     await Deno.rename(join(runDir, "metrics.jsonl"), join(runDir, `metrics.attempt-${attempts}.jsonl`)).catch(
       () => {},
     );
+    await Deno.rename(configPath, asidePath).catch(() => {});
+    await Deno.remove(join(runDir, "checkpoints")).catch(() => {}); // only when empty
   }
   const slurmJob = Deno.env.get("SLURM_ARRAY_JOB_ID")
     ? `${Deno.env.get("SLURM_ARRAY_JOB_ID")}_${Deno.env.get("SLURM_ARRAY_TASK_ID")}`
