@@ -68,9 +68,11 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   }
   try {
     const { stopped, losses } = await trainLoop(run, options, () => signal !== null);
+    await run.progress.close();
     const result = await finishRun(run, stopped, losses, signal);
     return stopped === "interrupted" && signal ? { ...result, signal } : result;
   } finally {
+    await run.progress.close();
     if (options.handleSigint !== false) {
       Deno.removeSignalListener("SIGINT", onSigint);
       Deno.removeSignalListener("SIGTERM", onSigterm);
