@@ -4,7 +4,7 @@
  * paths replaced by the fixtures: `path/to/t5-small` → t5-tiny-v1_1 for models and spm-2k for tokenizers,
  * `path/to/spiece.model` → spm-2k. Type-checking of the same blocks is part of `deno task check`.
  */
-import { assert } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { fromFileUrl } from "@std/path";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { codeBlocks } from "./markdown.ts";
