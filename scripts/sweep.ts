@@ -12,10 +12,10 @@
  * cells still queued or running on the cluster are left alone.
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl, join, resolve } from "@std/path";
 import { writeDemoMixture } from "@hyperdecoders/data";
 import { writeFileAtomic } from "@hyperdecoders/train";
+import { parseCommand } from "./command_line.ts";
 import { runCell } from "./sweep/cell.ts";
 import { parseBind, runLocal } from "./sweep/local.ts";
 import { queueState, sbatchScript, slurmAvailable, stateFromQueue, submitSweep, waitForJob } from "./sweep/slurm.ts";
@@ -208,7 +208,7 @@ async function report(
   return { markdown, rows };
 }
 
-async function runSweep(args: ReturnType<typeof parse>): Promise<number> {
+async function runSweep(args: ReturnType<typeof parse>["values"]): Promise<number> {
   const source = args.config!;
   const { spec, cells } = await loadSweep(source, args.out);
   const executor = args.executor ?? "local";
@@ -350,25 +350,26 @@ async function status(sweepDir: string): Promise<number> {
 }
 
 function parse(argv: string[]) {
-  return parseArgs(argv, {
-    string: ["config", "out", "executor", "parallel", "bind", "gres", "partition", "time"],
-    boolean: ["dry-run", "retry-failed", "wait", "help"],
-    alias: { h: "help" },
-    unknown: (arg: string) => {
-      if (arg.startsWith("-")) throw new Error(`unknown option ${arg}\n${USAGE}`);
-      return true;
-    },
-  });
+  try {
+    return parseCommand(argv, {
+      string: ["config", "out", "executor", "parallel", "bind", "gres", "partition", "time"],
+      boolean: ["dry-run", "retry-failed", "wait"],
+      positionals: true,
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${USAGE}`);
+  }
 }
 
 /** Runs the command line; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  const args = parse(argv);
-  if (args.help) {
+  const parsed = parse(argv);
+  const args = parsed.values;
+  if (parsed.help) {
     console.log(USAGE);
     return 0;
   }
-  const [command, target, ...rest] = args._.map(String);
+  const [command, target, ...rest] = parsed.positionals;
   if (rest.length > 0) throw new Error(`unexpected arguments: ${rest.join(" ")}\n${USAGE}`);
   if (command === "status" || command === "report" || command === "cell") {
     if (!target) throw new Error(`${command} needs a folder\n${USAGE}`);
