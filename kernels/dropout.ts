@@ -43,7 +43,8 @@ export function dropoutThreshold(p: number): number {
  * `ys[i] = keep(i) ? xs[i] · scale : 0`. Parameters: `n`, the keys `k0`, `k1`, the 24-bit threshold `thr`, `scale`.
  * The same kernel applied to the output gradient with the same keys is the backward.
  */
-const MIX_WGSL = `
+/** WGSL of `mix`, the integer mixer of {@link dropoutMix}, for kernels that apply a dropout mask themselves. */
+export const MIX_WGSL: string = `
 fn mix(x: u32) -> u32 {
   var h = x;
   h ^= h >> 16u;

@@ -132,6 +132,11 @@ class DropoutSites {
     if (!this.on || this.p === 0) return x;
     return dropout(x, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
   }
+  /** The next site's dropout for an op that applies it itself (as `apply` would: same seed), or null when off. */
+  site(): { p: number; seed: number } | null {
+    if (!this.on || this.p === 0) return null;
+    return { p: this.p, seed: (this.seed * 7919 + this.#next++ * 104729) >>> 0 };
+  }
   /** `h + apply(x)`, fused into one dispatch (the same seed sequence, the same values). */
   addTo(h: Tensor, x: Tensor): Tensor {
     if (!this.on || this.p === 0) return add(h, x);
@@ -230,7 +235,7 @@ export class T5Model {
     const [batch, lq] = xq.shape;
     const q = this.#heads(this.#project(prefix, "q", xq, site, hook), batch, lq);
     const scores = matmulQK(q, k);
-    const probs = drop.apply(attentionSoftmax(scores, bias, keyMask, { causal }));
+    const probs = attentionSoftmax(scores, bias, keyMask, { causal, dropout: drop.site() });
     const ctx = this.#mergeHeads(matmulPV(probs, v), batch, lq);
     return this.#project(prefix, "o", ctx, site, hook);
   }
