@@ -39,10 +39,6 @@ export function dropoutThreshold(p: number): number {
   return Math.round(p * 2 ** 24);
 }
 
-/**
- * `ys[i] = keep(i) ? xs[i] · scale : 0`. Parameters: `n`, the keys `k0`, `k1`, the 24-bit threshold `thr`, `scale`.
- * The same kernel applied to the output gradient with the same keys is the backward.
- */
 /** WGSL of `mix`, the integer mixer of {@link dropoutMix}, for kernels that apply a dropout mask themselves. */
 export const MIX_WGSL: string = `
 fn mix(x: u32) -> u32 {
@@ -55,6 +51,10 @@ fn mix(x: u32) -> u32 {
   return h;
 }`;
 
+/**
+ * `ys[i] = keep(i) ? xs[i] · scale : 0`. Parameters: `n`, the keys `k0`, `k1`, the 24-bit threshold `thr`, `scale`.
+ * The same kernel applied to the output gradient with the same keys is the backward.
+ */
 export const DROPOUT_KERNEL: Kernel = {
   name: "dropout",
   bindings: [{ name: "xs", access: "read" }, { name: "ys", access: "read_write" }],
