@@ -17,6 +17,7 @@ import {
   type CrossEntropyOptions,
   dropout,
   dropoutAdd,
+  dropoutMul,
   embedding,
   geluNew,
   keep,
@@ -137,6 +138,11 @@ class DropoutSites {
     if (!this.on || this.p === 0) return null;
     return { p: this.p, seed: (this.seed * 7919 + this.#next++ * 104729) >>> 0 };
   }
+  /** `apply(a · b)`, fused into one dispatch (the same seed sequence, the same values). */
+  mulApply(a: Tensor, b: Tensor): Tensor {
+    if (!this.on || this.p === 0) return mul(a, b);
+    return dropoutMul(a, b, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
+  }
   /** `h + apply(x)`, fused into one dispatch (the same seed sequence, the same values). */
   addTo(h: Tensor, x: Tensor): Tensor {
     if (!this.on || this.p === 0) return add(h, x);
@@ -245,14 +251,12 @@ export class T5Model {
     const act = (t: Tensor) => (c.activation === "relu" ? relu(t) : geluNew(t));
     let hidden: Tensor;
     if (c.gated) {
-      hidden = mul(
-        act(linear(x, this.param(`${prefix}.DenseReluDense.wi_0.weight`))),
-        linear(x, this.param(`${prefix}.DenseReluDense.wi_1.weight`)),
-      );
+      const gate = act(linear(x, this.param(`${prefix}.DenseReluDense.wi_0.weight`)));
+      hidden = drop.mulApply(gate, linear(x, this.param(`${prefix}.DenseReluDense.wi_1.weight`)));
     } else {
-      hidden = act(linear(x, this.param(`${prefix}.DenseReluDense.wi.weight`)));
+      hidden = drop.apply(act(linear(x, this.param(`${prefix}.DenseReluDense.wi.weight`))));
     }
-    return linear(drop.apply(hidden), this.param(`${prefix}.DenseReluDense.wo.weight`));
+    return linear(hidden, this.param(`${prefix}.DenseReluDense.wo.weight`));
   }
 
   #ffSublayer(prefix: string, layer: number, h: Tensor, drop: DropoutSites, hook?: FeedForwardHook): Tensor {
