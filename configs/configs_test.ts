@@ -103,3 +103,12 @@ Deno.test("configs: backbones, lengths, batches and the paper's trainable counts
     }
   }
 });
+
+Deno.test("configs: every sweep file in configs/sweeps/ expands into valid cells", async () => {
+  const { loadSweep } = await import("../scripts/sweep.ts");
+  for await (const e of Deno.readDir(join(DIR, "sweeps"))) {
+    const { spec, cells } = await loadSweep(join(DIR, "sweeps", e.name));
+    assert.ok(spec.description.length > 0, `sweeps/${e.name}: needs a "description"`);
+    assert.ok(cells.length > 1, `sweeps/${e.name}: expands into ${cells.length} cells`);
+  }
+});

@@ -42,10 +42,10 @@ export async function openByteStream(location: string): Promise<ReadableStream<U
 }
 
 /** Random-access buffer for parquet: a local file read with seek (nothing is loaded whole) or HTTP range requests. */
-export async function openAsyncBuffer(location: string): Promise<ParquetBuffer> {
+export async function openAsyncBuffer(location: string, headers?: Record<string, string>): Promise<ParquetBuffer> {
   if (isUrl(location)) {
     try {
-      return await asyncBufferFromUrl({ url: location });
+      return await asyncBufferFromUrl({ url: location, requestInit: headers ? { headers } : undefined });
     } catch (e) {
       throw new Error(`${location}: cannot fetch (${(e as Error).message}); check the URL`);
     }
@@ -179,10 +179,33 @@ export function directorySink(dir: string): ShardSink {
   };
 }
 
-/** Reads `<dir>/manifest.json`, or `undefined` when absent. */
+/** `file` inside the dataset folder `dir`: a path, or a URL under an http(s) folder URL. */
+export function datasetFile(dir: string, file: string): string {
+  return isUrl(dir) ? new URL(file, dir.endsWith("/") ? dir : `${dir}/`).href : join(dir, file);
+}
+
+/** Reads `<dir>/manifest.json` (a local folder or an http(s) URL), or `undefined` when absent. */
 export async function readManifest(dir: string): Promise<Manifest | undefined> {
-  const file = join(dir, "manifest.json");
+  const file = datasetFile(dir, "manifest.json");
   let text: string;
+  if (isUrl(file)) {
+    let res: Response;
+    try {
+      res = await fetch(file);
+    } catch (e) {
+      throw new Error(`${file}: cannot fetch (${(e as Error).message}); check the URL and the network`);
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new Error(`${file}: HTTP ${res.status} ${res.statusText}; check the URL`);
+    }
+    text = await res.text();
+    return parseManifest(text, file);
+  }
   try {
     text = await Deno.readTextFile(file);
   } catch (e) {
@@ -206,13 +229,15 @@ export interface DatasetDir {
 export async function openDatasetDir(dir: string): Promise<DatasetDir> {
   const manifest = await readManifest(dir);
   if (!manifest) {
-    throw new Error(`${join(dir, "manifest.json")}: not found; create the dataset with "deno task data prepare"`);
+    throw new Error(
+      `${datasetFile(dir, "manifest.json")}: not found; create the dataset with "deno task data prepare"`,
+    );
   }
-  const open = (file: string) => openByteStream(join(dir, file));
+  const open = (file: string) => openByteStream(datasetFile(dir, file));
   return {
     dir,
     manifest,
-    sources: (split, tasks) => taskSourcesFromManifest(manifest, open, split, tasks, join(dir, "manifest.json")),
+    sources: (split, tasks) => taskSourcesFromManifest(manifest, open, split, tasks, datasetFile(dir, "manifest.json")),
   };
 }
 

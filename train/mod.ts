@@ -17,6 +17,8 @@ export * from "./progress.ts";
 export * from "./base_model.ts";
 export * from "./step.ts";
 export * from "./trainer.ts";
+export * from "./eval_sources.ts";
+export * from "./hub_config.ts";
 export * from "./tune_store.ts";
 // Types the public API above references, re-exported so that its documentation is complete (`deno doc --lint`).
 export type {
@@ -37,11 +39,13 @@ export type {
   AdapterWeights,
   ComponentCount,
   DecoderCache,
+  EncoderDecoder,
   FeedForwardHook,
   ForwardOptions,
   GenerateOptions,
   LayerCache,
   MethodConfig,
+  NoneTrains,
   ParameterCounts,
   ParameterGroup,
   ParameterGroupName,
@@ -55,6 +59,7 @@ export type {
   T5Model,
   T5Output,
   T5Stack,
+  TeacherForcedInputs,
 } from "@hyperdecoders/models";
 export type {
   BatchEncodeOptions,

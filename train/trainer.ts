@@ -2,17 +2,18 @@
  * The training loop: streamed, mixed batches → teacher-forced loss (label-smoothed, summed as the reference trainer
  * or averaged) → backward → gradient clipping → AdamW with warmup and linear decay, all on the GPU; the loss is read
  * back only every `logEvery` steps. Evaluation every N steps with best-checkpoint selection, atomic checkpoints,
- * exact resume, NaN/Inf stop, and a checkpoint on SIGINT.
+ * exact resume, NaN/Inf stop, and a checkpoint on SIGINT or SIGTERM (what schedulers send before preemption).
  * @module
  */
 import { join } from "node:path";
 import { add, keep, noGrad, scope, type Tensor, writeTensor, zeros } from "@hyperdecoders/core";
 import { type AdaptedT5, decodeSafetensors } from "@hyperdecoders/models";
-import { type Batch, openTaskSources } from "@hyperdecoders/data";
+import type { Batch } from "@hyperdecoders/data";
 import { batchTensors, type EvaluationResult } from "@hyperdecoders/eval";
 import { listCheckpoints, loadCheckpoint, pruneCheckpoints, writeFileAtomic } from "./checkpoint.ts";
 import type { TrainConfig } from "./config.ts";
 import { Progress } from "./progress.ts";
+import { evaluationSources } from "./eval_sources.ts";
 import { appendJsonl, closeRun, evaluateRun, type Run, saveRun, setUpRun } from "./run.ts";
 import { type StepBatch, type StepConfig, trainStep } from "./step.ts";
 
@@ -28,10 +29,13 @@ export interface TrainOptions {
   stopAfter?: number;
   /** Progress output (default: stdout). */
   progress?: Progress;
-  /** Install a SIGINT handler that saves a checkpoint before exiting (default true). */
+  /** Install SIGINT and SIGTERM handlers that finish the step and save a checkpoint before exiting (default true). */
   handleSigint?: boolean;
-  /** Called after every optimiser step with the step number and the model (tests inject faults here). */
-  afterStep?: (step: number, model: AdaptedT5) => void;
+  /**
+   * Called (and awaited) after every optimiser step with the step number and the model: tests inject faults here or
+   * hold a run at a known step while they signal it.
+   */
+  afterStep?: (step: number, model: AdaptedT5) => void | Promise<void>;
 }
 
 /** What a run produced. */
@@ -48,21 +52,29 @@ export interface TrainResult {
   results: Record<string, EvaluationResult>;
   /** Why the run ended. */
   stopped: "done" | "interrupted" | "stopAfter" | "non-finite";
+  /** The signal that interrupted the run (when `stopped` is "interrupted"). */
+  signal?: "SIGINT" | "SIGTERM";
 }
 
 /** Runs (or resumes) a training run end to end: setup, the loop of optimiser steps, and the final evaluation. */
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const run = await setUpRun(config, options.progress ?? new Progress(), options);
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-  };
-  if (options.handleSigint !== false) Deno.addSignalListener("SIGINT", onSigint);
+  let signal: "SIGINT" | "SIGTERM" | null = null;
+  const onSigint = () => signal ??= "SIGINT";
+  const onSigterm = () => signal ??= "SIGTERM";
+  if (options.handleSigint !== false) {
+    Deno.addSignalListener("SIGINT", onSigint);
+    Deno.addSignalListener("SIGTERM", onSigterm);
+  }
   try {
-    const { stopped, losses } = await trainLoop(run, options, () => interrupted);
-    return await finishRun(run, stopped, losses);
+    const { stopped, losses } = await trainLoop(run, options, () => signal !== null);
+    const result = await finishRun(run, stopped, losses, signal);
+    return stopped === "interrupted" && signal ? { ...result, signal } : result;
   } finally {
-    if (options.handleSigint !== false) Deno.removeSignalListener("SIGINT", onSigint);
+    if (options.handleSigint !== false) {
+      Deno.removeSignalListener("SIGINT", onSigint);
+      Deno.removeSignalListener("SIGTERM", onSigterm);
+    }
     closeRun(run);
   }
 }
@@ -99,7 +111,7 @@ async function trainLoop(
     accumulateLosses(run, scope(() => trainStep(run.model, batches.map(onGpu), run.optimizers, stepConfig(run, lr))));
     run.step++;
     stepsThisCall++;
-    options.afterStep?.(run.step, run.model);
+    await options.afterStep?.(run.step, run.model);
     const step = run.step;
     const evalNow = config.eval.every > 0 && step % config.eval.every === 0 && step < totalSteps;
     if (step % config.train.logEvery === 0 || step === totalSteps || evalNow) {
@@ -201,6 +213,7 @@ async function finishRun(
   run: Run,
   stopped: TrainResult["stopped"],
   losses: TrainResult["losses"],
+  signal: "SIGINT" | "SIGTERM" | null = null,
 ): Promise<TrainResult> {
   const { config, outDir, step } = run;
   const finalPath = await saveRun(run);
@@ -212,9 +225,11 @@ async function finishRun(
     }
     if (run.best && run.best.path !== finalPath) await loadBestWeights(run, run.best);
     for (const split of [config.eval.split, "test"]) {
-      // The test split may hold other task names (MRQA's out-of-domain subsets): take data.tasks, else all of it.
-      const sources = await openTaskSources(config.data.shards, split, config.data.tasks ?? undefined).catch(() => []);
-      if (sources.length > 0) {
+      // The split's own tasks: MRQA's test split holds only the out-of-domain subsets, which data.tasks does not list.
+      const sources = await evaluationSources(config.data.shards, split, config.data.tasks);
+      if (sources.length === 0) {
+        run.progress.log(`no "${split}" split in ${config.data.shards.join(", ")}: not evaluated`);
+      } else {
         results[split] = split === config.eval.split && finalVal && run.best?.path === finalPath
           ? finalVal
           : await evaluateRun(run, split, sources);
@@ -222,7 +237,9 @@ async function finishRun(
     }
     await writeResults(outDir, step, run.best, results);
   }
-  if (stopped === "interrupted") run.progress.log(`interrupted: saved ${finalPath}; resume with --resume ${outDir}`);
+  if (stopped === "interrupted") {
+    run.progress.log(`interrupted (${signal}): saved ${finalPath}; resume with --resume ${outDir}`);
+  }
   return { outDir, step, losses, best: run.best, results, stopped };
 }
 

@@ -1,8 +1,9 @@
 /**
  * End-to-end trainer tests on a very small T5 and a small demo mixture: exact resume, NaN stop with the last good
- * checkpoint intact, and a checkpoint on SIGINT.
+ * checkpoint intact, and a checkpoint on SIGINT and on SIGTERM.
  */
 import assert from "node:assert/strict";
+import { assert as assertOk, assertEquals, assertMatch } from "@std/assert";
 import { join } from "node:path";
 import { fill_ } from "@hyperdecoders/core";
 import { listCheckpoints, loadCheckpoint } from "./checkpoint.ts";
@@ -63,9 +64,10 @@ Deno.test("trainer: a non-finite loss stops the run with a clear message; the la
   assert.equal(loaded.step, 2);
 });
 
-Deno.test("trainer: SIGINT saves a checkpoint and exits with 130; the run resumes from it", async () => {
-  const dir = join(root, "sigint");
-  const cfgPath = join(root, "sigint.json");
+/** Starts the train CLI on a 400-step run, sends `signal` after step 2, and checks the checkpoint and exit code. */
+async function interruptTest(signal: "SIGINT" | "SIGTERM", code: number): Promise<void> {
+  const dir = join(root, signal.toLowerCase());
+  const cfgPath = join(root, `${signal.toLowerCase()}.json`);
   const cfg = config(dir, { train: { batchSize: 4, steps: 400, logEvery: 1, seed: 7 } });
   await Deno.writeTextFile(cfgPath, JSON.stringify(cfg));
   const child = new Deno.Command(Deno.execPath(), {
@@ -81,7 +83,7 @@ Deno.test("trainer: SIGINT saves a checkpoint and exits with 130; the run resume
     if (done) break;
     out += new TextDecoder().decode(value);
   }
-  child.kill("SIGINT");
+  child.kill(signal);
   while (true) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -89,11 +91,20 @@ Deno.test("trainer: SIGINT saves a checkpoint and exits with 130; the run resume
   }
   const status = await child.status;
   await child.stderr.cancel();
-  assert.equal(status.code, 130, out);
-  assert.match(out, /interrupted: saved .*checkpoint-\d+; resume with --resume/);
+  assertEquals(status.signal, null, "the process must exit by itself, not be killed by the signal");
+  assertEquals(status.code, code, out);
+  assertMatch(out, new RegExp(`interrupted \\(${signal}\\): saved .*checkpoint-\\d+; resume with --resume`));
   const all = await listCheckpoints(join(dir, "checkpoints"));
-  assert.equal(all.length, 1);
-  assert.ok(all[0].step >= 2 && all[0].step < 400);
+  assertEquals(all.length, 1);
+  assertOk(all[0].step >= 2 && all[0].step < 400, `checkpoint step ${all[0].step}`);
+}
+
+Deno.test("trainer: SIGINT saves a checkpoint and exits with 130; the run resumes from it", async () => {
+  await interruptTest("SIGINT", 130);
+});
+
+Deno.test("trainer: SIGTERM (a scheduler's preemption) finishes the step, saves a checkpoint and exits with 143", async () => {
+  await interruptTest("SIGTERM", 143);
 });
 
 Deno.test("trainer: a checkpoint that does not have the declared model.shape is refused naming the field", async () => {
