@@ -10,11 +10,11 @@
  * 14–16) report them.
  */
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { join, relative } from "@std/path";
+import { fromFileUrl, join, relative } from "@std/path";
 import { paperCells, resolveConfig } from "../train/config.ts";
 import { main as params } from "../scripts/params.ts";
 
-const DIR = new URL(".", import.meta.url).pathname;
+const DIR = fromFileUrl(new URL(".", import.meta.url));
 
 /** Configs of the project's own comparisons, not rows of the paper. */
 const NOT_PAPER_ROWS = new Set([
@@ -27,7 +27,8 @@ async function configFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir(dir)) {
     const p = join(dir, e.name);
-    if (e.isDirectory && e.name !== "demo") out.push(...await configFiles(p));
+    // configs/demo/ holds the demo's assets and configs/sweeps/ sweep files: neither is a paper config.
+    if (e.isDirectory && p !== join(DIR, "demo") && p !== join(DIR, "sweeps")) out.push(...await configFiles(p));
     else if (e.isFile && e.name.endsWith(".json") && p !== join(DIR, "demo.json") && e.name !== "paper_numbers.json") {
       out.push(p);
     }
@@ -198,6 +199,23 @@ Deno.test("paper configs: deno task params prints each config's trainable count 
   // The figures for the paper's main runs: 2.87 % (GLUE, T5-large 64/64/128) and 5.97 % (MRQA, T5-base 512/36/72).
   assertStringIncludes((await runParams(["--config", join(DIR, "glue/hyperdecoder.json")])).out, "= 2.87 %");
   assertStringIncludes((await runParams(["--config", join(DIR, "mrqa/hyperdecoder.json")])).out, "= 5.97 %");
+});
+
+Deno.test("paper configs: every row and column is one configs/paper_numbers.json lays out", async () => {
+  const numbers = JSON.parse(await Deno.readTextFile(join(DIR, "paper_numbers.json")));
+  for (const [f, json] of raw) {
+    for (const c of paperCells(resolveConfig(json, f))) {
+      const spec = numbers.tables[c.table];
+      assert(spec, `${f}: table ${c.table} is not in paper_numbers.json`);
+      assert(spec.rows.includes(c.row), `${f}: row "${c.row}" is not a row of table ${c.table} in paper_numbers.json`);
+      if (c.column !== undefined) {
+        assert(
+          spec.columns.some((col: { label: string }) => col.label === c.column),
+          `${f}: column "${c.column}" is not a column of table ${c.table} in paper_numbers.json`,
+        );
+      }
+    }
+  }
 });
 
 Deno.test('config schema: "paper" is a table cell or a list of them; bad cells are named', () => {

@@ -415,6 +415,9 @@ export class Tuner {
    */
   async tune<T>(problem: TuneProblem<T>): Promise<TuneEntry> {
     const key = `${problem.op}:${problem.classKey}`;
+    if (this.engine.recorder.dryRun) {
+      throw new Error(`tuning ${key}: the recorder is in encode-only mode (dryRun), nothing would run; tune later`);
+    }
     const candidates = problem.candidates();
     const device = this.engine.gpu.device;
     const bench = problem.prepare();

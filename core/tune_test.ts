@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch, assertNotEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertMatch, assertNotEquals, assertRejects, assertThrows } from "@std/assert";
 import {
   chooseMatmul,
   gemmKernel,
@@ -211,6 +211,15 @@ Deno.test("tuning modes: off ignores the cache, cached never tunes, on tunes at 
   assertEquals((await use("cached", never))[0], pick);
   assertEquals((await use("off", never))[0], matmulChoiceId(rules));
   assertEquals(never.calls, []);
+});
+
+Deno.test("tuning refuses to run in encode-only mode (nothing would execute)", async () => {
+  engine.recorder.dryRun = true;
+  try {
+    await assertRejects(() => tuner("on", null, tableTimer({})).tune(matmulTuneProblem(SHAPE)), Error, "dryRun");
+  } finally {
+    engine.recorder.dryRun = false;
+  }
 });
 
 Deno.test("gpuTimer: timestamp queries and the submit-and-wait fallback both time a real kernel", async () => {

@@ -361,9 +361,13 @@ function f(v: number, digits = 1): string {
   return v.toFixed(digits);
 }
 
-/** The text of one cell: `ours ± sd · paper P (Δ d)`. */
-export function cellText(c: ReportCell): string {
+/**
+ * The text of one cell: `ours ± sd · paper P (Δ d)`; "no run" for a cell without runs; `withPaper` false (a table with
+ * no published number recorded) leaves the paper's part out.
+ */
+export function cellText(c: ReportCell, withPaper = true): string {
   const ours = c.mean === null ? "no run" : c.sd === null ? f(c.mean) : `${f(c.mean)} ± ${f(c.sd)}`;
+  if (!withPaper || (c.paper === null && c.mean === null)) return ours;
   if (c.paper === null) return `${ours} · paper –`;
   const diff = c.diff === null ? "" : ` (Δ ${c.diff >= 0 ? "+" : ""}${f(c.diff)})`;
   return `${ours} · paper ${f(c.paper)}${diff}`;
@@ -379,7 +383,7 @@ export function paperTableMarkdown(report: PaperTableReport): string {
     const rec: Record<string, string | number> = { row, runs: report.runsPerRow[row] ?? 0 };
     for (const col of report.columns) {
       const c = report.cells.find((x) => x.row === row && x.column === col)!;
-      rec[col] = report.runsPerRow[row] ? cellText(c) : "no run";
+      rec[col] = cellText(c, spec.cells.length > 0);
     }
     return rec;
   });
@@ -392,10 +396,10 @@ export function paperTableMarkdown(report: PaperTableReport): string {
     } split${report.splits.length > 1 ? "s" : ""}.`,
     pages.length > 0
       ? `Paper: Table ${report.table}, page ${pages.join(", ")}; Δ = ours − paper.`
-      : "Paper: no published number of this table is recorded in configs/paper_numbers.json yet (–).",
+      : "Paper: no published number of this table is recorded in configs/paper_numbers.json yet.",
   ];
   const noRun = report.rows.filter((r) => !report.runsPerRow[r]);
-  if (noRun.length > 0) notes.push(`No run for: ${noRun.join(", ")}.`);
+  if (noRun.length > 0) notes.push(`No run for: ${noRun.map((r) => `"${r}"`).join(", ")}.`);
   lines.push(notes.join(" "));
   return lines.join("\n") + "\n";
 }

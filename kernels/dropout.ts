@@ -43,12 +43,7 @@ export function dropoutThreshold(p: number): number {
  * `ys[i] = keep(i) ? xs[i] · scale : 0`. Parameters: `n`, the keys `k0`, `k1`, the 24-bit threshold `thr`, `scale`.
  * The same kernel applied to the output gradient with the same keys is the backward.
  */
-export const DROPOUT_KERNEL: Kernel = {
-  name: "dropout",
-  bindings: [{ name: "xs", access: "read" }, { name: "ys", access: "read_write" }],
-  params: [["n", "u32"], ["k0", "u32"], ["k1", "u32"], ["thr", "u32"], ["scale", "f32"]],
-  workgroupSize: [EW_WG, 1, 1],
-  body: `${LINEAR_ID_WGSL}
+const MIX_WGSL = `
 fn mix(x: u32) -> u32 {
   var h = x;
   h ^= h >> 16u;
@@ -57,12 +52,38 @@ fn mix(x: u32) -> u32 {
   h *= 0x846ca68bu;
   h ^= h >> 16u;
   return h;
-}
+}`;
+
+export const DROPOUT_KERNEL: Kernel = {
+  name: "dropout",
+  bindings: [{ name: "xs", access: "read" }, { name: "ys", access: "read_write" }],
+  params: [["n", "u32"], ["k0", "u32"], ["k1", "u32"], ["thr", "u32"], ["scale", "f32"]],
+  workgroupSize: [EW_WG, 1, 1],
+  body: `${LINEAR_ID_WGSL}${MIX_WGSL}
 ${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
   let bits = mix(mix(i + p.k0) ^ p.k1);
   ys[i] = select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr);
+}`,
+};
+
+/**
+ * Dropout fused into the residual add that follows it: `ys[i] = rs[i] + (keep(i) ? xs[i] · scale : 0)`, the same
+ * arithmetic as {@link DROPOUT_KERNEL} followed by an add, in one dispatch. Same parameters as {@link DROPOUT_KERNEL};
+ * bindings `rs`, `xs`, `ys`; grid {@link dropoutGrid}.
+ */
+export const DROPOUT_ADD_KERNEL: Kernel = {
+  name: "dropout_add",
+  bindings: [{ name: "rs", access: "read" }, { name: "xs", access: "read" }, { name: "ys", access: "read_write" }],
+  params: DROPOUT_KERNEL.params,
+  workgroupSize: [EW_WG, 1, 1],
+  body: `${LINEAR_ID_WGSL}${MIX_WGSL}
+${LINEAR_MAIN_WGSL}
+  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
+  if (i >= p.n) { return; }
+  let bits = mix(mix(i + p.k0) ^ p.k1);
+  ys[i] = rs[i] + select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr);
 }`,
 };
 

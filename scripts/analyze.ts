@@ -6,6 +6,7 @@
  * the linear-probe table (`probe.md`), `points.csv` and `analysis.json` to `--out` (default `<run>/analysis`).
  * @module
  */
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { initEngine } from "@hyperdecoders/core";
@@ -91,7 +92,7 @@ export async function main(args: string[]): Promise<string> {
   console.log(`analyze: ${checkpoint} (${values.split}) → ${outDir}`);
 
   await initEngine();
-  const tokenizer = await loadTokenizer(config.tokenizer);
+  const tokenizer = await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"));
   const model = await loadTrainedModel(config, tokenizer, checkpoint);
   try {
     const taskNames = model.method.tasks.length > 0 ? model.method.tasks : config.data.tasks ?? undefined;

@@ -8,6 +8,7 @@
  * base model is rebuilt from the run's resolved `config.json` and the method weights are loaded on top of it.
  * @module
  */
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { basename, join } from "node:path";
 import { initEngine } from "@hyperdecoders/core";
 import { loadTokenizer, openTaskSources, type TaskSource } from "@hyperdecoders/data";
@@ -128,7 +129,7 @@ export async function evaluateCheckpoint(options: EvalCheckpointOptions): Promis
   log(`evaluating ${checkpoint} (step ${data.step}, ${chosenBy}) on "${split}"`);
 
   const sources = await splitSources(config, split, options.tasks);
-  const tokenizer = await loadTokenizer(config.tokenizer);
+  const tokenizer = await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"));
   await initEngine();
   const model = await loadTrainedModel(config, tokenizer, checkpoint, data.trainable);
   const maxExamples = options.maxExamples !== undefined

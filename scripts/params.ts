@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { dirname, isAbsolute, join } from "node:path";
 import { parseArgs } from "node:util";
 import { countParameters } from "../models/methods/parameters.ts";
@@ -41,7 +42,7 @@ async function fromTrainingConfig(json: Record<string, unknown>, path: string) {
     const shapeName = m.shape?.startsWith("v1.0-") ? `T5 v1.0 ${m.shape.slice(5)}` : `T5 v1.1 ${m.shape}`;
     backbone = hasConfig ? dir : `${shapeName} (${dir} not downloaded yet)`;
   } else if (m.preset === "tiny") {
-    t5 = tinyT5Config((await loadTokenizer(config.tokenizer)).vocabSize);
+    t5 = tinyT5Config((await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"))).vocabSize);
     backbone = "tiny preset";
   } else {
     t5 = T5_V1_1[m.preset as keyof typeof T5_V1_1];

@@ -1,11 +1,13 @@
 /**
- * `deno task parity <model_dir> [--reference <file>] [--grads <file>] [--weights <file>]`: compares T5 on this engine
- * with a Hugging Face reference dump and prints one JSON line last; exit code 1 when not ok.
+ * `deno task parity <model_dir | hf:org/name[@rev]> [--reference <file>] [--grads <file>] [--weights <file>]`: compares
+ * T5 on this engine with a Hugging Face reference dump and prints one JSON line last; exit code 1 when not ok. A Hub
+ * reference is fetched into the Hub cache first (with the repository's reference dumps where it has them).
  * Reference dumps for any checkpoint are written by `scripts/make_reference.py` (needs PyTorch + transformers).
  * @module
  */
 import { parseArgs } from "node:util";
 import { initEngine } from "@hyperdecoders/core";
+import { resolveHubPath } from "@hyperdecoders/data/hub";
 import { t5Parity } from "../models/t5/parity.ts";
 
 const { values, positionals } = parseArgs({
@@ -19,12 +21,17 @@ const { values, positionals } = parseArgs({
   },
 });
 if (values.help || positionals.length !== 1) {
-  console.error("usage: deno task parity <model_dir> [--reference <file>] [--grads <file>] [--weights <file>]");
+  console.error(
+    "usage: deno task parity <model_dir | hf:org/name[@rev]> [--reference <file>] [--grads <file>] [--weights <file>]",
+  );
   Deno.exit(values.help ? 0 : 2);
 }
-await initEngine();
 try {
-  const report = await t5Parity(positionals[0], {
+  const { path } = await resolveHubPath(positionals[0], "model", {
+    optional: ["reference_io.safetensors", "reference_grads.safetensors", "reference.json"],
+  });
+  await initEngine();
+  const report = await t5Parity(path, {
     reference: values.reference,
     grads: values.grads,
     weights: values.weights,

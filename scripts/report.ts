@@ -92,7 +92,11 @@ export async function report(cli: ReportCli, log: (m: string) => void = console.
   await Deno.writeTextFile(join(cli.out, `table${cli.table}.md`), markdown);
   await Deno.writeTextFile(
     join(cli.out, `table${cli.table}.svg`),
-    paperTableSvg(table, { subtitle: `${runs.length} runs · bars: ours (mean ± sd) · black ticks: the paper` }),
+    paperTableSvg(table, {
+      subtitle: `${runs.length} run${runs.length === 1 ? "" : "s"} · bars: ours (mean ± sd over a cell's runs) · ${
+        spec.cells.length > 0 ? "black ticks: the paper" : "no published number recorded yet"
+      }`,
+    }),
   );
   return markdown;
 }

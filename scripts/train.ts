@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { initEngine } from "@hyperdecoders/core";
 import { countParameters, parseMethodConfig } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
@@ -15,6 +16,7 @@ import {
   applyOverrides,
   buildBaseModel,
   installTuner,
+  pinHubRefs,
   resolveConfig,
   train,
   type TrainConfig,
@@ -108,7 +110,8 @@ export async function loadConfig(cli: Cli): Promise<{ config: TrainConfig; demo:
     overrides = [...overrides, ["data.shards", JSON.stringify([join(out[1], "data")])]];
   }
   const merged = applyOverrides(raw as Record<string, unknown>, overrides);
-  return { config: resolveConfig(merged, source), demo };
+  // Hub references are fetched and pinned to their commits; data.sources are prepared (once, into a cache).
+  return { config: await pinHubRefs(resolveConfig(merged, source)), demo };
 }
 
 async function main(): Promise<void> {
@@ -123,7 +126,7 @@ async function main(): Promise<void> {
     }
   }
   if (cli.dryRun) {
-    const tokenizer = await loadTokenizer(config.tokenizer);
+    const tokenizer = await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"));
     const sources = await openTaskSources(config.data.shards, "train", config.data.tasks ?? undefined);
     await initEngine();
     const base = await buildBaseModel(config, tokenizer);

@@ -151,8 +151,21 @@ function row(key: string, e: TuneEntry): Record<string, unknown> {
   };
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(Deno.args, {
+/** The JSON report of a run: the adapter, the cache file, classes tuned now, and one row per cached class. */
+export interface TuneReport {
+  /** The adapter identity the entries are stored under. */
+  adapter: unknown;
+  /** The cache file. */
+  cache: string;
+  /** Classes tuned by this run. */
+  tuned_now: number;
+  /** One row per cached class of this adapter. */
+  classes: Record<string, unknown>[];
+}
+
+/** Runs `deno task tune` with `argv`; resolves with the report (also printed, and written to `--out`). */
+export async function tuneMain(argv: string[]): Promise<TuneReport> {
+  const args = parseArgs(argv, {
     string: ["config", "shape", "batch", "source", "target", "method", "cache", "out"],
     boolean: ["force", "list", "help"],
     collect: ["config", "shape"],
@@ -160,7 +173,7 @@ async function main(): Promise<void> {
   });
   if (args.help) {
     console.log(USAGE);
-    return;
+    Deno.exit(0);
   }
   if (args._.length > 0) throw new Error(`unexpected argument "${args._[0]}"\n${USAGE}`);
   const engine = await initEngine();
@@ -206,15 +219,16 @@ async function main(): Promise<void> {
         `${r.speedup_over_rule ? ` ×${r.speedup_over_rule}` : ""}`,
     );
   }
-  const report = { adapter: tuner.adapter, cache: path, tuned_now: tuner.tuned, classes: rows };
+  const report: TuneReport = { adapter: tuner.adapter, cache: path, tuned_now: tuner.tuned, classes: rows };
   const json = JSON.stringify(report, null, 2);
   if (args.out) await Deno.writeTextFile(args.out, json + "\n");
   console.log(json);
+  return report;
 }
 
 if (import.meta.main) {
   try {
-    await main();
+    await tuneMain(Deno.args);
   } catch (e) {
     console.error(`tune: ${(e as Error).message}`);
     Deno.exit(1);

@@ -39,7 +39,11 @@ faultTest("re-saving a step's checkpoint, killed at any rename or removal, never
     const script = join(root, "resave.ts");
     await Deno.writeTextFile(
       script,
-      `import { saveCheckpoint } from ${JSON.stringify(CHECKPOINT_TS)};
+      `import { pruneCheckpoints, saveCheckpoint } from ${JSON.stringify(CHECKPOINT_TS)};
+if (Deno.args[1] === "prune") {
+  await pruneCheckpoints(Deno.args[0], 1);
+  Deno.exit(0);
+}
 import { serializeSafetensors } from ${JSON.stringify(MODELS)};
 const data = new Float32Array(1000).fill(2);
 await saveCheckpoint(Deno.args[0], {
@@ -52,7 +56,8 @@ console.log("saved");`,
     );
     const points: KillPoint[] = [
       ...[1, 2, 3, 4, 5, 6].map((nth) => ({ call: "rename" as const, match: "checkpoint-00000010", nth })),
-      { call: "unlink", match: "checkpoint-00000010" },
+      // Recursive removal unlinks files by their names relative to the folder.
+      { call: "unlink", match: ".safetensors" },
       { call: "rmdir", match: "checkpoint-00000010" },
     ];
     let killedAt = 0;
@@ -74,7 +79,20 @@ console.log("saved");`,
         "checkpoint-00000010",
       ]);
     }
-    assert(killedAt >= 6, `only ${killedAt} of ${points.length} kill points were reached`);
+    assertEquals(killedAt, points.length, `only ${killedAt} of ${points.length} kill points were reached`);
+    // Pruning killed mid-delete leaves no half-deleted checkpoint behind.
+    const dir = join(root, "prune");
+    await saveCheckpoint(dir, sample(5, 0));
+    await saveCheckpoint(dir, sample(10, 1));
+    const r = await runDeno(shim, ["run", "-A", "--no-check", "--config", DENO_CONFIG, script, dir, "prune"], {
+      call: "unlink",
+      match: ".safetensors",
+      nth: 1,
+    });
+    assert(r.killed, r.output);
+    for (const c of await listCheckpoints(dir)) await loadCheckpoint(c.path);
+    await recoverCheckpoints(dir);
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["checkpoint-00000010"]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -139,3 +139,22 @@ Deno.test("an empty or blank-only JSONL input is an error naming the file", asyn
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("a prepare whose inputs yield no example (all skipped as malformed) fails instead of writing nothing", async () => {
+  const root = await Deno.makeTempDir({ prefix: "prepare-none-" });
+  try {
+    const file = join(root, "bad.jsonl");
+    await Deno.writeTextFile(file, "not json\n{also not\n");
+    const err = await assertRejects(() =>
+      prepareDataset({
+        task: "user",
+        inputs: [{ split: "train", location: file }],
+        out: join(root, "out"),
+        skipBad: true,
+      })
+    );
+    assertMatch((err as Error).message, /no examples were read from .*bad\.jsonl \(2 malformed record\(s\) skipped\)/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -9,7 +9,7 @@
  * verified on load.
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { decodeSafetensors, serializeSafetensors } from "@hyperdecoders/models";
 import { removeLeftovers, sha256Hex, syncDir, writeFileAtomic } from "@hyperdecoders/data";
 
@@ -30,6 +30,7 @@ export interface CheckpointData {
 const PREFIX = "checkpoint-";
 const PARTIAL = ".partial-";
 const REPLACED = ".replaced-";
+const DELETING = ".deleting-";
 /** The file of a checkpoint that records the SHA-256 of the others. */
 export const CHECKSUMS_FILE = "checksums.json";
 
@@ -85,7 +86,7 @@ export async function saveCheckpoint(dir: string, data: CheckpointData): Promise
 
 /**
  * Puts a checkpoints folder back in order after a crash: a checkpoint moved aside while being replaced is restored
- * from the complete new one (or from the old one); leftover `.partial-*`, `.replaced-*`, `.staging-*` folders and
+ * from the complete new one (or from the old one); leftover `.partial-*`, `.replaced-*`, `.deleting-*`, `.staging-*` folders and
  * `*.tmp-*` files are removed. Returns what it did, one line each, for the log.
  */
 export async function recoverCheckpoints(dir: string): Promise<string[]> {
@@ -115,7 +116,7 @@ export async function recoverCheckpoints(dir: string): Promise<string[]> {
     done.push(`restored ${target} from ${chosen}`);
   }
   await syncDir(dir);
-  const removed = await removeLeftovers(dir, [PARTIAL, REPLACED, ".staging-"]);
+  const removed = await removeLeftovers(dir, [PARTIAL, REPLACED, DELETING, ".staging-"]);
   if (removed.length > 0) done.push(`removed leftovers of an interrupted save: ${removed.join(", ")}`);
   return done;
 }
@@ -232,7 +233,11 @@ export async function loadCheckpoint(path: string, options: LoadCheckpointOption
 export async function pruneCheckpoints(dir: string, keep: number, protect?: string): Promise<void> {
   const all = await listCheckpoints(dir);
   for (const c of all.slice(0, Math.max(0, all.length - keep))) {
-    if (c.path !== protect) await Deno.remove(c.path, { recursive: true });
+    if (c.path === protect) continue;
+    // Renamed out of the checkpoint names first, so that a crash mid-delete leaves no half-deleted checkpoint.
+    const doomed = join(dir, `${DELETING}${basename(c.path)}-${crypto.randomUUID().slice(0, 8)}`);
+    await Deno.rename(c.path, doomed);
+    await Deno.remove(doomed, { recursive: true });
   }
 }
 

@@ -17,6 +17,8 @@ export * from "./progress.ts";
 export * from "./base_model.ts";
 export * from "./step.ts";
 export * from "./trainer.ts";
+export * from "./eval_sources.ts";
+export * from "./hub_config.ts";
 export * from "./tune_store.ts";
 // Types the public API above references, re-exported so that its documentation is complete (`deno doc --lint`).
 export type {

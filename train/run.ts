@@ -4,6 +4,7 @@
  * checkpoint and evaluating a split during the run; and freeing it all at the end.
  * @module
  */
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { basename, join, resolve, SEPARATOR } from "@std/path";
 import { AdamW, initEngine, keep, linearWarmupDecay, type Tensor, zeros } from "@hyperdecoders/core";
 import {
@@ -23,6 +24,7 @@ import {
 } from "@hyperdecoders/data";
 import { evaluate, type EvaluationResult } from "@hyperdecoders/eval";
 import { baseModelFingerprint, buildBaseModel } from "./base_model.ts";
+import { evaluationSources } from "./eval_sources.ts";
 import {
   type CheckpointData,
   loadCheckpoint,
@@ -136,7 +138,7 @@ export async function setUpRun(config: TrainConfig, progress: Progress, options:
     );
   }
 
-  const tokenizer = await loadTokenizer(config.tokenizer);
+  const tokenizer = await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"));
   const trainSources = await openTaskSources(config.data.shards, "train", config.data.tasks ?? undefined);
   const taskNames = trainSources.map((s) => s.task);
   const baseModel = await baseModelFingerprint(config);
@@ -210,7 +212,12 @@ export async function setUpRun(config: TrainConfig, progress: Progress, options:
   const perStep = config.train.batchSize * config.train.gradAccumulation;
   const totalSteps = config.train.steps ?? Math.ceil((config.train.epochs! * trainExamples) / perStep);
   const schedule = linearWarmupDecay({ warmupSteps: config.optim.warmupSteps, totalSteps, peakLr: config.optim.lr });
-  const validation = await openTaskSources(config.data.shards, config.eval.split, taskNames).catch(() => []);
+  const validation = await evaluationSources(config.data.shards, config.eval.split, taskNames);
+  if (validation.length === 0 && config.eval.every > 0) {
+    progress.log(
+      `no "${config.eval.split}" split for the trained tasks: no periodic evaluation, the last step is kept`,
+    );
+  }
 
   // Every input checked out: only now is anything written.
   if (!resume && options.overwrite && (await holdsRun(outDir))) {

@@ -8,11 +8,12 @@
 import { join } from "node:path";
 import { add, keep, noGrad, scope, type Tensor, writeTensor, zeros } from "@hyperdecoders/core";
 import { type AdaptedT5, decodeSafetensors } from "@hyperdecoders/models";
-import { type Batch, openTaskSources } from "@hyperdecoders/data";
+import type { Batch } from "@hyperdecoders/data";
 import { batchTensors, type EvaluationResult } from "@hyperdecoders/eval";
 import { listCheckpoints, loadCheckpoint, pruneCheckpoints, writeFileAtomic } from "./checkpoint.ts";
 import type { TrainConfig } from "./config.ts";
 import { Progress } from "./progress.ts";
+import { evaluationSources } from "./eval_sources.ts";
 import { appendJsonl, closeRun, evaluateRun, type Run, saveRun, setUpRun } from "./run.ts";
 import { type StepBatch, type StepConfig, trainStep } from "./step.ts";
 
@@ -224,9 +225,11 @@ async function finishRun(
     }
     if (run.best && run.best.path !== finalPath) await loadBestWeights(run, run.best);
     for (const split of [config.eval.split, "test"]) {
-      // The test split may hold other task names (MRQA's out-of-domain subsets): take data.tasks, else all of it.
-      const sources = await openTaskSources(config.data.shards, split, config.data.tasks ?? undefined).catch(() => []);
-      if (sources.length > 0) {
+      // The split's own tasks: MRQA's test split holds only the out-of-domain subsets, which data.tasks does not list.
+      const sources = await evaluationSources(config.data.shards, split, config.data.tasks);
+      if (sources.length === 0) {
+        run.progress.log(`no "${split}" split in ${config.data.shards.join(", ")}: not evaluated`);
+      } else {
         results[split] = split === config.eval.split && finalVal && run.best?.path === finalPath
           ? finalVal
           : await evaluateRun(run, split, sources);

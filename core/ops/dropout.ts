@@ -3,11 +3,11 @@
  * by the backward.
  * @module
  */
-import { DROPOUT_KERNEL, dropoutGrid, dropoutKeys, dropoutThreshold } from "@hyperdecoders/kernels";
+import { DROPOUT_ADD_KERNEL, DROPOUT_KERNEL, dropoutGrid, dropoutKeys, dropoutThreshold } from "@hyperdecoders/kernels";
 import { record } from "../autograd.ts";
 import { launch } from "../launch.ts";
 import { empty, type Tensor } from "../tensor.ts";
-import { requireF32 } from "./elementwise.ts";
+import { add, requireF32 } from "./elementwise.ts";
 import { reshape } from "./shape.ts";
 
 function applyMask(x: Tensor, params: number[], what: string): Tensor {
@@ -27,8 +27,38 @@ export function dropout(x: Tensor, p: number, seed: number): Tensor {
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p} (input ${x.describe()})`);
   const keys = dropoutKeys(seed);
   if (p === 0) return reshape(x, x.shape);
-  const params = [keys[0], keys[1], dropoutThreshold(p), p === 1 ? 0 : 1 / (1 - p)];
+  const params = maskParams(keys, p);
   const out = applyMask(x, params, "dropout");
   record("dropout", out, [x], (g) => [applyMask(g, params, "dropout backward")]);
+  return out;
+}
+
+function maskParams(keys: [number, number], p: number): number[] {
+  return [keys[0], keys[1], dropoutThreshold(p), p === 1 ? 0 : 1 / (1 - p)];
+}
+
+/**
+ * `residual + dropout(x, p, seed)` in one dispatch (the residual connection of a transformer sub-layer): the same
+ * values bit for bit, and the same gradients (the residual's is the output gradient; x's is it masked and scaled).
+ * Shapes must match for the fused kernel; otherwise (broadcasting) it is the two ops.
+ */
+export function dropoutAdd(residual: Tensor, x: Tensor, p: number, seed: number): Tensor {
+  requireF32("dropoutAdd", residual, x);
+  if (!(p >= 0 && p <= 1)) {
+    throw new Error(`dropoutAdd: probability must be in [0, 1], got ${p} (input ${x.describe()})`);
+  }
+  const keys = dropoutKeys(seed);
+  if (p === 0) return add(residual, x);
+  const same = residual.rank === x.rank && residual.shape.every((d, i) => d === x.shape[i]);
+  if (!same) return add(residual, dropout(x, p, seed));
+  const params = maskParams(keys, p);
+  const out = empty(x.shape, "f32", "dropoutAdd");
+  launch(DROPOUT_ADD_KERNEL, [residual, x, out], [x.size, ...params], dropoutGrid(x.size));
+  record(
+    "dropoutAdd",
+    out,
+    [residual, x],
+    (g) => [g, x.requiresGrad ? applyMask(g, params, "dropout backward") : null],
+  );
   return out;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { initEngine } from "../engine.ts";
+import { add, mul } from "./elementwise.ts";
 import { backward } from "../autograd.ts";
 import { checkOp } from "../_op_check.ts";
 import { refDropout, refDropoutMask } from "../reference/dropout.ts";
@@ -7,7 +8,8 @@ import { ref } from "../reference/ref_tensor.ts";
 import { scope } from "../scope.ts";
 import { randomNormal } from "../testing.ts";
 import { tensor } from "../tensor.ts";
-import { dropout } from "./dropout.ts";
+import { dropout, dropoutAdd } from "./dropout.ts";
+import { sum } from "./reduce.ts";
 
 await initEngine();
 
@@ -70,4 +72,34 @@ Deno.test("dropout: p = 0 is the identity view, p = 1 zeros; bad p or seed throw
   assert.throws(() => dropout(x, 0.1, -1), /dropout: seed must be a non-negative safe integer/);
   x.dispose();
   same.dispose();
+});
+
+Deno.test("dropoutAdd: the bits of add(residual, dropout(x)), forward and both gradients; broadcasting falls back", async () => {
+  for (
+    const [shape, p, seed] of [[[3, 7, 33], 0.1, 5], [[257], 0.5, 2 ** 40 + 1], [[1], 0.9, 0], [[5, 4], 0, 3]] as const
+  ) {
+    const n = (shape as readonly number[]).reduce((a, b) => a * b, 1);
+    const run = (fused: boolean) => {
+      const r = tensor(randomNormal(n, 1), [...shape]).asParameter("r");
+      const x = tensor(randomNormal(n, 2), [...shape]).asParameter("x");
+      const w = tensor(randomNormal(n, 3), [...shape]);
+      const y = scope(() => {
+        const y = fused ? dropoutAdd(r, x, p, seed) : add(r, dropout(x, p, seed));
+        backward(sum(mul(y, w)));
+        return y;
+      });
+      return { y, r, x, w };
+    };
+    const a = run(true);
+    const b = run(false);
+    const what = `shape ${shape} p ${p}`;
+    assert.deepEqual(await a.y.data(), await b.y.data(), `${what}: output`);
+    assert.deepEqual(await a.r.grad!.data(), await b.r.grad!.data(), `${what}: residual gradient`);
+    assert.deepEqual(await a.x.grad!.data(), await b.x.grad!.data(), `${what}: x gradient`);
+    for (const t of [a.y, a.r, a.x, a.w, b.y, b.r, b.x, b.w]) t.dispose();
+  }
+  // a broadcast residual: the unfused ops, same values
+  const r = tensor([1, 2, 3], [3]);
+  const x = tensor(randomNormal(6, 9), [2, 3]);
+  assert.deepEqual(await dropoutAdd(r, x, 0.5, 7).data(), await add(r, dropout(x, 0.5, 7)).data());
 });

@@ -130,10 +130,14 @@ Deno.test("task modes: adapters depend on the task only; bad or missing tasks ar
   assert.ok(relDiff(data.subarray(0, n), data.subarray(n, 2 * n)) > 1e-3);
   const batch = tinyBatch();
   assert.throws(() => noGrad(() => scope(() => model.forward(batch, {}))), /need the task of each example/);
+  // An unknown task is conditioned on the mean task embedding (Table 5 footnote, unseen_task_test.ts); modes that
+  // need a trained task reject it.
+  const perTask = new AdaptedT5(tinyBase(4), cfg("per-task-adapter"));
   assert.throws(
-    () => noGrad(() => scope(() => model.forward(batch, { tasks: ["alpha", "delta", "beta"] }))),
+    () => noGrad(() => scope(() => perTask.forward(batch, { tasks: ["alpha", "delta", "beta"] }))),
     /task "delta" is not in the method's task list/,
   );
+  perTask.dispose();
   assert.throws(
     () => noGrad(() => scope(() => model.forward(batch, { tasks: ["alpha", "beta"] }))),
     /2 task ids for a batch of 3/,

@@ -16,6 +16,7 @@ import {
   crossEntropy,
   type CrossEntropyOptions,
   dropout,
+  dropoutAdd,
   embedding,
   geluNew,
   keep,
@@ -130,6 +131,11 @@ class DropoutSites {
   apply(x: Tensor): Tensor {
     if (!this.on || this.p === 0) return x;
     return dropout(x, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
+  }
+  /** `h + apply(x)`, fused into one dispatch (the same seed sequence, the same values). */
+  addTo(h: Tensor, x: Tensor): Tensor {
+    if (!this.on || this.p === 0) return add(h, x);
+    return dropoutAdd(h, x, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
   }
 }
 
@@ -246,7 +252,7 @@ export class T5Model {
 
   #ffSublayer(prefix: string, layer: number, h: Tensor, drop: DropoutSites, hook?: FeedForwardHook): Tensor {
     const normed = rmsNorm(h, this.param(`${prefix}.layer_norm.weight`), this.config.layerNormEpsilon);
-    let out = add(h, drop.apply(this.#feedForward(prefix, normed, drop)));
+    let out = drop.addTo(h, this.#feedForward(prefix, normed, drop));
     const adapter = hook?.(layer, h, normed);
     if (adapter) out = add(out, adapter);
     return out;
@@ -273,11 +279,9 @@ export class T5Model {
       h = scope(() => {
         const normed = rmsNorm(x, this.param(`${prefix}.layer_norm.weight`), c.layerNormEpsilon);
         const { k, v } = this.projectKV(`${prefix}.SelfAttention`, normed, site, hook);
-        return add(
+        return drop.addTo(
           x,
-          drop.apply(
-            this.#attend(`${prefix}.SelfAttention`, normed, k, v, bias, attentionMask, false, drop, site, hook),
-          ),
+          this.#attend(`${prefix}.SelfAttention`, normed, k, v, bias, attentionMask, false, drop, site, hook),
         );
       });
       const y = h;
@@ -354,9 +358,9 @@ export class T5Model {
           layerCache.selfK = keep(k);
           layerCache.selfV = keep(v);
         }
-        return add(
+        return drop.addTo(
           x,
-          drop.apply(this.#attend(`${selfPrefix}.SelfAttention`, normed, k, v, bias, null, true, drop, selfSite, hook)),
+          this.#attend(`${selfPrefix}.SelfAttention`, normed, k, v, bias, null, true, drop, selfSite, hook),
         );
       });
       const crossPrefix = `decoder.block.${i}.layer.1`;
@@ -370,21 +374,19 @@ export class T5Model {
         } else {
           ({ k: ck, v: cv } = this.projectKV(`${crossPrefix}.EncDecAttention`, encoderOut, crossSite, hook));
         }
-        return add(
+        return drop.addTo(
           y,
-          drop.apply(
-            this.#attend(
-              `${crossPrefix}.EncDecAttention`,
-              normedX,
-              ck,
-              cv,
-              null,
-              encoderMask,
-              false,
-              drop,
-              crossSite,
-              hook,
-            ),
+          this.#attend(
+            `${crossPrefix}.EncDecAttention`,
+            normedX,
+            ck,
+            cv,
+            null,
+            encoderMask,
+            false,
+            drop,
+            crossSite,
+            hook,
           ),
         );
       });
