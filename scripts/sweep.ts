@@ -71,11 +71,27 @@ export async function loadSweep(path: string, out?: string): Promise<{ spec: Swe
   return { spec, cells: expandSweep(spec, base, path) };
 }
 
-/** The config as it matters for "same run" (the folder it is written to does not). */
+/**
+ * The config as it matters for "same run": not the folder it is written to, its paper place, or what training pins
+ * when it starts (Hub references to their commit, `data.sources` to their prepared folders).
+ */
 function comparable(config: unknown): string {
-  const c = structuredClone(config) as { output?: { dir?: string }; paper?: unknown };
+  const c = structuredClone(config) as {
+    output?: { dir?: string };
+    paper?: unknown;
+    model?: { checkpoint?: string | null };
+    tokenizer?: string;
+    data?: { shards?: unknown; sources?: unknown[] };
+  };
   if (c.output) delete c.output.dir;
   delete c.paper;
+  const unpin = (s: string) => s.replace(/^(hf:[^@]+)@[0-9a-f]{7,}$/i, "$1");
+  if (c.model?.checkpoint) c.model.checkpoint = unpin(c.model.checkpoint);
+  if (c.tokenizer) c.tokenizer = unpin(c.tokenizer);
+  if (c.data) {
+    if ((c.data.sources ?? []).length > 0) delete c.data.shards;
+    delete c.data.sources;
+  }
   return JSON.stringify(c);
 }
 
