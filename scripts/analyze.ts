@@ -148,6 +148,7 @@ export async function main(args: string[]): Promise<string> {
     return outDir;
   } finally {
     model.dispose();
+    model.base.dispose();
   }
 }
 

@@ -96,6 +96,7 @@ Deno.test("analyze CLI: plots, probes and points of a trained run", async () => 
     for (const p of result.predictions) assert.equal(ours.get(p.id), p.prediction, `prediction of ${p.id}`);
   } finally {
     model.dispose();
+    model.base.dispose();
   }
 });
 

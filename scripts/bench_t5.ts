@@ -566,7 +566,7 @@ async function runCase(
         });
       }
     } finally {
-      hyper.disposeMethod();
+      hyper.dispose();
     }
     if (c.fullFinetune) {
       const full = new AdaptedT5(base, "full-finetune");
@@ -578,7 +578,7 @@ async function runCase(
           );
         });
       } finally {
-        full.disposeMethod();
+        full.dispose();
       }
     }
   } finally {

@@ -7,7 +7,7 @@
  */
 
 /** Workspace packages, each published from `<name>/mod.ts`. */
-const PACKAGES = ["random", "core", "kernels", "models", "data", "train", "eval"];
+const PACKAGES = ["core", "kernels", "models", "data", "train", "eval"];
 
 const steps: [string, string[]][] = [
   ["fmt", ["fmt", "--check"]],

@@ -163,6 +163,7 @@ export async function evaluateCheckpoint(options: EvalCheckpointOptions): Promis
     );
   } finally {
     model.dispose();
+    model.base.dispose();
   }
 
   const outDir = options.out ??

@@ -122,7 +122,7 @@ function collect(target: Target): void {
     opt.dispose();
     batch.inputIds.dispose();
     batch.attentionMask.dispose();
-    model.disposeMethod();
+    model.dispose();
     base.dispose();
   }
 }

@@ -39,11 +39,13 @@ export type {
   AdapterWeights,
   ComponentCount,
   DecoderCache,
+  EncoderDecoder,
   FeedForwardHook,
   ForwardOptions,
   GenerateOptions,
   LayerCache,
   MethodConfig,
+  NoneTrains,
   ParameterCounts,
   ParameterGroup,
   ParameterGroupName,
@@ -57,6 +59,7 @@ export type {
   T5Model,
   T5Output,
   T5Stack,
+  TeacherForcedInputs,
 } from "@hyperdecoders/models";
 export type {
   BatchEncodeOptions,

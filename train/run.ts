@@ -315,4 +315,5 @@ export function closeRun(run: Run): void {
   run.loader.close();
   for (const opt of run.optimizers) opt.dispose();
   run.model.dispose();
+  run.model.base.dispose();
 }

@@ -9,6 +9,7 @@ import {
   type AdaptedT5,
   type AdapterMode,
   blobReader,
+  type EncoderDecoder,
   greedySearch,
   loadMethodWeights,
   loadT5FromSource,
@@ -44,9 +45,11 @@ export interface ModelFiles {
 /** A loaded model ready to generate. */
 export interface LoadedModel {
   /** The model generation runs: the base T5, or the adapted one when an adapter was given. */
-  model: T5Model;
+  model: EncoderDecoder;
   /** The adapted model, or null without an adapter. */
   adapted: AdaptedT5 | null;
+  /** The base T5 (owned by this result: dispose `adapted`, then `base`). */
+  base: T5Model;
   /** The tokenizer. */
   tokenizer: Tokenizer;
   /** Tasks to choose from when the method conditions on the task (task, per-task or skills adapters), else empty. */
@@ -149,7 +152,7 @@ export async function loadModel(files: ModelFiles): Promise<LoadedModel> {
   const params = [...base.params.values()].reduce((n, t) => n + t.size, 0);
   let summary = `T5 ${config.numLayers}+${config.numDecoderLayers} layers, d_model ${config.dModel}, ` +
     `vocab ${config.vocabSize}, ${params.toLocaleString("en")} parameters`;
-  if (!files.adapter) return { model: base, adapted: null, tokenizer, tasks: [], summary };
+  if (!files.adapter) return { model: base, adapted: null, base, tokenizer, tasks: [], summary };
   let adapted: AdaptedT5;
   try {
     adapted = loadMethodWeights(
@@ -165,7 +168,7 @@ export async function loadModel(files: ModelFiles): Promise<LoadedModel> {
   const needsTask = [m.encoder, m.decoder].some((mode) => TASK_MODES.includes(mode));
   summary += `; method encoder "${m.encoder}" / decoder "${m.decoder}", ` +
     `${adapted.countParameters().trainable.toLocaleString("en")} trained parameters`;
-  return { model: adapted, adapted, tokenizer, tasks: needsTask ? [...m.tasks] : [], summary };
+  return { model: adapted, adapted, base, tokenizer, tasks: needsTask ? [...m.tasks] : [], summary };
 }
 
 /**

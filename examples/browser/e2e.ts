@@ -17,6 +17,7 @@ import { initEngine, tensor, writeTensor } from "@hyperdecoders/core";
 import { randomNormal } from "@hyperdecoders/core/testing";
 import {
   AdaptedT5,
+  type EncoderDecoder,
   greedySearch,
   loadMethodWeights,
   loadT5,
@@ -37,7 +38,7 @@ const TOKENIZER = fixturePath("spm-2k", "spiece.model");
 const BROWSER_ENTRIES = ["core", "kernels", "models", "data", "eval"];
 
 /** Generates under Deno: the reference the page must reproduce. */
-async function denoIds(model: T5Model, inputIds: number[], adapted: AdaptedT5 | null): Promise<number[]> {
+async function denoIds(model: EncoderDecoder, inputIds: number[], adapted: AdaptedT5 | null): Promise<number[]> {
   const ids = tensor(Int32Array.from(inputIds), [1, inputIds.length], "i32");
   const mask = tensor(new Float32Array(inputIds.length).fill(1), [1, inputIds.length]);
   const [out] = await greedySearch(model, ids, mask, {
@@ -58,7 +59,7 @@ async function makeAdapter(base: T5Model): Promise<Uint8Array> {
   let seed = 1;
   for (const t of model.methodParams.values()) writeTensor(t, Float32Array.from(randomNormal(t.size, seed++, 0.3)));
   const bytes = await saveMethodWeights(model, { note: "browser example test" });
-  model.disposeMethod();
+  model.dispose();
   return bytes;
 }
 
@@ -108,6 +109,7 @@ Deno.test({
       const baseIds = await denoIds(base, inputIds, null);
       const adaptedIds = await denoIds(adapted, inputIds, adapted);
       adapted.dispose();
+      base.dispose();
       assert.notDeepEqual(adaptedIds, baseIds, "the adapter should change the generated ids (test premise)");
       const adapterPath = await Deno.makeTempFile({ prefix: "trainable-", suffix: ".safetensors" });
       await Deno.writeFile(adapterPath, adapterBytes);

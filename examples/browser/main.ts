@@ -65,7 +65,8 @@ async function load(): Promise<LoadedModel> {
   const key = hub ? `${hub}|${filesKey(adapter)}` : filesKey([...checkpoint, ...adapter, ...tokenizer]);
   if (loaded?.key === key) return loaded.model;
   if (loaded) {
-    loaded.model.model.dispose();
+    loaded.model.adapted?.dispose();
+    loaded.model.base.dispose();
     loaded = null;
   }
   const model = await loadModel({

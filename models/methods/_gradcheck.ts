@@ -49,7 +49,7 @@ export async function gradientCheck(
 ): Promise<Probe[]> {
   const h = options.h ?? 3e-3;
   const fwd = { training: true, seed: options.seed, tasks: batch.tasks };
-  scope(() => backward(model.forward(batch, fwd).loss!));
+  scope(() => backward(model.forward(batch, fwd).loss));
   const base = await lossValue(model, batch, fwd);
   const rng = new InitRandom(options.seed + 17);
   const probes: Probe[] = [];
@@ -142,4 +142,5 @@ export async function checkPreset(
   randomizeMethod(model, 5, 0.25);
   assertProbes(await gradientCheck(model, tinyBatch(), { seed: 3, probes }));
   model.dispose();
+  model.base.dispose();
 }

@@ -41,6 +41,7 @@ Deno.test("method checkpoints: trainable weights only; a loaded model reproduces
     const fresh = new AdaptedT5(tinyBase(7), trained.method);
     assert.notDeepEqual(await logitsOf(fresh, batch, options), expected);
     for (const m of [trained, loaded, fresh]) m.dispose();
+    for (const m of [trained, loaded, fresh]) m.base.dispose();
   }
 });
 
@@ -70,4 +71,5 @@ Deno.test("method checkpoints: mismatched backbones, foreign files and missing t
   );
   wider.dispose();
   model.dispose();
+  model.base.dispose();
 });

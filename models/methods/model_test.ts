@@ -39,7 +39,7 @@ Deno.test("every preset: instantiated counts equal the formula counts; exactly t
     const specNames = methodParameterSpecs(TINY, method).map((s) => s.name);
     for (const n of specNames) assert.ok(trainable.has(n), `${preset}: ${n} trainable`);
     for (const [name, t] of model.params) assert.equal(t.requiresGrad, trainable.has(name), `${preset}: ${name}`);
-    scope(() => backward(model.forward(batch, { training: true, seed: 1, tasks: batch.tasks }).loss!));
+    scope(() => backward(model.forward(batch, { training: true, seed: 1, tasks: batch.tasks }).loss));
     for (const [name, t] of trainable) {
       assert.ok(t.grad, `${preset}: ${name} has no gradient`);
       t.grad.dispose();
@@ -48,7 +48,7 @@ Deno.test("every preset: instantiated counts equal the formula counts; exactly t
     for (const [name, t] of model.params) {
       if (!trainable.has(name)) assert.equal(t.grad, null, `${preset}: frozen ${name} got a gradient buffer`);
     }
-    model.disposeMethod();
+    model.dispose();
   }
   base.dispose();
 });
@@ -73,7 +73,7 @@ Deno.test("initial model ≈ base: logits within 1e-3 relative of the frozen T5 
     if (!invisible.includes(method.encoder) && !invisible.includes(method.decoder)) {
       assert.ok(diff > 0, `${preset}: adapters had no effect at all`);
     }
-    model.disposeMethod();
+    model.dispose();
   }
   base.dispose();
 });
@@ -115,6 +115,7 @@ Deno.test("hyperdecoder: per-instance adapters (same input → identical, differ
     assert.ok(relDiff(b, a) < 1e-6, `example ${order[j]} changed with batch order: ${relDiff(b, a)}`);
   }
   model.dispose();
+  model.base.dispose();
 });
 
 Deno.test("task modes: adapters depend on the task only; bad or missing tasks are rejected", async () => {
@@ -138,6 +139,7 @@ Deno.test("task modes: adapters depend on the task only; bad or missing tasks ar
     /task "delta" is not in the method's task list/,
   );
   perTask.dispose();
+  perTask.base.dispose();
   assert.throws(
     () => noGrad(() => scope(() => model.forward(batch, { tasks: ["alpha", "beta"] }))),
     /2 task ids for a batch of 3/,
@@ -147,6 +149,7 @@ Deno.test("task modes: adapters depend on the task only; bad or missing tasks ar
     /do not pass options.encoderHook/,
   );
   model.dispose();
+  model.base.dispose();
 });
 
 Deno.test("generation: decoder adapters computed once per input give the same tokens as per-step recomputation", async () => {
@@ -181,6 +184,7 @@ Deno.test("generation: decoder adapters computed once per input give the same to
     });
     assert.deepEqual(beamOnce, beamPerStep, `${preset} (beam)`);
     model.dispose();
+    model.base.dispose();
   }
 });
 
@@ -192,6 +196,7 @@ Deno.test("options: post-norm adapter input and the no-MLP ablation change the f
     randomizeMethod(model, 2, 0.3);
     outputs.push(await logitsOf(model, batch, {}));
     model.dispose();
+    model.base.dispose();
   }
   assert.ok(relDiff(outputs[1], outputs[0]) > 1e-3, "post-norm input had no effect");
   assert.ok(relDiff(outputs[2], outputs[0]) > 1e-3, "removing the MLP had no effect");
@@ -202,7 +207,9 @@ Deno.test("options: post-norm adapter input and the no-MLP ablation change the f
   assert.ok(groups[1].params.every((t: Tensor) => t.name!.endsWith("skill_logits")));
   assert.equal(groups[0].params.length + groups[1].params.length, poly.trainableParameters().length);
   poly.dispose();
+  poly.base.dispose();
   const hd = new AdaptedT5(tinyBase(6), cfg("hyperdecoder"));
   assert.deepEqual(hd.parameterGroups().map((g) => g.name), ["default"]);
   hd.dispose();
+  hd.base.dispose();
 });

@@ -37,6 +37,7 @@ Deno.test("skills attention placement: counts match the formula; the branch chan
   for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]), Math.abs(a[i] - base[i]));
   assert.ok(diff > 1e-3, `the attention skills do not change the logits (${diff})`);
   model.dispose();
+  model.base.dispose();
 });
 
 Deno.test("skills attention placement: generation equals teacher-forced greedy and per-step recomputation", async () => {
@@ -95,4 +96,5 @@ Deno.test("skills attention placement: generation equals teacher-forced greedy a
     /do not pass options.projectionHook/,
   );
   model.dispose();
+  model.base.dispose();
 });

@@ -34,7 +34,7 @@ async function teacherForced(m: T5Model, sequences: number[][]): Promise<number[
         { inputIds: tensor(ids, [B, S], "i32"), attentionMask: tensor(mask, [B, S]), labels, labelShape: [B, T] },
         {},
         { ignoreIndex: 0, reduction: "none" },
-      ).loss!
+      ).loss
     )
   );
   const nll = (await perToken.data()) as Float32Array;
