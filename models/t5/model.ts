@@ -17,6 +17,7 @@ import {
   type CrossEntropyOptions,
   dropout,
   dropoutAdd,
+  dropoutMul,
   embedding,
   geluNew,
   keep,
@@ -192,6 +193,16 @@ class DropoutSites {
     if (!this.on || this.p === 0) return x;
     return dropout(x, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
   }
+  /** The next site's dropout for an op that applies it itself (as `apply` would: same seed), or null when off. */
+  site(): { p: number; seed: number } | null {
+    if (!this.on || this.p === 0) return null;
+    return { p: this.p, seed: (this.seed * 7919 + this.#next++ * 104729) >>> 0 };
+  }
+  /** `apply(a · b)`, fused into one dispatch (the same seed sequence, the same values). */
+  mulApply(a: Tensor, b: Tensor): Tensor {
+    if (!this.on || this.p === 0) return mul(a, b);
+    return dropoutMul(a, b, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
+  }
   /** `h + apply(x)`, fused into one dispatch (the same seed sequence, the same values). */
   addTo(h: Tensor, x: Tensor): Tensor {
     if (!this.on || this.p === 0) return add(h, x);
@@ -290,7 +301,7 @@ export class T5Model implements EncoderDecoder {
     const [batch, lq] = xq.shape;
     const q = this.#heads(this.#project(prefix, "q", xq, site, hook), batch, lq);
     const scores = matmulQK(q, k);
-    const probs = drop.apply(attentionSoftmax(scores, bias, keyMask, { causal }));
+    const probs = attentionSoftmax(scores, bias, keyMask, { causal, dropout: drop.site() });
     const ctx = this.#mergeHeads(matmulPV(probs, v), batch, lq);
     return this.#project(prefix, "o", ctx, site, hook);
   }
@@ -300,14 +311,12 @@ export class T5Model implements EncoderDecoder {
     const act = (t: Tensor) => (c.activation === "relu" ? relu(t) : geluNew(t));
     let hidden: Tensor;
     if (c.gated) {
-      hidden = mul(
-        act(linear(x, this.param(`${prefix}.DenseReluDense.wi_0.weight`))),
-        linear(x, this.param(`${prefix}.DenseReluDense.wi_1.weight`)),
-      );
+      const gate = act(linear(x, this.param(`${prefix}.DenseReluDense.wi_0.weight`)));
+      hidden = drop.mulApply(gate, linear(x, this.param(`${prefix}.DenseReluDense.wi_1.weight`)));
     } else {
-      hidden = act(linear(x, this.param(`${prefix}.DenseReluDense.wi.weight`)));
+      hidden = drop.apply(act(linear(x, this.param(`${prefix}.DenseReluDense.wi.weight`))));
     }
-    return linear(drop.apply(hidden), this.param(`${prefix}.DenseReluDense.wo.weight`));
+    return linear(hidden, this.param(`${prefix}.DenseReluDense.wo.weight`));
   }
 
   #ffSublayer(prefix: string, layer: number, h: Tensor, drop: DropoutSites, hook?: FeedForwardHook): Tensor {

@@ -7,7 +7,7 @@
  */
 import { join, resolve } from "@std/path";
 import { resultsMarkdown } from "@hyperdecoders/eval";
-import { listCheckpoints, resolveConfig, train, type TrainOptions } from "@hyperdecoders/train";
+import { listCheckpoints, pinHubRefs, resolveConfig, train, type TrainOptions } from "@hyperdecoders/train";
 import { appendAttempt, readAttempts, readCellStatus } from "./state.ts";
 
 /**
@@ -48,7 +48,8 @@ export async function runCell(runDir: string): Promise<number> {
   const asidePath = join(runDir, "config.sweep.json");
   const raw = JSON.parse(await Deno.readTextFile(configPath).catch(() => Deno.readTextFile(asidePath)));
   // The folder is the run wherever it now lies (a sweep folder may be moved or mounted elsewhere).
-  const config = resolveConfig({ ...raw, output: { ...raw.output, dir: runDir } }, configPath);
+  // As `deno task train` does: Hub references pinned to their commits, data.sources prepared (once, into a cache).
+  const config = await pinHubRefs(resolveConfig({ ...raw, output: { ...raw.output, dir: runDir } }, configPath));
   const checkpoints = await listCheckpoints(join(runDir, "checkpoints")).catch(() => []);
   const resume = checkpoints.length > 0;
   const attempts = (await readAttempts(runDir)).filter((a) => a.event === "start").length;
