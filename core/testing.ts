@@ -93,3 +93,5 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
+// Referenced by the API above; re-exported so that its documentation is complete (`deno doc --lint`).
+export type { DType, GradNode, PooledBuffer, Tensor } from "./mod.ts";

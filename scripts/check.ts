@@ -35,11 +35,23 @@ async function browserConfig(): Promise<string> {
 }
 
 const BROWSER_CONFIG = "<browser config>";
+/** A package's entry points besides mod.ts: the subpaths of its deno.json "exports" (e.g. core/testing.ts). */
+function subpathEntries(pkg: string): string[] {
+  const { exports } = JSON.parse(Deno.readTextFileSync(`${pkg}/deno.json`));
+  if (typeof exports === "string") return [];
+  return Object.entries(exports as Record<string, string>)
+    .filter(([name]) => name !== ".")
+    .map(([, file]) => `${pkg}/${file.replace(/^\.\//, "")}`);
+}
+
 const steps: [string, string[]][] = [
   ["fmt", ["fmt", "--check"]],
   ["lint", ["lint"]],
   ["type-check", ["check", "."]],
   ...PACKAGES.map((p): [string, string[]] => [`doc lint ${p}`, ["doc", "--lint", `${p}/mod.ts`]]),
+  ...PACKAGES.flatMap((p): [string, string[]][] =>
+    subpathEntries(p).map((entry) => [`doc lint ${entry}`, ["doc", "--lint", entry]])
+  ),
   ["browser type-check (@webgpu/types)", ["check", "--config", BROWSER_CONFIG, ...BROWSER_FILES]],
   ["README examples type-check", ["check", "--doc-only", ...PACKAGES.map((p) => `${p}/README.md`)]],
   ["publish dry-run", ["publish", "--dry-run", "--allow-dirty"]],

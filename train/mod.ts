@@ -22,15 +22,34 @@ export * from "./hub_config.ts";
 export * from "./tune_store.ts";
 // Types the public API above references, re-exported so that its documentation is complete (`deno doc --lint`).
 export type {
+  Access,
+  AcquiredDevice,
   AdamW,
   AdamWOptions,
   AdamWState,
   AdamWStepOptions,
+  AdapterIdentity,
+  Binding,
+  BufferPool,
   CrossEntropyOptions,
   DType as TensorDType,
+  Engine,
   GradNode,
+  Kernel,
+  ParamType,
   PooledBuffer,
+  Recorder,
+  RecorderStats,
+  ShardRef,
   Tensor,
+  TuneBench,
+  TuneCache,
+  TuneCandidate,
+  TuneEntry,
+  TuneMode,
+  TuneProblem,
+  Tuner,
+  TuneStore,
 } from "@hyperdecoders/core";
 export type {
   AdaptedForwardOptions,
@@ -67,6 +86,8 @@ export type {
   DecodeOptions,
   EncodedPieces,
   EncodeOptions,
+  ShardRef,
+  TaskSource,
   TextTokenizer,
   Tokenizer,
 } from "@hyperdecoders/data";

@@ -20,3 +20,5 @@ export {
 } from "./snapshot.ts";
 export { expandHubInputs, type HubDatasetFile, type HubDatasetFiles, hubDatasetFiles } from "./dataset.ts";
 export { cachedCommit, repoFolder, snapshotFolder } from "./cache.ts";
+// Referenced by the API above; re-exported so that its documentation is complete (`deno doc --lint`).
+export type { InputFormat, PrepareInput } from "../mod.ts";
