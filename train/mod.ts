@@ -40,7 +40,6 @@ export type {
   PooledBuffer,
   Recorder,
   RecorderStats,
-  ShardRef,
   Tensor,
   TuneBench,
   TuneCache,
