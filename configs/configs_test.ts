@@ -9,22 +9,11 @@ import { countParameters, parseMethodConfig, T5_V1_1 } from "@hyperdecoders/mode
 import { TASKS } from "@hyperdecoders/data";
 import { MRQA_IN_DOMAIN } from "@hyperdecoders/eval";
 import { resolveConfig, type TrainConfig } from "../train/config.ts";
+import { trainingConfigFiles } from "./config_files.ts";
 
 const DIR = fromFileUrl(new URL(".", import.meta.url));
 
-async function configFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    const p = join(dir, e.name);
-    // configs/demo/ holds the demo's assets (tokenizer, base model folder), configs/sweeps/ sweep files and
-    // paper_numbers.json the paper's published numbers: none of them is a training config.
-    if (e.isDirectory && p !== join(DIR, "demo") && p !== join(DIR, "sweeps")) out.push(...await configFiles(p));
-    else if (e.isFile && e.name.endsWith(".json") && p !== join(DIR, "paper_numbers.json")) out.push(p);
-  }
-  return out.sort();
-}
-
-const files = await configFiles(DIR);
+const files = await trainingConfigFiles();
 const configs = new Map<string, { raw: Record<string, unknown>; config: TrainConfig }>();
 
 Deno.test("configs: every file resolves and its method parses", async () => {

@@ -6,7 +6,9 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import { fromFileUrl, join } from "@std/path";
 
 const ROOT = fromFileUrl(new URL("../..", import.meta.url));
-const tmp = await Deno.makeTempDir({ prefix: "hd-user-tasks-" });
+// Under runs/: the tasks write only where their declared permissions allow (deno.json; README "Permissions").
+await Deno.mkdir(join(ROOT, "runs"), { recursive: true });
+const tmp = await Deno.makeTempDir({ dir: join(ROOT, "runs"), prefix: "test-user-tasks-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
 
 async function denoTask(...args: string[]): Promise<{ stdout: string; stderr: string }> {
