@@ -24,6 +24,7 @@ export * from "./launch.ts";
 export * from "./ops/create.ts";
 export * from "./ops/elementwise.ts";
 export * from "./ops/matmul.ts";
+export * from "./ops/head_matmul.ts";
 export * from "./ops/matmul_tune.ts";
 export * from "./tune.ts";
 export * from "./ops/shape.ts";

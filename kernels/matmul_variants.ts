@@ -211,11 +211,85 @@ export interface MatmulShape {
   sa: number;
   /** Elements between consecutive B matrices (0: shared). */
   sb: number;
+  /**
+   * Strided operands and output (omit for contiguous ones): with it, `sa` and `sb` are the strides of the outer batch
+   * index (see {@link MatmulLayout}).
+   */
+  layout?: MatmulLayout;
+}
+
+/**
+ * Row and two-level batch strides of a strided product, e.g. per-head matrices read and written in place in a
+ * `[B, L, H, Dk]` tensor. Batch entry z is (z / inner, z % inner); operand A's matrix z starts at
+ * `(z / inner)·sa + (z % inner)·sa2` and its stored row r (of M, or of K when transposed) at `+ r·lda`; likewise B
+ * with `sb`, `sb2`, `ldb` and C with `sc`, `sc2`, `ldc`.
+ */
+export interface MatmulLayout {
+  /** Inner batch extent (e.g. heads). */
+  inner: number;
+  /** Row stride of A's storage. */
+  lda: number;
+  /** Row stride of B's storage. */
+  ldb: number;
+  /** Row stride of C. */
+  ldc: number;
+  /** A's stride of the inner batch index. */
+  sa2: number;
+  /** B's stride of the inner batch index. */
+  sb2: number;
+  /** C's stride of the outer batch index. */
+  sc: number;
+  /** C's stride of the inner batch index. */
+  sc2: number;
+}
+
+/** Parameters of the strided GEMM kernels, in order (after {@link GEMM_PARAMS}'). */
+export const GEMM_LAYOUT_PARAMS: [string, "u32"][] = [
+  ["inner", "u32"],
+  ["lda", "u32"],
+  ["ldb", "u32"],
+  ["ldc", "u32"],
+  ["sa2", "u32"],
+  ["sb2", "u32"],
+  ["sc", "u32"],
+  ["sc2", "u32"],
+];
+
+function layoutParams(l: MatmulLayout): number[] {
+  return [l.inner, l.lda, l.ldb, l.ldc, l.sa2, l.sb2, l.sc, l.sc2];
+}
+
+/**
+ * Whether a strided product can use `vec4` global I/O: the contiguous rule ({@link vec4Eligible}) and every stride and
+ * row length a multiple of 4, so that every `vec4` access stays aligned.
+ */
+export function layoutVec4Eligible(s: MatmulShape): boolean {
+  if (!vec4Eligible(s.M, s.N, s.transA)) return false;
+  const l = s.layout;
+  if (!l) return true;
+  return [s.sa, s.sb, l.lda, l.ldb, l.ldc, l.sa2, l.sb2, l.sc, l.sc2].every((v) => v % 4 === 0);
+}
+
+/**
+ * The choice a strided product runs with, given the one of its contiguous twin: the baseline `tiled64` (which has no
+ * strided form) becomes `tile64` (the same per-output order of fused multiply-adds), and `vec4` I/O is dropped where a
+ * stride is not aligned.
+ */
+export function layoutChoice(choice: MatmulChoice, s: MatmulShape): MatmulChoice {
+  if (!s.layout) return choice;
+  const variant = choice.variant === "tiled64" ? "tile64" : choice.variant;
+  return { variant, splits: variant === "splitk" ? choice.splits : 1, vec4: choice.vec4 && layoutVec4Eligible(s) };
 }
 
 /** The dispatches that compute a product with a given choice. */
 export function planMatmul(choice: MatmulChoice, s: MatmulShape): MatmulPlan {
-  const { M, N, K, batch, transA, transB, sa, sb } = s;
+  const { M, N, K, batch, transA, transB, sa, sb, layout } = s;
+  if (layout && choice.variant === "tiled64") {
+    throw new Error("matmul: the tiled64 kernel has no strided form (use layoutChoice)");
+  }
+  if (layout && choice.vec4 && !layoutVec4Eligible(s)) {
+    throw new Error("matmul: vec4 kernel chosen for a strided product whose strides are not multiples of 4");
+  }
   if (choice.variant === "tiled64") {
     return {
       main: { kernel: matmulKernel(transA, transB), params: [M, N, K, sa, sb, M * N], grid: matmulGrid(M, N, batch) },
@@ -231,19 +305,28 @@ export function planMatmul(choice: MatmulChoice, s: MatmulShape): MatmulPlan {
   const kChunk = Math.ceil(Math.ceil(K / S) / tile.BK) * tile.BK;
   S = Math.ceil(K / kChunk);
   if (batch * S > MAX_GROUPS_PER_DIM) throw new Error(`matmul: batch ${batch} × ${S} K slices exceeds 65535`);
-  const kernel = gemmKernel(choice.variant === "splitk" ? "tile64" : choice.variant, transA, transB, choice.vec4);
+  const kernel = gemmKernel(
+    choice.variant === "splitk" ? "tile64" : choice.variant,
+    transA,
+    transB,
+    choice.vec4,
+    layout !== undefined,
+  );
   const main: MatmulDispatch = {
     kernel,
-    params: [M, N, K, sa, sb, S, kChunk],
+    params: [M, N, K, sa, sb, S, kChunk, ...(layout ? layoutParams(layout) : [])],
     grid: [Math.ceil(N / tile.BN), Math.ceil(M / tile.BM), batch * S],
   };
   if (S === 1) return { main, reduce: null, partialElements: 0 };
   const n = batch * M * N;
-  return {
-    main,
-    reduce: { kernel: SPLITK_REDUCE_KERNEL, params: [n, M * N, S], grid: grid1d(n, REDUCE_WG) },
-    partialElements: n * S,
-  };
+  const reduce: MatmulDispatch = layout
+    ? {
+      kernel: SPLITK_REDUCE_STRIDED_KERNEL,
+      params: [n, M * N, S, N, layout.inner, layout.ldc, layout.sc, layout.sc2],
+      grid: grid1d(n, REDUCE_WG),
+    }
+    : { kernel: SPLITK_REDUCE_KERNEL, params: [n, M * N, S], grid: grid1d(n, REDUCE_WG) };
+  return { main, reduce, partialElements: n * S };
 }
 
 const REDUCE_WG = 256;
@@ -266,23 +349,50 @@ ${LINEAR_MAIN_WGSL}
 }`,
 };
 
+/**
+ * {@link SPLITK_REDUCE_KERNEL} writing a strided C (see {@link MatmulLayout}): output (b, r, c) of the partials'
+ * contiguous order goes to `(b / inner)·sc + (b % inner)·sc2 + r·ldc + c`.
+ */
+export const SPLITK_REDUCE_STRIDED_KERNEL: Kernel = {
+  name: "matmul_splitk_reduce_strided",
+  bindings: [{ name: "P", access: "read" }, { name: "C", access: "read_write" }],
+  params: [["n", "u32"], ["MN", "u32"], ["S", "u32"], ["N", "u32"], ["inner", "u32"], ["ldc", "u32"], ["sc", "u32"], [
+    "sc2",
+    "u32",
+  ]],
+  workgroupSize: [REDUCE_WG, 1, 1],
+  body: `${LINEAR_ID_WGSL}
+${LINEAR_MAIN_WGSL}
+  let i = linear_id(wid, nwg, lid.x, ${REDUCE_WG}u);
+  if (i >= p.n) { return; }
+  let b = i / p.MN;
+  let e = i % p.MN;
+  let base = b * p.S * p.MN + e;
+  var acc = 0.0;
+  for (var s = 0u; s < p.S; s++) { acc += P[base + s * p.MN]; }
+  C[(b / p.inner) * p.sc + (b % p.inner) * p.sc2 + (e / p.N) * p.ldc + e % p.N] = acc;
+}`,
+};
+
 const kernelCache = new Map<string, Kernel>();
 
 /**
  * A generated GEMM kernel: `tile` names the block tile; `vec4` switches global I/O to `vec4` where the layout allows.
  * Writes `C[z]` for workgroup z = b·S + s over K range [s·kChunk, min(K, (s+1)·kChunk)); with S = 1 that is the
- * whole product.
+ * whole product. `strided` builds the form that takes {@link GEMM_LAYOUT_PARAMS} too (operands and, unless split
+ * into K slices, the output strided as {@link MatmulLayout} says; split-K partials stay contiguous).
  */
 export function gemmKernel(
   tile: GemmTileName,
   transA: boolean,
   transB: boolean,
   vec4: boolean,
+  strided = false,
 ): Kernel {
-  const key = `${tile}_${transA ? "t" : "n"}${transB ? "t" : "n"}${vec4 ? "_v4" : ""}`;
+  const key = `${tile}_${transA ? "t" : "n"}${transB ? "t" : "n"}${vec4 ? "_v4" : ""}${strided ? "_strided" : ""}`;
   let kernel = kernelCache.get(key);
   if (!kernel) {
-    kernel = buildGemm(`matmul_${key}`, GEMM_TILES[tile], transA, transB, vec4);
+    kernel = buildGemm(`matmul_${key}`, GEMM_TILES[tile], transA, transB, vec4, strided);
     kernelCache.set(key, kernel);
   }
   return kernel;
@@ -305,12 +415,15 @@ function stageOperand(
   threads: number,
   checked: boolean,
   offset = "",
+  strided = false,
 ): string {
   const { BK } = tile;
   const span = op === "A" ? tile.BM : tile.BN; // tile extent along M (A) or N (B)
   const span4 = span / 4;
   const units = (span4 * BK) / threads;
   const [origin, limit, base, shared] = op === "A" ? ["row0", "p.M", "aBase", "As"] : ["col0", "p.N", "bBase", "Bs"];
+  // Row stride of the operand's storage: the contiguous one unless strided.
+  const ld = strided ? (op === "A" ? "p.lda" : "p.ldb") : natural ? limit : "p.K";
   const lines: string[] = [];
   for (let l = 0; l < units; l++) {
     const u = `(tid + ${l * threads}u)`;
@@ -321,7 +434,7 @@ function stageOperand(
       let x = ${origin} + 4u * (${x4});
       let gk = k0 + k;`);
     if (natural) {
-      lines.push(`      let i = ${base} + gk * ${limit} + x;`);
+      lines.push(`      let i = ${base} + gk * ${ld} + x;`);
       if (vecLoad) {
         const load = `${op}[i >> 2u]`;
         lines.push(
@@ -341,17 +454,19 @@ function stageOperand(
         lines.push(`      let v = vec4<f32>(${op}[i], ${op}[i + 1u], ${op}[i + 2u], ${op}[i + 3u]);`);
       }
     } else {
-      lines.push(`      let i = ${base} + x * p.K + gk;`);
+      lines.push(`      let i = ${base} + x * ${ld} + gk;`);
       if (checked) {
         lines.push(`      var v = vec4<f32>(0.0);
       if (gk < kEnd) {
         if (x < ${limit}) { v.x = ${op}[i]; }
-        if (x + 1u < ${limit}) { v.y = ${op}[i + p.K]; }
-        if (x + 2u < ${limit}) { v.z = ${op}[i + 2u * p.K]; }
-        if (x + 3u < ${limit}) { v.w = ${op}[i + 3u * p.K]; }
+        if (x + 1u < ${limit}) { v.y = ${op}[i + ${ld}]; }
+        if (x + 2u < ${limit}) { v.z = ${op}[i + 2u * ${ld}]; }
+        if (x + 3u < ${limit}) { v.w = ${op}[i + 3u * ${ld}]; }
       }`);
       } else {
-        lines.push(`      let v = vec4<f32>(${op}[i], ${op}[i + p.K], ${op}[i + 2u * p.K], ${op}[i + 3u * p.K]);`);
+        lines.push(
+          `      let v = vec4<f32>(${op}[i], ${op}[i + ${ld}], ${op}[i + 2u * ${ld}], ${op}[i + 3u * ${ld}]);`,
+        );
       }
     }
     lines.push(`      ${shared}[${offset}k * ${sharedStride(span, natural)}u + (${x4})] = v;\n    }`);
@@ -359,7 +474,14 @@ function stageOperand(
   return lines.join("\n");
 }
 
-function buildGemm(name: string, tile: GemmTile, transA: boolean, transB: boolean, vec4: boolean): Kernel {
+function buildGemm(
+  name: string,
+  tile: GemmTile,
+  transA: boolean,
+  transB: boolean,
+  vec4: boolean,
+  strided: boolean,
+): Kernel {
   const { BM, BN, BK, TM, TN } = tile;
   if (TM % 4 || TN % 4) throw new Error(`${name}: TM and TN must be multiples of 4`);
   const WX = BN / TN;
@@ -422,7 +544,7 @@ function buildGemm(name: string, tile: GemmTile, transA: boolean, transB: boolea
       stores.push(`{
     let row = row0 + (${rb * WY}u + ty) * 4u + ${r}u;
     if (row < p.M) {
-      let rowBase = cBase + row * p.N;
+      let rowBase = cBase + row * ${strided ? "ldc" : "p.N"};
     ${inner.join("\n    ")}
     }
   }`);
@@ -431,14 +553,14 @@ function buildGemm(name: string, tile: GemmTile, transA: boolean, transB: boolea
   const stage = (offA: string, offB: string) =>
     `let fullK = k0 + ${BK}u <= kEnd;
     if (fullM && fullK) {
-      ${stageOperand("A", tile, aNatural, vecA, threads, false, offA)}
+      ${stageOperand("A", tile, aNatural, vecA, threads, false, offA, strided)}
     } else {
-      ${stageOperand("A", tile, aNatural, vecA, threads, true, offA)}
+      ${stageOperand("A", tile, aNatural, vecA, threads, true, offA, strided)}
     }
     if (fullN && fullK) {
-      ${stageOperand("B", tile, bNatural, vecB, threads, false, offB)}
+      ${stageOperand("B", tile, bNatural, vecB, threads, false, offB, strided)}
     } else {
-      ${stageOperand("B", tile, bNatural, vecB, threads, true, offB)}
+      ${stageOperand("B", tile, bNatural, vecB, threads, true, offB, strided)}
     }`;
   const singleLoop = `for (var k0 = kBegin; k0 < kEnd; k0 += ${BK}u) {
     ${stage("", "")}
@@ -477,7 +599,7 @@ function buildGemm(name: string, tile: GemmTile, transA: boolean, transB: boolea
       { name: "B", access: "read", elem: elem(vecB) },
       { name: "C", access: "read_write", elem: elem(vec4) },
     ],
-    params: GEMM_PARAMS,
+    params: strided ? [...GEMM_PARAMS, ...GEMM_LAYOUT_PARAMS] : GEMM_PARAMS,
     workgroupSize: [WX, WY, 1],
     body: `
 var<workgroup> As: array<vec4<f32>, ${buffers * BK * strideA}>;
@@ -494,9 +616,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let b = z / p.S;
   let kBegin = (z % p.S) * p.kChunk;
   let kEnd = min(p.K, kBegin + p.kChunk);
-  let aBase = b * p.sa;
+  ${
+      strided
+        ? `let bo = b / p.inner;
+  let bi = b % p.inner;
+  let aBase = bo * p.sa + bi * p.sa2;
+  let bBase = bo * p.sb + bi * p.sb2;
+  // split-K partials are contiguous; a whole product is written in place
+  var cBase = z * p.M * p.N;
+  var ldc = p.N;
+  if (p.S == 1u) {
+    cBase = bo * p.sc + bi * p.sc2;
+    ldc = p.ldc;
+  }`
+        : `let aBase = b * p.sa;
   let bBase = b * p.sb;
-  let cBase = z * p.M * p.N;
+  let cBase = z * p.M * p.N;`
+    }
   let fullM = row0 + ${BM}u <= p.M;
   let fullN = col0 + ${BN}u <= p.N;
   ${decls.join("\n  ")}

@@ -4,9 +4,8 @@
  * feed-forward, tied or separate LM head, dropout in training mode. Feed-forward adapters and branches added to the
  * attention projections (e.g. LoRA) plug in through hooks.
  *
- * Every sub-layer runs in its own `scope()`: its intermediates that no backward needs (projections before the head
- * split, attention scores, dropout outputs, ...) are freed as soon as the sub-layer returns instead of at the end of
- * the caller's step (the tape keeps what the backward needs), which roughly halves a training step's peak memory.
+ * Every sub-layer runs in its own `scope()`: its intermediates that no backward needs (attention scores, dropout
+ * outputs, ...) are freed as soon as the sub-layer returns instead of at the end of the caller's step (the tape keeps what the backward needs), which roughly halves a training step's peak memory.
  * @module
  */
 import {
@@ -20,11 +19,10 @@ import {
   dropoutMul,
   embedding,
   geluNew,
+  headMatmul,
   keep,
   linear,
-  matmul,
   mul,
-  permute,
   relu,
   reshape,
   rmsNorm,
@@ -83,13 +81,13 @@ export interface ForwardOptions {
 
 /** Keys and values of one decoder layer kept across decoding steps. */
 export interface LayerCache {
-  /** Self-attention keys so far, [B, H, t, Dk]. */
+  /** Self-attention keys so far, [B, t, H·Dk]. */
   selfK: Tensor | null;
-  /** Self-attention values so far, [B, H, t, Dk]. */
+  /** Self-attention values so far, [B, t, H·Dk]. */
   selfV: Tensor | null;
-  /** Cross-attention keys of the encoder output, [B, H, S, Dk] (computed once). */
+  /** Cross-attention keys of the encoder output, [B, S, H·Dk] (computed once). */
   crossK: Tensor;
-  /** Cross-attention values of the encoder output, [B, H, S, Dk]. */
+  /** Cross-attention values of the encoder output, [B, S, H·Dk]. */
   crossV: Tensor;
 }
 
@@ -256,16 +254,6 @@ export class T5Model implements EncoderDecoder {
     this.#buckets.dispose();
   }
 
-  #heads(x: Tensor, batch: number, length: number): Tensor {
-    const { numHeads, dKv } = this.config;
-    return permute(reshape(x, [batch, length, numHeads, dKv]), [0, 2, 1, 3]);
-  }
-
-  #mergeHeads(x: Tensor, batch: number, length: number): Tensor {
-    const { numHeads, dKv } = this.config;
-    return reshape(permute(x, [0, 2, 1, 3]), [batch, length, numHeads * dKv]);
-  }
-
   /** `x · Wᵀ` for projection `proj` under `prefix`, plus the hook's branch when there is one. */
   #project(prefix: string, proj: ProjectionName, x: Tensor, site?: ProjectionSite, hook?: ProjectionHook): Tensor {
     const y = linear(x, this.param(`${prefix}.${proj}.weight`));
@@ -275,15 +263,12 @@ export class T5Model implements EncoderDecoder {
   }
 
   /**
-   * Projects `x` [B, L, D] to per-head keys and values with the weights under `prefix` (plus `hook`'s branches, for
-   * the attention `site`, when both are given).
+   * Projects `x` [B, L, D] to keys and values [B, L, H·d_kv] (head h in columns h·d_kv …, read in place by the
+   * attention products) with the weights under `prefix` (plus `hook`'s branches, for the attention `site`, when both
+   * are given).
    */
   projectKV(prefix: string, x: Tensor, site?: ProjectionSite, hook?: ProjectionHook): { k: Tensor; v: Tensor } {
-    const [batch, length] = x.shape;
-    return {
-      k: this.#heads(this.#project(prefix, "k", x, site, hook), batch, length),
-      v: this.#heads(this.#project(prefix, "v", x, site, hook), batch, length),
-    };
+    return { k: this.#project(prefix, "k", x, site, hook), v: this.#project(prefix, "v", x, site, hook) };
   }
 
   #attend(
@@ -298,11 +283,13 @@ export class T5Model implements EncoderDecoder {
     site: ProjectionSite,
     hook?: ProjectionHook,
   ): Tensor {
-    const [batch, lq] = xq.shape;
-    const q = this.#heads(this.#project(prefix, "q", xq, site, hook), batch, lq);
-    const scores = matmulQK(q, k);
+    const heads = this.config.numHeads;
+    const q = this.#project(prefix, "q", xq, site, hook);
+    // scores = Q·Kᵀ per head, without 1/√d scaling (folded into T5's query init); heads read in place
+    const scores = headMatmul(q, k, { heads, transB: true, aHeads: true, bHeads: true });
     const probs = attentionSoftmax(scores, bias, keyMask, { causal, dropout: drop.site() });
-    const ctx = this.#mergeHeads(matmulPV(probs, v), batch, lq);
+    // context = P·V per head, written straight into the merged [B, Lq, H·d_kv] layout
+    const ctx = headMatmul(probs, v, { heads, bHeads: true, outHeads: true });
     return this.#project(prefix, "o", ctx, site, hook);
   }
 
@@ -419,8 +406,8 @@ export class T5Model implements EncoderDecoder {
         if (layerCache) {
           if (layerCache.selfK && layerCache.selfV) {
             const [oldK, oldV] = [layerCache.selfK, layerCache.selfV];
-            k = concat([oldK, k], 2);
-            v = concat([oldV, v], 2);
+            k = concat([oldK, k], 1);
+            v = concat([oldV, v], 1);
             oldK.dispose();
             oldV.dispose();
           }
@@ -481,14 +468,4 @@ export class T5Model implements EncoderDecoder {
   setTrainable(predicate: (name: string) => boolean): void {
     for (const [name, t] of this.params) t.requiresGrad = predicate(name);
   }
-}
-
-/** scores = Q·Kᵀ per head, without 1/√d scaling (folded into T5's query init). */
-function matmulQK(q: Tensor, k: Tensor): Tensor {
-  return matmul(q, k, { transB: true });
-}
-
-/** context = P·V per head. */
-function matmulPV(p: Tensor, v: Tensor): Tensor {
-  return matmul(p, v);
 }
