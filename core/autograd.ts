@@ -11,8 +11,26 @@ import { add as addTensors } from "./ops/elementwise.ts";
 import { keep } from "./scope.ts";
 import { fmtShape, type GradNode, type Tensor } from "./tensor.ts";
 
+/**
+ * A gradient that is zero outside a part of its input (a slice's backward): `backward()` adds it in place into the
+ * input's gradient accumulated so far when that one is owned by the tape alone, instead of summing a full-size,
+ * zero-filled tensor into it.
+ */
+export interface PartialGrad {
+  /** The full gradient, zeros outside the part (a new tensor of the input's shape). */
+  materialize(): Tensor;
+  /** Adds the part into `target` (a gradient of the input's shape) in place. */
+  addInto(target: Tensor): void;
+  /** Frees the part. */
+  dispose(): void;
+}
+
 /** Maps the output gradient (and the tensors saved at forward time) to one gradient per input (null: none). */
-export type BackwardFn = (grad: Tensor, saved: Tensor[]) => (Tensor | null)[];
+export type BackwardFn = (grad: Tensor, saved: Tensor[]) => (Tensor | PartialGrad | null)[];
+
+function isPartial(g: Tensor | PartialGrad): g is PartialGrad {
+  return typeof (g as PartialGrad).addInto === "function";
+}
 
 interface Node extends GradNode {
   output: Tensor;
@@ -109,10 +127,21 @@ export function backward(output: Tensor, grad?: Tensor): void {
       freeNode(node);
       for (let k = 0; k < node.inputs.length; k++) {
         const input = node.inputs[k];
-        const ig = inputGrads[k];
+        let ig = inputGrads[k];
         if (!ig || !input.requiresGrad) {
           ig?.dispose();
           continue;
+        }
+        if (isPartial(ig)) {
+          const prev = input.node ? grads.get(input) : undefined;
+          if (prev && !prev.sharesStorage) {
+            ig.addInto(prev);
+            ig.dispose();
+            continue;
+          }
+          const part = ig;
+          ig = part.materialize();
+          part.dispose();
         }
         if (ig.size !== input.size) {
           throw new Error(

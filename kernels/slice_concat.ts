@@ -34,3 +34,25 @@ ${LINEAR_MAIN_WGSL}
 export function axisCopyGrid(n: number): [number, number, number] {
   return grid1d(n, EW_WG);
 }
+
+/**
+ * {@link AXIS_COPY_KERNEL} adding instead of copying (f32): `dst[o, dstOff + j, k] += src[o, srcOff + j, k]`; the
+ * in-place accumulation of a slice's gradient into the gradient of the sliced tensor.
+ */
+export const AXIS_ADD_KERNEL: Kernel = {
+  name: "axis_add",
+  bindings: [{ name: "src", access: "read" }, { name: "dst", access: "read_write" }],
+  params: AXIS_COPY_KERNEL.params,
+  workgroupSize: [EW_WG, 1, 1],
+  body: `${LINEAR_ID_WGSL}
+${LINEAR_MAIN_WGSL}
+  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
+  if (i >= p.n) { return; }
+  let k = i % p.inner;
+  let r = i / p.inner;
+  let j = r % p.count;
+  let o = r / p.count;
+  let d = (o * p.dstAxis + p.dstOff + j) * p.inner + k;
+  dst[d] = dst[d] + src[(o * p.srcAxis + p.srcOff + j) * p.inner + k];
+}`,
+};

@@ -656,7 +656,7 @@ if (import.meta.main) {
   const report = await benchT5({
     quick: values.quick,
     software: values.software,
-    only: values.shape,
+    only: values.shape.length > 0 ? values.shape : undefined, // no --shape: every case
     steps: values.steps ? Number(values.steps) : undefined,
   });
   const json = JSON.stringify(report, null, 2);

@@ -3,8 +3,8 @@
  * backward is the other's data movement (slice → zero-padded copy, concat → slices of the gradient).
  * @module
  */
-import { AXIS_COPY_KERNEL, axisCopyGrid } from "@hyperdecoders/kernels";
-import { record } from "../autograd.ts";
+import { AXIS_ADD_KERNEL, AXIS_COPY_KERNEL, axisCopyGrid } from "@hyperdecoders/kernels";
+import { type PartialGrad, record } from "../autograd.ts";
 import { launch } from "../launch.ts";
 import { empty, fmtShape, type Tensor } from "../tensor.ts";
 import { fill_ } from "./create.ts";
@@ -17,14 +17,25 @@ function normAxis(op: string, shape: readonly number[], axis: number): number {
   return a;
 }
 
-/** Copies `count` entries along `axis` from `src` (starting at `srcOff`) into `dst` (starting at `dstOff`). */
-function axisCopy(src: Tensor, dst: Tensor, axis: number, count: number, srcOff: number, dstOff: number): void {
+/**
+ * Copies (or, with `accumulate`, adds) `count` entries along `axis` from `src` (starting at `srcOff`) into `dst`
+ * (starting at `dstOff`).
+ */
+function axisCopy(
+  src: Tensor,
+  dst: Tensor,
+  axis: number,
+  count: number,
+  srcOff: number,
+  dstOff: number,
+  accumulate = false,
+): void {
   const outer = src.shape.slice(0, axis).reduce((p, d) => p * d, 1);
   const inner = src.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
   const n = outer * count * inner;
   if (n === 0) return;
   launch(
-    AXIS_COPY_KERNEL,
+    accumulate ? AXIS_ADD_KERNEL : AXIS_COPY_KERNEL,
     [src, dst],
     [n, count, inner, src.shape[axis], dst.shape[axis], srcOff, dstOff],
     axisCopyGrid(n),
@@ -41,7 +52,8 @@ function sliceRaw(x: Tensor, axis: number, start: number, end: number): Tensor {
 
 /**
  * Entries `start ≤ k < end` of `axis` (a copy; negative `axis` counts from the end; `0 ≤ start ≤ end ≤ size`).
- * The gradient is scattered back into zeros of the input's shape.
+ * The gradient is scattered back into zeros of the input's shape, or added in place into the input's gradient when
+ * another slice of it already has one (the per-layer slices of generated weights: no zero-filled tensor per slice).
  */
 export function slice(x: Tensor, axis: number, start: number, end: number): Tensor {
   const a = normAxis("slice", x.shape, axis);
@@ -50,10 +62,18 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
     throw new Error(`slice: range [${start}, ${end}) is invalid for axis ${axis} of ${x.describe()} (size ${size})`);
   }
   const out = sliceRaw(x, a, start, end);
-  record("slice", out, [x], (g) => {
-    const dx = fill_(empty(x.shape, "f32", "slice backward"), 0);
-    axisCopy(g, dx, a, end - start, 0, start);
-    return [dx];
+  record("slice", out, [x], (grad) => {
+    const g = grad.view(grad.shape); // the tape frees `grad` when this returns
+    const part: PartialGrad = {
+      materialize: () => {
+        const dx = fill_(empty(x.shape, "f32", "slice backward"), 0);
+        axisCopy(g, dx, a, end - start, 0, start);
+        return dx;
+      },
+      addInto: (target) => axisCopy(g, target, a, end - start, 0, start, true),
+      dispose: () => g.dispose(),
+    };
+    return [part];
   });
   return out;
 }

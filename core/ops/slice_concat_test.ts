@@ -5,6 +5,9 @@ import { ref } from "../reference/ref_tensor.ts";
 import { refConcat, refSlice, refSliceGrad } from "../reference/slice_concat.ts";
 import { randomNormal } from "../testing.ts";
 import { tensor } from "../tensor.ts";
+import { backward } from "../autograd.ts";
+import { add, mul, scale } from "./elementwise.ts";
+import { sum } from "./reduce.ts";
 import { concat, slice } from "./slice_concat.ts";
 
 await initEngine();
@@ -92,4 +95,42 @@ Deno.test("slice and concat move i32 data and reject bad arguments with the shap
   );
   assertMatch(assertThrows(() => concat([], 0), Error).message, /concat: no tensors/);
   for (const t of [a, b, c, s, f]) t.dispose();
+});
+
+Deno.test("slice: gradients of several slices of one tensor accumulate in place, exactly", async () => {
+  // y = x·s (a tape node) sliced along both axes, overlapping, one slice used twice, one not at all; and y also feeds
+  // an add whose backward passes the gradient through as a view shared with w's gradient (which must stay intact).
+  const [R, C] = [7, 5];
+  const xData = f32(randomNormal(R * C, 1));
+  const wData = f32(randomNormal(R * C, 2));
+  const x = tensor(xData, [R, C]);
+  const w = tensor(wData, [R, C]);
+  x.requiresGrad = true;
+  w.requiresGrad = true;
+  const parts: [number, number, number, number][] = [[0, 0, 3, 1], [0, 2, 6, 2], [1, 1, 4, 3], [0, 0, 3, 4]];
+  const dy = new Float64Array(R * C);
+  for (const withAdd of [false, true]) {
+    dy.fill(0);
+    const y = scale(x, 2);
+    let loss = sum(mul(slice(y, 0, 6, 7), tensor(new Float32Array(C).fill(0), [1, C]))); // a slice with a zero gradient
+    for (const [axis, start, end, c] of parts) loss = add(loss, sum(scale(slice(y, axis, start, end), c)));
+    for (const [axis, start, end, c] of parts) {
+      for (let i = 0; i < R; i++) {
+        for (let j = 0; j < C; j++) {
+          const k = axis === 0 ? i : j;
+          if (k >= start && k < end) dy[i * C + j] += c;
+        }
+      }
+    }
+    if (withAdd) {
+      loss = add(loss, sum(add(y, w)));
+      for (let i = 0; i < dy.length; i++) dy[i] += 1;
+    }
+    backward(loss);
+    assertEquals(await x.grad!.data(), Float32Array.from(dy, (v) => 2 * v));
+    if (withAdd) assertEquals(await w.grad!.data(), new Float32Array(R * C).fill(1));
+    x.grad!.dispose();
+    x.grad = null;
+  }
+  for (const t of [x, w]) t.dispose();
 });
