@@ -4,7 +4,7 @@
  * @module
  */
 import { EW_WG } from "./elementwise.ts";
-import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, memoKernel } from "./kernel.ts";
 
 /**
  * Copies `outer × count × inner` 32-bit words. Parameters: `n = outer·count·inner`, `count`, `inner`, the axis
@@ -56,3 +56,45 @@ ${LINEAR_MAIN_WGSL}
   dst[d] = dst[d] + src[(o * p.srcAxis + p.srcOff + j) * p.inner + k];
 }`,
 };
+
+/** Most outputs of one {@link chunkKernel} dispatch. */
+export const CHUNK_MAX_OUTPUTS = 15;
+
+/**
+ * Copies `outputs` consecutive equal chunks along one axis into their own tensors in one dispatch: with the source
+ * viewed as `[outer, srcAxis, inner]`, `dst_c[o, j, k] = src[o, (first + c)·count + j, k]` for c < outputs, j < count.
+ * Parameters: `n = outer·count·inner` (one chunk's size), `count`, `inner`, `srcAxis`, `first`.
+ */
+export function chunkKernel(outputs: number): Kernel {
+  if (!Number.isInteger(outputs) || outputs < 1 || outputs > CHUNK_MAX_OUTPUTS) {
+    throw new Error(`chunkKernel: outputs must be 1 … ${CHUNK_MAX_OUTPUTS}, got ${outputs}`);
+  }
+  return memoKernel(`chunk:${outputs}`, () => {
+    const copies: string[] = [];
+    for (let c = 0; c < outputs; c++) copies.push(`dst${c}[i] = src[base + ${c}u * step];`);
+    return {
+      name: `chunk_x${outputs}`,
+      bindings: [
+        { name: "src", access: "read", elem: "u32" },
+        ...Array.from(
+          { length: outputs },
+          (_, c) => ({ name: `dst${c}`, access: "read_write" as const, elem: "u32" as const }),
+        ),
+      ],
+      params: [["n", "u32"], ["count", "u32"], ["inner", "u32"], ["srcAxis", "u32"], ["first", "u32"]],
+      workgroupSize: [EW_WG, 1, 1],
+      body: `${LINEAR_ID_WGSL}
+${LINEAR_MAIN_WGSL}
+  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
+  if (i >= p.n) { return; }
+  let k = i % p.inner;
+  let r = i / p.inner;
+  let j = r % p.count;
+  let o = r / p.count;
+  let base = (o * p.srcAxis + p.first * p.count + j) * p.inner + k;
+  let step = p.count * p.inner;
+  ${copies.join("\n  ")}
+}`,
+    };
+  });
+}

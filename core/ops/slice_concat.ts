@@ -3,8 +3,15 @@
  * backward is the other's data movement (slice → zero-padded copy, concat → slices of the gradient).
  * @module
  */
-import { AXIS_ADD_KERNEL, AXIS_COPY_KERNEL, axisCopyGrid } from "@hyperdecoders/kernels";
+import {
+  AXIS_ADD_KERNEL,
+  AXIS_COPY_KERNEL,
+  axisCopyGrid,
+  CHUNK_MAX_OUTPUTS,
+  chunkKernel,
+} from "@hyperdecoders/kernels";
 import { type PartialGrad, record } from "../autograd.ts";
+import { getEngine } from "../engine.ts";
 import { launch } from "../launch.ts";
 import { empty, fmtShape, type Tensor } from "../tensor.ts";
 import { fill_ } from "./create.ts";
@@ -62,6 +69,12 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
     throw new Error(`slice: range [${start}, ${end}) is invalid for axis ${axis} of ${x.describe()} (size ${size})`);
   }
   const out = sliceRaw(x, a, start, end);
+  recordSlice(out, x, a, start, end);
+  return out;
+}
+
+/** Records `out = x[start:end]` along axis `a`: the gradient goes into those entries of x's (see {@link slice}). */
+function recordSlice(out: Tensor, x: Tensor, a: number, start: number, end: number): void {
   record("slice", out, [x], (grad) => {
     const g = grad.view(grad.shape); // the tape frees `grad` when this returns
     const part: PartialGrad = {
@@ -75,7 +88,43 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
     };
     return [part];
   });
-  return out;
+}
+
+/**
+ * `x` cut into `n` equal consecutive slices along `axis` (its size must be a multiple of n), copied in one dispatch
+ * per up to {@link CHUNK_MAX_OUTPUTS} slices (as many as the device binds storage buffers, less the source). Each
+ * slice's gradient is {@link slice}'s.
+ */
+export function chunk(x: Tensor, axis: number, n: number): Tensor[] {
+  const a = normAxis("chunk", x.shape, axis);
+  const size = x.shape[a];
+  if (!Number.isInteger(n) || n < 1 || size % n !== 0) {
+    throw new Error(`chunk: axis ${axis} of ${x.describe()} (size ${size}) does not split into ${n} equal parts`);
+  }
+  const count = size / n;
+  const shape = [...x.shape];
+  shape[a] = count;
+  const outs = Array.from({ length: n }, () => empty(shape, x.dtype, "chunk"));
+  const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
+  const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
+  const elements = outer * count * inner;
+  const perDispatch = Math.max(
+    1,
+    Math.min(CHUNK_MAX_OUTPUTS, getEngine().gpu.limits.maxStorageBuffersPerShaderStage - 1),
+  );
+  if (elements > 0) {
+    for (let first = 0; first < n; first += perDispatch) {
+      const k = Math.min(perDispatch, n - first);
+      launch(
+        chunkKernel(k),
+        [x, ...outs.slice(first, first + k)],
+        [elements, count, inner, size, first],
+        axisCopyGrid(elements),
+      );
+    }
+  }
+  outs.forEach((out, c) => recordSlice(out, x, a, c * count, (c + 1) * count));
+  return outs;
 }
 
 /** Joins tensors along `axis`; all other dims and the dtype must agree. The gradient is sliced back. */

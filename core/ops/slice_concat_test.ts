@@ -8,7 +8,7 @@ import { tensor } from "../tensor.ts";
 import { backward } from "../autograd.ts";
 import { add, mul, scale } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
-import { concat, slice } from "./slice_concat.ts";
+import { chunk, concat, slice } from "./slice_concat.ts";
 
 await initEngine();
 
@@ -133,4 +133,41 @@ Deno.test("slice: gradients of several slices of one tensor accumulate in place,
     x.grad = null;
   }
   for (const t of [x, w]) t.dispose();
+});
+
+Deno.test("chunk: equal slices in few dispatches; forward and backward vs float64 reference", async () => {
+  // Σ_c (c + 1)·chunk_c: every chunk lands in its own output and its gradient in its own rows; 20 chunks take
+  // several dispatches on any device.
+  const CHUNKS: [number[], number, number][] = [[[20, 3], 0, 20], [[4, 6, 5], 1, 3], [[7, 10], -1, 5], [[5, 2], 0, 1]];
+  for (const [shape, axis, n] of CHUNKS) {
+    const a = axis < 0 ? axis + shape.length : axis;
+    const count = shape[a] / n;
+    const total = size(shape);
+    await checkOp({
+      name: `chunk [${shape}] axis ${axis} into ${n}`,
+      inputs: [ref(f32(randomNormal(total, total + n)), shape)],
+      gpu: ([x]) => chunk(x, axis, n).map((t, c) => scale(t, c + 1)).reduce((p, t) => add(p, t)),
+      ref: ([x]) => {
+        let acc = refSlice(x, a, 0, count);
+        for (let c = 1; c < n; c++) {
+          const s = refSlice(x, a, c * count, (c + 1) * count);
+          acc = { shape: acc.shape, data: acc.data.map((v, i) => v + (c + 1) * s.data[i]) };
+        }
+        return acc;
+      },
+      refGrad: ([x], g) => {
+        const dx = new Float64Array(x.data.length);
+        for (let c = 0; c < n; c++) {
+          const part = refSliceGrad(x.shape, a, c * count, { shape: g.shape, data: g.data.map((v) => (c + 1) * v) });
+          part.data.forEach((v, i) => (dx[i] += v));
+        }
+        return [{ shape: x.shape, data: dx }];
+      },
+      tol: 1e-6,
+      gradTol: 1e-6,
+    });
+  }
+  const x = tensor(new Float32Array(12), [4, 3]);
+  assertMatch(assertThrows(() => chunk(x, 0, 3), Error).message, /chunk: axis 0 of \[4, 3\].*does not split into 3/);
+  x.dispose();
 });

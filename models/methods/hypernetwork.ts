@@ -9,7 +9,7 @@
  * L·B rows (layer-major, so that a layer's weights are a contiguous slice).
  * @module
  */
-import { add, linear, maskedMeanPool, relu, reshape, slice, type Tensor } from "@hyperdecoders/core";
+import { add, chunk, linear, maskedMeanPool, relu, reshape, slice, type Tensor } from "@hyperdecoders/core";
 import type { AdapterWeights } from "./adapters.ts";
 
 /** The MLP applied to the pooled encoder output (`mlp.0`, ReLU, `mlp.2`). */
@@ -73,14 +73,16 @@ export function generateAdapterWeights(e: Tensor, g: GeneratorParams): AdapterWe
   const down = head(g.weightDown);
   const upBias = head(g.biasUp); // [L·B, d]
   const downBias = head(g.biasDown); // [L·B, a]
+  // each layer's rows, all layers' in one dispatch per head (per up to 15 layers)
+  const perLayer = (t: Tensor) => (L === 1 ? [t] : chunk(t, 0, L));
+  const [downs, downBiases, ups, upBiases] = [down, downBias, up, upBias].map(perLayer);
   const layers: AdapterWeights[] = [];
   for (let i = 0; i < L; i++) {
-    const rows = (t: Tensor, shape: number[]) => reshape(L === 1 ? t : slice(t, 0, i * B, (i + 1) * B), shape);
     layers.push({
-      down: rows(down, [B, d, a]),
-      downBias: rows(downBias, [B, 1, a]),
-      up: rows(up, [B, a, d]),
-      upBias: rows(upBias, [B, 1, d]),
+      down: reshape(downs[i], [B, d, a]),
+      downBias: reshape(downBiases[i], [B, 1, a]),
+      up: reshape(ups[i], [B, a, d]),
+      upBias: reshape(upBiases[i], [B, 1, d]),
     });
   }
   // The flat head outputs are not needed by any backward (slices and bias adds keep no inputs), so free them now
