@@ -13,6 +13,7 @@ import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/a
 import { fromFileUrl, join, relative } from "@std/path";
 import { paperCells, resolveConfig } from "../train/config.ts";
 import { main as params } from "../scripts/params.ts";
+import { trainingConfigFiles } from "./config_files.ts";
 
 const DIR = fromFileUrl(new URL(".", import.meta.url));
 
@@ -23,20 +24,8 @@ const NOT_PAPER_ROWS = new Set([
   "summ_nli/hyperdecoder_balanced.json",
 ]);
 
-async function configFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    const p = join(dir, e.name);
-    // configs/demo/ holds the demo's assets and configs/sweeps/ sweep files: neither is a paper config.
-    if (e.isDirectory && p !== join(DIR, "demo") && p !== join(DIR, "sweeps")) out.push(...await configFiles(p));
-    else if (e.isFile && e.name.endsWith(".json") && p !== join(DIR, "demo.json") && e.name !== "paper_numbers.json") {
-      out.push(p);
-    }
-  }
-  return out.sort();
-}
-
-const files = (await configFiles(DIR)).map((f) => relative(DIR, f));
+// configs/demo.json is the embedded demo, not a paper config.
+const files = (await trainingConfigFiles()).map((f) => relative(DIR, f)).filter((f) => f !== "demo.json");
 const raw = new Map<string, Record<string, unknown>>();
 for (const f of files) raw.set(f, JSON.parse(await Deno.readTextFile(join(DIR, f))));
 

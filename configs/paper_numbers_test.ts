@@ -7,23 +7,14 @@ import { assert, assertEquals } from "@std/assert";
 import { join, relative } from "@std/path";
 import { paperCells, resolveConfig } from "../train/config.ts";
 import { readPaperNumbers } from "../eval/paper_table.ts";
+import { trainingConfigFiles } from "./config_files.ts";
 
 const DIR = new URL(".", import.meta.url).pathname;
-
-async function jsonFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    const p = join(dir, e.name);
-    if (e.isDirectory && e.name !== "demo") out.push(...await jsonFiles(p));
-    else if (e.isFile && e.name.endsWith(".json") && e.name !== "paper_numbers.json") out.push(p);
-  }
-  return out.sort();
-}
 
 Deno.test("paper_numbers.json: every cell a config names is a row (and column) of its table", async () => {
   const numbers = await readPaperNumbers(join(DIR, "paper_numbers.json"));
   let named = 0;
-  for (const file of await jsonFiles(DIR)) {
+  for (const file of await trainingConfigFiles()) {
     const json = JSON.parse(await Deno.readTextFile(file));
     if (json.paper === undefined) continue;
     const config = resolveConfig(json, file);

@@ -56,6 +56,31 @@ export const NO_ADAPTER_HELP: string = [
   "  - In a browser: use one with WebGPU enabled (Chrome/Edge 113+, or --enable-unsafe-webgpu).",
 ].join("\n");
 
+/** The part of `Deno` that {@link quietHeadlessVulkan} uses (core also runs in browsers, where it is absent). */
+interface DenoEnvironment {
+  build: { os: string };
+  permissions: { querySync(d: { name: "env"; variable: string }): { state: string } };
+  env: { get(name: string): string | undefined; set(name: string, value: string): void };
+}
+
+const DISPLAY_VARIABLES = ["XDG_RUNTIME_DIR", "WAYLAND_DISPLAY", "MESA_VK_DEVICE_SELECT", "NODEVICE_SELECT"];
+
+/**
+ * Mesa's device-select Vulkan layer (implicit on Linux) asks the Wayland compositor for the default GPU, and without a
+ * desktop login libwayland prints "XDG_RUNTIME_DIR is invalid or not set in the environment." for each probe. With
+ * none of these variables set there is no compositor to ask and no device chosen by the user, so the layer is switched
+ * off for this process by its documented off switch, `NODEVICE_SELECT=1` (read when the Vulkan instance is created).
+ * Does nothing outside Deno on Linux or without env permission for the four variables.
+ */
+function quietHeadlessVulkan(): void {
+  const deno = (globalThis as { Deno?: DenoEnvironment }).Deno;
+  if (!deno || deno.build.os !== "linux") return;
+  const granted = (variable: string) => deno.permissions.querySync({ name: "env", variable }).state === "granted";
+  if (!DISPLAY_VARIABLES.every(granted)) return;
+  if (DISPLAY_VARIABLES.some((name) => deno.env.get(name) !== undefined)) return;
+  deno.env.set("NODEVICE_SELECT", "1");
+}
+
 /**
  * Requests an adapter and a device with the adapter's own limits (the defaults cap bindings at 128 MiB and
  * 8 storage buffers per stage) and `shader-f16` / `timestamp-query` when present.
@@ -63,6 +88,7 @@ export const NO_ADAPTER_HELP: string = [
 export async function acquireDevice(options: DeviceOptions = {}): Promise<AcquiredDevice> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) throw new Error(`navigator.gpu is not available in this runtime.\n${NO_ADAPTER_HELP}`);
+  quietHeadlessVulkan();
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? "high-performance" });
   if (!adapter) throw new Error(NO_ADAPTER_HELP);
   const requiredLimits: Record<string, number> = {};

@@ -42,4 +42,13 @@ export * from "./ops/embedding.ts";
 export * from "./ops/dropout.ts";
 export * from "./ops/where.ts";
 export * from "./ops/attention.ts";
-export type { Access, Binding, Kernel, ParamType } from "@hyperdecoders/kernels";
+export type {
+  Access,
+  Binding,
+  GemmTileName,
+  Kernel,
+  MatmulChoice,
+  MatmulShape,
+  MatmulVariant,
+  ParamType,
+} from "@hyperdecoders/kernels";

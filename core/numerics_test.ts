@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { initEngine } from "./engine.ts";
 import { isFiniteOnCpu, nonFiniteCount } from "./numerics.ts";
 import { refNonFiniteCount } from "./reference/optim.ts";
@@ -40,14 +40,14 @@ Deno.test("nonFiniteCount: counts real NaN and ±Inf bit patterns across tensors
   // the size-1 tensor holds exactly one NaN so the case is never empty by chance
   new Uint32Array(arrays[0].buffer)[0] = 0x7fc00000;
   const expected = refNonFiniteCount(arrays);
-  assert.ok(expected > 10, `test data has too few non-finite values (${expected})`);
+  assert(expected > 10, `test data has too few non-finite values (${expected})`);
   const ts = arrays.map((a) => tensor(a));
   const count = nonFiniteCount(ts);
-  assert.equal(count.dtype, "u32");
-  assert.equal(await count.item(), expected);
+  assertEquals(count.dtype, "u32");
+  assertStrictEquals(await count.item(), expected);
   for (let k = 0; k < ts.length; k++) {
     const one = nonFiniteCount([ts[k]]);
-    assert.equal(await one.item(), refNonFiniteCount([arrays[k]]), `tensor of ${sizes[k]} elements`);
+    assertStrictEquals(await one.item(), refNonFiniteCount([arrays[k]]), `tensor of ${sizes[k]} elements`);
     one.dispose();
   }
   count.dispose();
@@ -57,7 +57,7 @@ Deno.test("nonFiniteCount: counts real NaN and ±Inf bit patterns across tensors
 Deno.test("nonFiniteCount: 0 for finite data including the largest float, subnormals and −0", async () => {
   const values = new Float32Array(new Uint32Array([...EDGE_FINITE_BITS, 0x3f800000]).buffer);
   const count = scope(() => nonFiniteCount([tensor(values), tensor(randomNormal(1000, 3))]));
-  assert.equal(await count.item(), 0);
+  assertEquals(await count.item(), 0);
   count.dispose();
 });
 
@@ -67,7 +67,7 @@ Deno.test("nonFiniteCount: a single NaN, +Inf or −Inf is found wherever it sit
       const values = Float32Array.from(randomNormal(5000, at));
       values[at] = bad;
       const count = scope(() => nonFiniteCount([tensor(values)]));
-      assert.equal(await count.item(), 1, `${bad} at ${at}`);
+      assertEquals(await count.item(), 1, `${bad} at ${at}`);
       count.dispose();
     }
   }
@@ -75,18 +75,21 @@ Deno.test("nonFiniteCount: a single NaN, +Inf or −Inf is found wherever it sit
 
 Deno.test("nonFiniteCount: rejects non-f32 tensors, naming the op and the shape", () => {
   const t = tensor([1, 2, 3], [3], "i32");
-  assert.throws(() => nonFiniteCount([t]), /nonFiniteCount: expected f32 tensors, got \[3\] i32/);
+  assertMatch(
+    assertThrows(() => nonFiniteCount([t]), Error).message,
+    /nonFiniteCount: expected f32 tensors, got \[3\] i32/,
+  );
   t.dispose();
 });
 
 Deno.test("isFiniteOnCpu: NaN and ±Inf are not finite; the largest float is", () => {
-  assert.equal(isFiniteOnCpu(new Float32Array([1, 2, 3])), true);
-  assert.equal(isFiniteOnCpu(new Float32Array([1, NaN])), false);
-  assert.equal(isFiniteOnCpu([Infinity]), false);
-  assert.equal(isFiniteOnCpu([-Infinity, 0]), false);
-  assert.equal(isFiniteOnCpu(new Float32Array(new Uint32Array([0x7f7fffff]).buffer)), true);
-  assert.equal(isFiniteOnCpu(new Float32Array(new Uint32Array([0x7f800001]).buffer)), false);
-  assert.equal(isFiniteOnCpu(NaN), false);
-  assert.equal(isFiniteOnCpu(3), true);
-  assert.equal(isFiniteOnCpu([]), true);
+  assertEquals(isFiniteOnCpu(new Float32Array([1, 2, 3])), true);
+  assertEquals(isFiniteOnCpu(new Float32Array([1, NaN])), false);
+  assertEquals(isFiniteOnCpu([Infinity]), false);
+  assertEquals(isFiniteOnCpu([-Infinity, 0]), false);
+  assertEquals(isFiniteOnCpu(new Float32Array(new Uint32Array([0x7f7fffff]).buffer)), true);
+  assertEquals(isFiniteOnCpu(new Float32Array(new Uint32Array([0x7f800001]).buffer)), false);
+  assertEquals(isFiniteOnCpu(NaN), false);
+  assertEquals(isFiniteOnCpu(3), true);
+  assertEquals(isFiniteOnCpu([]), true);
 });

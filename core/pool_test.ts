@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertMatch, assertNotStrictEquals, assertStrictEquals, assertThrows } from "@std/assert";
 import { getEngine, initEngine } from "./engine.ts";
 import { BufferPool, OutOfMemoryError, sizeClass } from "./pool.ts";
 
@@ -12,14 +12,14 @@ Deno.test("pool: a free buffer of the class is reused, lowest id first, whatever
   const p = pool();
   const bufs = Array.from({ length: 5 }, () => p.acquire(1000, "t"));
   const ids = bufs.map((b) => b.id);
-  assert.equal(p.buffersCreated, 5);
+  assertEquals(p.buffersCreated, 5);
   for (const k of [3, 0, 4, 1, 2]) p.release(bufs[k], 0);
   const again = Array.from({ length: 5 }, () => p.acquire(1000, "t").id);
-  assert.deepEqual(again, [...ids].sort((a, b) => a - b), "ascending ids, regardless of the release order");
-  assert.equal(p.buffersCreated, 5, "no new buffers");
+  assertEquals(again, [...ids].sort((a, b) => a - b), "ascending ids, regardless of the release order");
+  assertEquals(p.buffersCreated, 5, "no new buffers");
   // another size class is not used for this one
   p.acquire(5000, "t");
-  assert.equal(p.buffersCreated, 6);
+  assertEquals(p.buffersCreated, 6);
   p.trim();
 });
 
@@ -42,8 +42,8 @@ Deno.test("pool: the same acquire/release sequence from the same free set gets t
   const first = run();
   const created = p.buffersCreated;
   const second = run();
-  assert.deepEqual(second, first);
-  assert.equal(p.buffersCreated, created);
+  assertEquals(second, first);
+  assertStrictEquals(p.buffersCreated, created);
   p.trim();
 });
 
@@ -53,12 +53,16 @@ Deno.test("pool: a buffer released in the excluded epoch is skipped (uploads mus
   const recent = p.acquire(256, "recent");
   p.release(old, 1);
   p.release(recent, 2);
-  assert.equal(p.acquire(256, "upload", 2).id, old.id, "skips the buffer released in epoch 2 even with a higher id");
+  assertStrictEquals(
+    p.acquire(256, "upload", 2).id,
+    old.id,
+    "skips the buffer released in epoch 2 even with a higher id",
+  );
   const created = p.buffersCreated;
   const fresh = p.acquire(256, "upload", 2);
-  assert.notEqual(fresh.id, recent.id, "the epoch-2 buffer is still skipped");
-  assert.equal(p.buffersCreated, created + 1, "a new buffer instead");
-  assert.equal(p.acquire(256, "kernel output").id, recent.id, "without the exclusion it is reused");
+  assertNotStrictEquals(fresh.id, recent.id, "the epoch-2 buffer is still skipped");
+  assertStrictEquals(p.buffersCreated, created + 1, "a new buffer instead");
+  assertStrictEquals(p.acquire(256, "kernel output").id, recent.id, "without the exclusion it is reused");
   p.trim();
 });
 
@@ -66,13 +70,13 @@ Deno.test("pool: peak and live bytes; resetPeak restarts the peak at the live by
   const p = pool();
   const a = p.acquire(4096, "a");
   const b = p.acquire(4096, "b");
-  assert.equal(p.liveBytes, 2 * sizeClass(4096));
-  assert.equal(p.peakLiveBytes, 2 * sizeClass(4096));
+  assertStrictEquals(p.liveBytes, 2 * sizeClass(4096));
+  assertStrictEquals(p.peakLiveBytes, 2 * sizeClass(4096));
   p.release(b, 0);
-  assert.equal(p.peakLiveBytes, 2 * sizeClass(4096));
+  assertStrictEquals(p.peakLiveBytes, 2 * sizeClass(4096));
   p.resetPeak();
-  assert.equal(p.peakLiveBytes, sizeClass(4096));
-  assert.equal(p.pooledBytes, sizeClass(4096));
+  assertStrictEquals(p.peakLiveBytes, sizeClass(4096));
+  assertStrictEquals(p.pooledBytes, sizeClass(4096));
   p.release(a, 0);
   p.trim();
 });
@@ -85,12 +89,9 @@ Deno.test("pool: the request name is formatted only for an error", () => {
     return "myOp: tensor [9, 9]";
   };
   const a = p.acquire(512, what);
-  assert.equal(calls, 0);
-  assert.throws(
-    () => p.acquire(4096, what),
-    (e: unknown) => e instanceof OutOfMemoryError && /myOp: tensor \[9, 9\]/.test(e.message),
-  );
-  assert.equal(calls, 1);
+  assertEquals(calls, 0);
+  assertMatch(assertThrows(() => p.acquire(4096, what), OutOfMemoryError).message, /myOp: tensor \[9, 9\]/);
+  assertEquals(calls, 1);
   p.release(a, 0);
   p.trim();
 });

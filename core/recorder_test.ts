@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import { backward } from "./autograd.ts";
 import { getEngine, initEngine } from "./engine.ts";
 import { add, tanh } from "./ops/elementwise.ts";
@@ -24,26 +24,26 @@ Deno.test("recorder: bind groups are cached per pipeline and buffer set, recreat
   let before = stats.bindGroups;
   for (let i = 0; i < 3; i++) {
     const out = add(a, b);
-    assert.deepEqual(Array.from(await out.data()), expected, "the cached group binds the right buffers");
+    assertEquals(Array.from(await out.data()), expected, "the cached group binds the right buffers");
     out.dispose();
   }
-  assert.equal(stats.bindGroups, before, "the same buffers reuse one bind group");
+  assertStrictEquals(stats.bindGroups, before, "the same buffers reuse one bind group");
   before = stats.bindGroups;
   const other = add(a, c); // another input buffer: another group
-  assert.ok(stats.bindGroups > before, "new buffers need a new bind group");
-  assert.deepEqual(Array.from(await other.data()), [2, 2, 3, 5]);
+  assert(stats.bindGroups > before, "new buffers need a new bind group");
+  assertEquals(Array.from(await other.data()), [2, 2, 3, 5]);
   engine.recorder.clearBindGroups();
   before = stats.bindGroups;
   const again = add(a, b);
-  assert.ok(stats.bindGroups > before, "cleared groups are created again");
-  assert.deepEqual(Array.from(await again.data()), expected);
+  assert(stats.bindGroups > before, "cleared groups are created again");
+  assertEquals(Array.from(await again.data()), expected);
   for (const t of [a, b, c, other, again]) t.dispose();
 });
 
 Deno.test("recorder: consecutive dispatches of one kernel with different parameters each see their own", async () => {
   const xs = Array.from({ length: 5 }, (_, i) => tensor([i, i + 1, i + 2], [3]));
   const outs = xs.map((x) => add(x, x));
-  for (let i = 0; i < 5; i++) assert.deepEqual(Array.from(await outs[i].data()), [2 * i, 2 * i + 2, 2 * i + 4]);
+  for (let i = 0; i < 5; i++) assertEquals(Array.from(await outs[i].data()), [2 * i, 2 * i + 2, 2 * i + 4]);
   for (const t of [...xs, ...outs]) t.dispose();
 });
 
@@ -72,11 +72,11 @@ Deno.test("recorder: a repeated training step creates no pipelines, bind groups 
     last = loss;
     created.push([stats.pipelines - s0[0], stats.bindGroups - s0[1], engine.pool.buffersCreated - s0[2]]);
   }
-  assert.ok(Number.isFinite(await last!.item()));
-  assert.ok(created[0][1] > 0, "the first step creates bind groups (else the test measures nothing)");
+  assert(Number.isFinite(await last!.item()));
+  assert(created[0][1] > 0, "the first step creates bind groups (else the test measures nothing)");
   // the step keeps the previous loss alive, so the free set alternates between two states: warm after 3 steps
   for (let step = 3; step < 6; step++) {
-    assert.deepEqual(created[step], [0, 0, 0], `step ${step}: [pipelines, bind groups, buffers] created`);
+    assertEquals(created[step], [0, 0, 0], `step ${step}: [pipelines, bind groups, buffers] created`);
   }
   last!.dispose();
   opt.dispose();
@@ -96,10 +96,10 @@ Deno.test("recorder: dryRun finishes command buffers without submitting them (no
   } finally {
     engine.recorder.dryRun = false;
   }
-  assert.equal(stats.submits, submits, "no submit in dry-run mode");
-  assert.equal(stats.dropped, dropped + 1, "one command buffer dropped");
-  assert.deepEqual(Array.from(await t.data()), [1, 2, 3], "the fill never ran");
+  assertStrictEquals(stats.submits, submits, "no submit in dry-run mode");
+  assertStrictEquals(stats.dropped, dropped + 1, "one command buffer dropped");
+  assertEquals(Array.from(await t.data()), [1, 2, 3], "the fill never ran");
   fill_(t, 7);
-  assert.deepEqual(Array.from(await t.data()), [7, 7, 7], "after dryRun the recorder submits again");
+  assertEquals(Array.from(await t.data()), [7, 7, 7], "after dryRun the recorder submits again");
   t.dispose();
 });

@@ -8,9 +8,9 @@ export { checkOp, type OpCase } from "./_op_check.ts";
 export { ref, refSumTo, type RefTensor } from "./reference/ref_tensor.ts";
 export { FINFO_F32_MIN, refAttentionSoftmax, refSoftmaxRowsGrad } from "./reference/attention.ts";
 
-import { mulberry32 } from "@hyperdecoders/random";
+import { mulberry32 } from "@hyperdecoders/kernels/random";
 
-/** A seeded PRNG returning floats in [0, 1): the project's mulberry32 (`@hyperdecoders/random`). */
+/** A seeded PRNG returning floats in [0, 1): the project's mulberry32 (`@hyperdecoders/kernels/random`). */
 export function seededRandom(seed: number): () => number {
   return mulberry32(seed);
 }
@@ -93,3 +93,5 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
+// Referenced by the API above; re-exported so that its documentation is complete (`deno doc --lint`).
+export type { DType, GradNode, PooledBuffer, Tensor } from "./mod.ts";

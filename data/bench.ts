@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "@std/path";
 import { fixturePath } from "../tests/fixtures.ts";
 import { writeDemoMixture } from "./demo_prepare.ts";
 import { openTaskSources } from "./fs.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { joinPath as join } from "./path.ts";
+import { join } from "@std/path";
 import { asyncBufferFromUrl } from "hyparquet";
 import { type Manifest, parseManifest } from "./manifest.ts";
 import type { ParquetBuffer, ParquetCompressors } from "./parquet.ts";
@@ -42,10 +42,10 @@ export async function openByteStream(location: string): Promise<ReadableStream<U
 }
 
 /** Random-access buffer for parquet: a local file read with seek (nothing is loaded whole) or HTTP range requests. */
-export async function openAsyncBuffer(location: string): Promise<ParquetBuffer> {
+export async function openAsyncBuffer(location: string, headers?: Record<string, string>): Promise<ParquetBuffer> {
   if (isUrl(location)) {
     try {
-      return await asyncBufferFromUrl({ url: location });
+      return await asyncBufferFromUrl({ url: location, requestInit: headers ? { headers } : undefined });
     } catch (e) {
       throw new Error(`${location}: cannot fetch (${(e as Error).message}); check the URL`);
     }

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch } from "@std/assert";
 import { DataFormatError, SkipTally } from "./errors.ts";
 import { gunzipIfNeeded } from "./gzip.ts";
 import { readLines } from "./lines.ts";
@@ -8,23 +8,23 @@ Deno.test("readLines: LF and CRLF, BOM on line 1 only, last line without newline
   const text = "\ufeffa\tb\r\nc\n\n\ufeffd\ne";
   for (const chunk of [1, 2, 3, 100]) {
     const lines = await collect(readLines(streamOf(text, chunk), "f.tsv"));
-    assert.deepEqual(lines.map((l) => l.text), ["a\tb", "c", "", "\ufeffd", "e"]);
-    assert.deepEqual(lines.map((l) => l.line), [1, 2, 3, 4, 5]);
+    assertEquals(lines.map((l) => l.text), ["a\tb", "c", "", "\ufeffd", "e"]);
+    assertEquals(lines.map((l) => l.line), [1, 2, 3, 4, 5]);
   }
 });
 
 Deno.test("readLines: bad UTF-8 names file and line; with skipBad it is counted", async () => {
   const bytes = new Uint8Array([...new TextEncoder().encode("ok\nalso ok\n"), 0x61, 0xff, 0x62, 0x0a, 0x7a]);
   const err = await rejection(collect(readLines(streamOf(bytes), "data/x.tsv")));
-  assert.ok(err instanceof DataFormatError);
-  assert.equal(err.file, "data/x.tsv");
-  assert.equal(err.line, 3);
-  assert.match(err.message, /^data\/x\.tsv:3: invalid UTF-8/);
+  assert(err instanceof DataFormatError);
+  assertEquals(err.file, "data/x.tsv");
+  assertEquals(err.line, 3);
+  assertMatch(err.message, /^data\/x\.tsv:3: invalid UTF-8/);
   const skips = new SkipTally();
   const lines = await collect(readLines(streamOf(bytes), "data/x.tsv", { skipBad: true, skips }));
-  assert.deepEqual(lines.map((l) => l.text), ["ok", "also ok", "z"]);
-  assert.equal(skips.total, 1);
-  assert.equal(skips.byFile.get("data/x.tsv"), 1);
+  assertEquals(lines.map((l) => l.text), ["ok", "also ok", "z"]);
+  assertEquals(skips.total, 1);
+  assertEquals(skips.byFile.get("data/x.tsv"), 1);
 });
 
 Deno.test("gunzipIfNeeded: detects gzip by magic bytes and passes plain bytes through", async () => {
@@ -32,9 +32,9 @@ Deno.test("gunzipIfNeeded: detects gzip by magic bytes and passes plain bytes th
   const gz = await gzip(text);
   const plain = await collect(readLines(await gunzipIfNeeded(streamOf(text, 5)), "p"));
   const unz = await collect(readLines(await gunzipIfNeeded(streamOf(gz, 5)), "g"));
-  assert.equal(plain.length, 2000);
-  assert.deepEqual(unz, plain);
-  assert.deepEqual(await collect(readLines(await gunzipIfNeeded(streamOf("")), "e")), []);
+  assertEquals(plain.length, 2000);
+  assertEquals(unz, plain);
+  assertEquals(await collect(readLines(await gunzipIfNeeded(streamOf("")), "e")), []);
 });
 
 Deno.test("truncated gzip: error names the file and the line where reading stopped, even with skipBad", async () => {
@@ -44,8 +44,8 @@ Deno.test("truncated gzip: error names the file and the line where reading stopp
   const err = await rejection(
     collect(readLines(await gunzipIfNeeded(streamOf(cut, 4096)), "big.jsonl.gz", { skipBad: true })),
   );
-  assert.ok(err instanceof DataFormatError, String(err));
-  assert.equal(err.file, "big.jsonl.gz");
-  assert.ok(err.line > 1 && err.line <= 5000, `line ${err.line}`);
-  assert.match(err.message, /truncated or corrupt/);
+  assert(err instanceof DataFormatError, String(err));
+  assertEquals(err.file, "big.jsonl.gz");
+  assert(err.line > 1 && err.line <= 5000, `line ${err.line}`);
+  assertMatch(err.message, /truncated or corrupt/);
 });

@@ -1,4 +1,12 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotEquals,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { collate, tokenizeExample, truncateIds } from "./collate.ts";
 import { type LoaderState, sequentialBatches, StreamingLoader, type StreamingLoaderOptions } from "./loader.ts";
 import { MixtureSampler, mixtureWeights } from "./mixing.ts";
@@ -9,12 +17,12 @@ Deno.test("mixtureWeights: proportional rates of the paper's GLUE train splits (
   const train = { mnli: 392702, qqp: 362849, qnli: 103743, sst2: 66349, cola: 8551, stsb: 5749, mrpc: 3668, rte: 2490 };
   const published = { mnli: 41.5, qqp: 38.4, qnli: 11.0, sst2: 7.0, cola: 0.9, stsb: 0.61, mrpc: 0.39, rte: 0.26 };
   const w = mixtureWeights(Object.values(train));
-  Object.values(published).forEach((p, i) => assert.ok(Math.abs(w[i] * 100 - p) < 0.06, `${p} vs ${w[i] * 100}`));
+  Object.values(published).forEach((p, i) => assert(Math.abs(w[i] * 100 - p) < 0.06, `${p} vs ${w[i] * 100}`));
   const t2 = mixtureWeights([100, 400], 2);
-  assert.ok(Math.abs(t2[0] - 1 / 3) < 1e-12);
+  assert(Math.abs(t2[0] - 1 / 3) < 1e-12);
   const flat = mixtureWeights([10, 1000, 100000], 1e9);
-  flat.forEach((x) => assert.ok(Math.abs(x - 1 / 3) < 1e-6));
-  assert.throws(() => mixtureWeights([1, 0]), /needs examples/);
+  flat.forEach((x) => assert(Math.abs(x - 1 / 3) < 1e-6));
+  assertMatch(assertThrows(() => mixtureWeights([1, 0]), Error).message, /needs examples/);
 });
 
 Deno.test("MixtureSampler: proportions within 2% of the target over 100,000 draws", () => {
@@ -27,7 +35,7 @@ Deno.test("MixtureSampler: proportions within 2% of the target over 100,000 draw
     w.forEach((p, i) => {
       const got = seen[i] / 100_000;
       const tol = p >= 0.1 ? 0.02 * p : 0.002; // 2% relative where that is above the sampling noise
-      assert.ok(Math.abs(got - p) <= tol, `T=${temperature} task ${i}: ${got} vs ${p}`);
+      assert(Math.abs(got - p) <= tol, `T=${temperature} task ${i}: ${got} vs ${p}`);
     });
   }
 });
@@ -68,15 +76,15 @@ Deno.test("loader: resuming from the state after 1,000 examples gives the same n
     const head = await take(first, 1000);
     const state: LoaderState = JSON.parse(JSON.stringify(first.state()));
     await first.close();
-    assert.ok(JSON.stringify(state).length < 300, "state is small");
-    assert.deepEqual(head, all.slice(0, head.length));
+    assert(JSON.stringify(state).length < 300, "state is small");
+    assertEquals(head, all.slice(0, head.length));
 
     const resumed = await StreamingLoader.create(opts(src, extra), state);
     const tail = await take(resumed, 1000);
     await resumed.close();
-    assert.deepEqual(tail, all.slice(head.length), JSON.stringify(extra));
+    assertEquals(tail, all.slice(head.length), JSON.stringify(extra));
     // The tiny task (11 examples) went through epochs, so restoring crossed epoch and shard boundaries.
-    assert.ok(state.perTask.tiny > 11, JSON.stringify(state));
+    assert(state.perTask.tiny > 11, JSON.stringify(state));
   }
 });
 
@@ -88,12 +96,15 @@ Deno.test("loader: a state saved mid-pool (bucketing) resumes exactly; another c
   const b = await StreamingLoader.create(o);
   await take(b, 8 * 7); // 7 batches: one full pool of 5 plus 2 of the next
   const st = b.state();
-  assert.equal(st.batchesInPool, 2);
-  assert.equal(st.examples, 40);
+  assertEquals(st.batchesInPool, 2);
+  assertEquals(st.examples, 40);
   const c = await StreamingLoader.create(o, st);
-  assert.deepEqual(await take(c, 8 * 5), all.slice(7));
+  assertEquals(await take(c, 8 * 5), all.slice(7));
   await Promise.all([a.close(), b.close(), c.close()]);
-  await assert.rejects(StreamingLoader.create({ ...o, seed: 6 }, st), /another configuration/);
+  assertMatch(
+    (await assertRejects(() => StreamingLoader.create({ ...o, seed: 6 }, st), Error)).message,
+    /another configuration/,
+  );
 });
 
 Deno.test("loader: mixes proportionally to task size over 100,000 drawn examples", async () => {
@@ -107,7 +118,7 @@ Deno.test("loader: mixes proportionally to task size over 100,000 drawn examples
     const p = n / total;
     // 2% relative; for tasks under 10% of the mixture 2% is below the sampling noise, so 0.2 points absolute.
     const tol = p >= 0.1 ? 0.02 * p : 0.002;
-    assert.ok(Math.abs(seen[t] / 100_000 - p) <= tol, `${t}: ${seen[t] / 100_000} vs ${p}`);
+    assert(Math.abs(seen[t] / 100_000 - p) <= tol, `${t}: ${seen[t] / 100_000} vs ${p}`);
   }
 });
 
@@ -116,25 +127,25 @@ Deno.test("loader: batches are padded to the longest row; masks, labels and task
   const loader = await StreamingLoader.create(opts(src, { maxSourceLength: 6, maxTargetLength: 3 }));
   for (let i = 0; i < 20; i++) {
     const b = await loader.next();
-    assert.equal(b.inputIds.length, b.batchSize * b.sourceLength);
-    assert.equal(b.labels.length, b.batchSize * b.targetLength);
+    assertStrictEquals(b.inputIds.length, b.batchSize * b.sourceLength);
+    assertStrictEquals(b.labels.length, b.batchSize * b.targetLength);
     let longest = 0;
     for (let r = 0; r < b.batchSize; r++) {
       const row = b.inputIds.subarray(r * b.sourceLength, (r + 1) * b.sourceLength);
       const mask = b.attentionMask.subarray(r * b.sourceLength, (r + 1) * b.sourceLength);
       const len = mask.reduce((a, x) => a + x, 0);
       longest = Math.max(longest, len);
-      assert.ok(len <= 6);
-      assert.equal(row[len - 1], 1, "every row ends with </s>, also when truncated");
-      for (let k = len; k < b.sourceLength; k++) assert.equal(row[k], 0);
+      assert(len <= 6);
+      assertEquals(row[len - 1], 1, "every row ends with </s>, also when truncated");
+      for (let k = len; k < b.sourceLength; k++) assertEquals(row[k], 0);
       const lab = b.labels.subarray(r * b.targetLength, (r + 1) * b.targetLength);
       const lm = b.labelMask.subarray(r * b.targetLength, (r + 1) * b.targetLength);
       const tl = lm.reduce((a, x) => a + x, 0);
-      assert.equal(lab[tl - 1], 1);
-      assert.deepEqual([...lab.subarray(0, tl)], truncateIds(tok.encode(b.targets[r]), 3));
-      assert.equal(loader.tasks[b.taskIds[r]], b.tasks[r]);
+      assertEquals(lab[tl - 1], 1);
+      assertEquals([...lab.subarray(0, tl)], truncateIds(tok.encode(b.targets[r]), 3));
+      assertStrictEquals(loader.tasks[b.taskIds[r]], b.tasks[r]);
     }
-    assert.equal(longest, b.sourceLength, "padded to the longest, not to the maximum");
+    assertStrictEquals(longest, b.sourceLength, "padded to the longest, not to the maximum");
   }
   await loader.close();
 });
@@ -153,23 +164,23 @@ Deno.test("loader: length bucketing groups similar lengths (less padding than wi
   };
   const plain = await pad(1);
   const bucketed = await pad(8);
-  assert.ok(bucketed < plain / 2, `${bucketed} vs ${plain}`);
+  assert(bucketed < plain / 2, `${bucketed} vs ${plain}`);
 });
 
 Deno.test("TaskStream: buffer bounded by shuffleBuffer; shuffled; every example drawn about equally often", async () => {
   const src = await memorySource("t", syntheticExamples("t", 100), 30);
   const s = await TaskStream.open(src, 1, 16);
-  assert.equal(s.bufferSize, 16);
+  assertEquals(s.bufferSize, 16);
   const ids: string[] = [];
   for (let i = 0; i < 3000; i++) ids.push((await s.next()).id);
   await s.close();
   const counts = new Map<string, number>();
   for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-  assert.equal(counts.size, 100);
-  for (const n of counts.values()) assert.ok(n >= 20 && n <= 40, `count ${n}`);
-  assert.notDeepEqual(ids.slice(0, 100), Array.from({ length: 100 }, (_, i) => `t-${i}`));
+  assertEquals(counts.size, 100);
+  for (const n of counts.values()) assert(n >= 20 && n <= 40, `count ${n}`);
+  assertNotEquals(ids.slice(0, 100), Array.from({ length: 100 }, (_, i) => `t-${i}`));
   const capped = await TaskStream.open(await memorySource("u", syntheticExamples("u", 5), 2), 1, 1000);
-  assert.equal(capped.bufferSize, 5);
+  assertEquals(capped.bufferSize, 5);
   await capped.close();
 });
 
@@ -179,22 +190,22 @@ Deno.test("sequentialBatches: file order, one task per batch, last batch partial
     await memorySource("b", syntheticExamples("b", 3), 4, "validation"),
   ];
   const batches = await collect(sequentialBatches(src, tok, { batchSize: 4 }));
-  assert.deepEqual(batches.map((b) => b.ids), [
+  assertEquals(batches.map((b) => b.ids), [
     ["a-0", "a-1", "a-2", "a-3"],
     ["a-4", "a-5", "a-6", "a-7"],
     ["a-8", "a-9"],
     ["b-0", "b-1", "b-2"],
   ]);
-  assert.deepEqual([...batches[3].taskIds], [1, 1, 1]);
+  assertEquals([...batches[3].taskIds], [1, 1, 1]);
   const limited = await collect(sequentialBatches(src, tok, { batchSize: 4, limit: 5 }));
-  assert.deepEqual(limited.map((b) => b.batchSize), [4, 1, 3]);
+  assertEquals(limited.map((b) => b.batchSize), [4, 1, 3]);
   const sampled = await collect(sequentialBatches(src, tok, { batchSize: 10, limit: 5, limitSeed: 3 }));
   const ids = sampled[0].ids;
-  assert.equal(ids.length, 5);
-  assert.notDeepEqual(ids, ["a-0", "a-1", "a-2", "a-3", "a-4"]);
-  assert.deepEqual(ids, [...ids].sort((x, y) => Number(x.slice(2)) - Number(y.slice(2))), "file order kept");
+  assertEquals(ids.length, 5);
+  assertNotEquals(ids, ["a-0", "a-1", "a-2", "a-3", "a-4"]);
+  assertEquals(ids, [...ids].sort((x, y) => Number(x.slice(2)) - Number(y.slice(2))), "file order kept");
   const again = await collect(sequentialBatches(src, tok, { batchSize: 10, limit: 5, limitSeed: 3 }));
-  assert.deepEqual(again[0].ids, ids);
+  assertEquals(again[0].ids, ids);
   const one = collate([tokenizeExample({ task: "a", id: "x", source: "p q", target: "" }, tok)]);
-  assert.deepEqual([...one.labels], [1], "an empty target is just </s>");
+  assertEquals([...one.labels], [1], "an empty target is just </s>");
 });

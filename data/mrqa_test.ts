@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
 import { DataFormatError, SkipTally } from "./errors.ts";
 import { mrqaFromHfRow, type MrqaQuestion, readMrqaJsonl } from "./mrqa.ts";
 import { chunkMrqaQuestion, encodeWithOffsets } from "./mrqa_chunk.ts";
@@ -26,8 +26,8 @@ const context = {
 Deno.test("MRQA jsonl.gz: header skipped, one record per question with subset and inclusive spans", async () => {
   const gz = await gzip([header, JSON.stringify(context)].join("\n") + "\n");
   const recs = await collect(readMrqaJsonl(streamOf(gz, 16), "SQuAD.jsonl.gz"));
-  assert.equal(recs.length, 2);
-  assert.deepEqual(recs[1].value, {
+  assertEquals(recs.length, 2);
+  assertEquals(recs[1].value, {
     subset: "SQuAD",
     qid: "q2",
     question: "Where is Berlin?",
@@ -35,22 +35,22 @@ Deno.test("MRQA jsonl.gz: header skipped, one record per question with subset an
     answers: ["Germany"],
     detectedAnswers: [{ text: "Germany", charSpans: [[52, 58]] }],
   });
-  assert.equal(context.context.slice(52, 58 + 1), "Germany");
-  assert.equal(recs[1].line, 2);
+  assertEquals(context.context.slice(52, 58 + 1), "Germany");
+  assertEquals(recs[1].line, 2);
 });
 
 Deno.test("MRQA: a missing header, a malformed question and invalid JSON are located; skips counted", async () => {
   const noHeader = await rejection(collect(readMrqaJsonl(streamOf(JSON.stringify(context)), "a.jsonl.gz")));
-  assert.match(noHeader.message, /^a\.jsonl\.gz:1: expected the MRQA header line/);
+  assertMatch(noHeader.message, /^a\.jsonl\.gz:1: expected the MRQA header line/);
   const broken = { context: "x", qas: [{ qid: "q9", question: "?", answers: ["x"], detected_answers: [{}] }] };
   const text = [header, JSON.stringify(broken), "{oops", JSON.stringify(context)].join("\n");
   const err = await rejection(collect(readMrqaJsonl(streamOf(text), "b.jsonl")));
-  assert.ok(err instanceof DataFormatError);
-  assert.match(err.message, /^b\.jsonl:2: qas\[0\]\.detected_answers\[0\] needs "text" and "char_spans"/);
+  assert(err instanceof DataFormatError);
+  assertMatch(err.message, /^b\.jsonl:2: qas\[0\]\.detected_answers\[0\] needs "text" and "char_spans"/);
   const skips = new SkipTally();
   const ok = await collect(readMrqaJsonl(streamOf(text), "b.jsonl", { skipBad: true, skips }));
-  assert.deepEqual(ok.map((r) => r.value.qid), ["q1", "q2"]);
-  assert.equal(skips.total, 2);
+  assertEquals(ok.map((r) => r.value.qid), ["q1", "q2"]);
+  assertEquals(skips.total, 2);
 });
 
 Deno.test("MRQA: Hugging Face parquet rows (struct of lists) convert to the same question", () => {
@@ -63,7 +63,7 @@ Deno.test("MRQA: Hugging Face parquet rows (struct of lists) convert to the same
     detected_answers: { text: ["Germany"], char_spans: [{ start: [52], end: [58] }], token_spans: [] },
   };
   const q = mrqaFromHfRow(row, "validation-00000.parquet", 7);
-  assert.deepEqual(q.detectedAnswers, [{ text: "Germany", charSpans: [[52, 58]] }]);
+  assertEquals(q.detectedAnswers, [{ text: "Germany", charSpans: [[52, 58]] }]);
   const err = (() => {
     try {
       mrqaFromHfRow({ ...row, detected_answers: undefined }, "v.parquet", 7);
@@ -71,7 +71,7 @@ Deno.test("MRQA: Hugging Face parquet rows (struct of lists) convert to the same
       return e as Error;
     }
   })();
-  assert.match(err!.message, /^v\.parquet:7: column "detected_answers"/);
+  assertMatch(err!.message, /^v\.parquet:7: column "detected_answers"/);
 });
 
 function question(words: number, answerAt: number[]): MrqaQuestion {
@@ -99,38 +99,40 @@ Deno.test("MRQA chunking: windows of maxLength with `stride` overlap, answer per
   const q = question(40, [3, 25]);
   const chunks = chunkMrqaQuestion(q, tok, { maxLength: 20, stride: 4 });
   const spans = chunks.map((c) => c.source.replace("question: what is it context: ", "").split(" "));
-  assert.deepEqual(spans.map((s) => [s[0], s[s.length - 1]]), [["w0", "w13"], ["w10", "w23"], ["w20", "w33"], [
+  assertEquals(spans.map((s) => [s[0], s[s.length - 1]]), [["w0", "w13"], ["w10", "w23"], ["w20", "w33"], [
     "w30",
     "w39",
   ]]);
-  assert.deepEqual(chunks.map((c) => c.target), ["w3", "", "w25", ""]);
+  assertEquals(chunks.map((c) => c.target), ["w3", "", "w25", ""]);
   for (const c of chunks) {
-    assert.ok(c.sourceIds!.length <= 20);
-    assert.equal(c.sourceIds![c.sourceIds!.length - 1], 1);
-    assert.deepEqual(c.sourceIds, tok.encode(c.source), "ids must match the source text");
-    assert.equal(c.task, "NewsQA");
-    assert.equal(c.id, "qq");
-    assert.deepEqual(c.meta, { answers: ["w3", "w25"], chunk: chunks.indexOf(c), chunks: 4 });
+    assert(c.sourceIds!.length <= 20);
+    assertEquals(c.sourceIds![c.sourceIds!.length - 1], 1);
+    assertEquals(c.sourceIds, tok.encode(c.source), "ids must match the source text");
+    assertEquals(c.task, "NewsQA");
+    assertEquals(c.id, "qq");
+    assertEquals(c.meta, { answers: ["w3", "w25"], chunk: chunks.indexOf(c), chunks: 4 });
   }
   // The first matching answer (in detected_answers order) wins when two are in one window.
   const both = chunkMrqaQuestion(question(12, [9, 2]), tok, { maxLength: 20, stride: 4 });
-  assert.deepEqual(both.map((c) => c.target), ["w9"]);
+  assertEquals(both.map((c) => c.target), ["w9"]);
   // Empty context: no chunk, as in the reference code.
-  assert.deepEqual(chunkMrqaQuestion({ ...q, context: "" }, tok, { maxLength: 20, stride: 4 }), []);
+  assertEquals(chunkMrqaQuestion({ ...q, context: "" }, tok, { maxLength: 20, stride: 4 }), []);
 });
 
 Deno.test("MRQA chunking: a question that leaves no room for the overlap is an error with the qid", () => {
   const tok = new FakeWordTokenizer();
   const q = { ...question(30, [1]), question: Array.from({ length: 30 }, (_, i) => `x${i}`).join(" ") };
-  assert.throws(() => chunkMrqaQuestion(q, tok, { maxLength: 40, stride: 8 }, { file: "f.jsonl.gz", line: 3 }), {
-    message: /^f\.jsonl\.gz:3: question qq is 32 tokens long/,
-  });
+  assertMatch(
+    assertThrows(() => chunkMrqaQuestion(q, tok, { maxLength: 40, stride: 8 }, { file: "f.jsonl.gz", line: 3 }), Error)
+      .message,
+    /^f\.jsonl\.gz:3: question qq is 32 tokens long/,
+  );
 });
 
 Deno.test("encodeWithOffsets: per-word ids equal the whole-text ids; offsets are the word ranges", () => {
   const tok = new FakeWordTokenizer();
   const text = "  alpha beta\tgamma\n delta ";
   const r = encodeWithOffsets(tok, text);
-  assert.deepEqual(r.ids, tok.encode(text).slice(0, -1));
-  assert.deepEqual(r.offsets.map(([s, e]) => text.slice(s, e)), ["alpha", "beta", "gamma", "delta"]);
+  assertEquals(r.ids, tok.encode(text).slice(0, -1));
+  assertEquals(r.offsets.map(([s, e]) => text.slice(s, e)), ["alpha", "beta", "gamma", "delta"]);
 });

@@ -1,5 +1,5 @@
-import assert from "node:assert/strict";
-import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { join } from "@std/path";
 import zlib from "node:zlib";
 // Test-only: writes real parquet files for the reader tests.
 import { parquetWriteBuffer } from "hyparquet-writer";
@@ -52,9 +52,9 @@ Deno.test("parquet: rows of every row group, int64 as numbers, snappy and gzip c
     const local = await collect(
       readParquetRows(await openAsyncBuffer(path), path, { compressors: await parquetCompressors() }),
     );
-    assert.equal(local.length, 250);
-    assert.deepEqual(local[137], { value: { sentence: "Sentence 137 is “quoted”.", label: 1, idx: 137 }, line: 138 });
-    assert.equal(await parquetRowCount(await openAsyncBuffer(path), path), 250);
+    assertEquals(local.length, 250);
+    assertEquals(local[137], { value: { sentence: "Sentence 137 is “quoted”.", label: 1, idx: 137 }, line: 138 });
+    assertEquals(await parquetRowCount(await openAsyncBuffer(path), path), 250);
     const url = `http://localhost:${server.addr.port}/cola/train-00000-of-00001.parquet`;
     const remote = await collect(
       readParquetRows(await openAsyncBuffer(url), url, {
@@ -62,13 +62,13 @@ Deno.test("parquet: rows of every row group, int64 as numbers, snappy and gzip c
         compressors: await parquetCompressors(),
       }),
     );
-    assert.deepEqual(remote.map((r) => r.value.sentence), local.map((r) => r.value.sentence));
-    assert.equal(remote[0].value.idx, undefined);
-    assert.ok(ranged >= 2, "read with range requests");
+    assertEquals(remote.map((r) => r.value.sentence), local.map((r) => r.value.sentence));
+    assertEquals(remote[0].value.idx, undefined);
+    assert(ranged >= 2, "read with range requests");
     // Without a gzip decompressor the error names the file and the first row of the row group.
     const err = await rejection(collect(readParquetRows(await openAsyncBuffer(path), path)));
-    assert.ok(err instanceof DataFormatError);
-    assert.match(err.message, /train-00000-of-00001\.parquet:1: cannot decode the row group/);
+    assert(err instanceof DataFormatError);
+    assertMatch(err.message, /train-00000-of-00001\.parquet:1: cannot decode the row group/);
   } finally {
     ac.abort();
     await server.finished;
@@ -83,11 +83,11 @@ Deno.test("parquet: not a parquet file, a truncated file and a missing column na
     const cut = join(tmp, "cut.parquet");
     await Deno.writeFile(cut, bytes.slice(0, bytes.length - 30));
     const e1 = await rejection(collect(readParquetRows(await openAsyncBuffer(cut), cut)));
-    assert.match(e1.message, /cut\.parquet: not a readable parquet file/);
+    assertMatch(e1.message, /cut\.parquet: not a readable parquet file/);
     const good = join(tmp, "good.parquet");
     await Deno.writeFile(good, bytes);
     const e2 = await rejection(collect(readParquetRows(await openAsyncBuffer(good), good, { columns: ["sentence2"] })));
-    assert.match(e2.message, /good\.parquet: missing column "sentence2" \(columns: sentence, label, idx\)/);
+    assertMatch(e2.message, /good\.parquet: missing column "sentence2" \(columns: sentence, label, idx\)/);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
@@ -114,11 +114,11 @@ Deno.test("prepare CoLA from Hugging Face-style parquet shards gives the same ex
       inputs: await expandInputs(join(tmp, "tsv"), "cola"),
       out: join(tmp, "b"),
     });
-    assert.deepEqual(a.entries.map((e) => e.count), [300, 20, 21]);
-    assert.deepEqual(a.entries.map((e) => e.examplesSha256), b.entries.map((e) => e.examplesSha256));
+    assertEquals(a.entries.map((e) => e.count), [300, 20, 21]);
+    assertEquals(a.entries.map((e) => e.examplesSha256), b.entries.map((e) => e.examplesSha256));
     const ds = await openDatasetDir(join(tmp, "a"));
     const first = (await collect(readTaskExamples(ds.sources("train")[0])))[1];
-    assert.deepEqual(first, {
+    assertEquals(first, {
       task: "cola",
       id: "cola/train/1",
       source: "cola sentence: Sentence 1 is “quoted”.",

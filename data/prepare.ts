@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { baseName as basename, joinPath as join } from "./path.ts";
+import { basename, join } from "@std/path";
 import { DEFAULT_DEMO_SIZES, demoRecords, type DemoSizes } from "./demo.ts";
 import type { TextEncoderLike } from "./encoder.ts";
 import { type BadRecordOptions, DataFormatError, reject, SkipTally } from "./errors.ts";
@@ -52,6 +52,10 @@ export interface PrepareInput {
   location: string;
   /** Format; inferred from the name when omitted. */
   format?: InputFormat;
+  /** Where the file came from, recorded in the manifest instead of `location` (e.g. a pinned `hf://datasets/…`). */
+  source?: string;
+  /** Request headers for a URL (authorization of a gated dataset read in place); never recorded. */
+  headers?: Record<string, string>;
 }
 
 /** Options of {@link prepareDataset}. */
@@ -113,7 +117,10 @@ export function inferFormat(location: string, task: string): InputFormat {
   throw new Error(`${location}: cannot tell the format from the name; expected .tsv, .parquet, .jsonl or .jsonl.gz`);
 }
 
-/** Expands an input directory into its data files (sorted by name, recursively), with splits inferred. */
+/**
+ * Expands an input directory into its data files (sorted by name, recursively), with splits inferred. (Hub dataset
+ * references are expanded by `expandHubInputs` of `@hyperdecoders/data/hub`.)
+ */
 export async function expandInputs(location: string, task: string): Promise<PrepareInput[]> {
   if (isUrl(location)) return [{ split: mustSplit(location), location, format: inferFormat(location, task) }];
   const stat = await Deno.stat(location).catch(() => undefined);
@@ -167,7 +174,10 @@ async function* readInput(
     const columns = task === "mrqa"
       ? ["subset", "context", "qid", "question", "detected_answers", "answers"]
       : undefined;
-    yield* readParquetRows(await openAsyncBuffer(loc), loc, { columns, compressors: await parquetCompressors() });
+    yield* readParquetRows(await openAsyncBuffer(loc, input.headers), input.source ?? loc, {
+      columns,
+      compressors: await parquetCompressors(),
+    });
   } else if (format === "mrqa-jsonl") {
     for await (const r of readMrqaJsonl(await openByteStream(loc), loc, bad)) {
       yield { value: r.value as unknown as RawRecord, line: r.line };
@@ -267,7 +277,7 @@ export async function prepareDataset(opts: PrepareOptions): Promise<PrepareResul
     templateVersion: TEMPLATE_VERSION,
     inputs: opts.inputs.map((i) => ({
       split: i.split,
-      location: i.location,
+      location: i.source ?? i.location,
       format: i.format ?? (opts.task === "demo" ? "generated" : inferFormat(i.location, opts.task)),
     })),
     options: { ...opts.split, stsbRounding: opts.stsbRounding, mrqa: opts.mrqa, demo: opts.demo },

@@ -1,5 +1,12 @@
-import assert from "node:assert/strict";
-import { join } from "node:path";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotStrictEquals,
+  assertRejects,
+  assertStrictEquals,
+} from "@std/assert";
+import { join } from "@std/path";
 import { fixturePath } from "../tests/fixtures.ts";
 import { writeDemoMixture } from "./demo_prepare.ts";
 import { openDatasetDir, openTaskSources } from "./fs.ts";
@@ -33,34 +40,34 @@ Deno.test("prepare RTE from TSV: Table 10 sizes, halves of dev are disjoint, rep
     await Deno.writeTextFile(join(tmp, "dev.tsv"), rteTsv(277, 100000));
     await Deno.writeTextFile(join(tmp, "test.tsv"), "index\tsentence1\tsentence2\n0\ta\tb\n");
     const inputs = await expandInputs(tmp, "rte");
-    assert.deepEqual(inputs.map((i) => [i.split, i.format]), [["validation", "tsv"], ["test", "tsv"], [
+    assertEquals(inputs.map((i) => [i.split, i.format]), [["validation", "tsv"], ["test", "tsv"], [
       "train",
       "tsv",
     ]]);
     const logs: string[] = [];
     const r1 = await prepareDataset({ task: "rte", inputs, out: join(tmp, "a"), log: (m) => logs.push(m) });
-    assert.ok(logs.some((m) => /ignoring .*test\.tsv: split "test" is not used by rte/.test(m)), logs.join("\n"));
-    assert.deepEqual(r1.entries.map((e) => [e.split, e.count]), [["train", 2490], ["validation", 138], ["test", 139]]);
+    assert(logs.some((m) => /ignoring .*test\.tsv: split "test" is not used by rte/.test(m)), logs.join("\n"));
+    assertEquals(r1.entries.map((e) => [e.split, e.count]), [["train", 2490], ["validation", 138], ["test", 139]]);
     const val = await examplesOf(join(tmp, "a"), "validation");
     const test = await examplesOf(join(tmp, "a"), "test");
     const devSources = new Set([...val, ...test].map((e) => e.source));
-    assert.equal(devSources.size, 277);
-    assert.ok([...devSources].every((s) => /Premise number 1\d{5}\./.test(s)));
-    assert.equal(val[0].source.startsWith("rte sentence1: Premise number "), true);
-    assert.ok(["0", "1"].includes(val[0].target));
+    assertEquals(devSources.size, 277);
+    assert([...devSources].every((s) => /Premise number 1\d{5}\./.test(s)));
+    assertEquals(val[0].source.startsWith("rte sentence1: Premise number "), true);
+    assert(["0", "1"].includes(val[0].target));
     // Same inputs and seed → same bytes; the reference-code variant drops one per split.
     const r2 = await prepareDataset({ task: "rte", inputs, out: join(tmp, "b") });
-    assert.deepEqual(r2.entries.map((e) => e.examplesSha256), r1.entries.map((e) => e.examplesSha256));
-    assert.deepEqual(r2.entries.map((e) => e.shards[0].sha256), r1.entries.map((e) => e.shards[0].sha256));
+    assertEquals(r2.entries.map((e) => e.examplesSha256), r1.entries.map((e) => e.examplesSha256));
+    assertEquals(r2.entries.map((e) => e.shards[0].sha256), r1.entries.map((e) => e.shards[0].sha256));
     const r3 = await prepareDataset({ task: "rte", inputs, out: join(tmp, "c"), split: { dropOne: true } });
-    assert.deepEqual(r3.entries.map((e) => e.count), [2489, 137, 138]);
+    assertEquals(r3.entries.map((e) => e.count), [2489, 137, 138]);
     const m = JSON.parse(await Deno.readTextFile(join(tmp, "a", "manifest.json")));
-    assert.equal(m.entries[0].provenance.templateVersion, "hyperdecoders-templates/1");
-    assert.match(m.entries[0].shards[0].file, /^rte\/train-[0-9a-f]{8}-00000\.jsonl\.gz$/);
-    assert.match(m.entries[0].shards[0].sha256, /^[0-9a-f]{64}$/);
+    assertEquals(m.entries[0].provenance.templateVersion, "hyperdecoders-templates/1");
+    assertMatch(m.entries[0].shards[0].file, /^rte\/train-[0-9a-f]{8}-00000\.jsonl\.gz$/);
+    assertMatch(m.entries[0].shards[0].sha256, /^[0-9a-f]{64}$/);
     const left = [];
     for await (const e of Deno.readDir(join(tmp, "a"))) left.push(e.name);
-    assert.deepEqual(left.sort(), ["manifest.json", "rte"], "staging folder removed");
+    assertEquals(left.sort(), ["manifest.json", "rte"], "staging folder removed");
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
@@ -79,14 +86,14 @@ Deno.test("prepare SST-2 (67,349 generated rows): 1,000 held out of train, dev i
       out,
       maxShardBytes: 1 << 20,
     });
-    assert.deepEqual(r.entries.map((e) => [e.split, e.count]), [["train", 66349], ["validation", 1000], [
+    assertEquals(r.entries.map((e) => [e.split, e.count]), [["train", 66349], ["validation", 1000], [
       "test",
       872,
     ]]);
     const train = r.entries[0];
-    assert.ok(train.shards.length >= 3, `${train.shards.length} shards`);
-    for (const s of train.shards) assert.ok(s.bytes < 1 << 20);
-    assert.equal(train.shards.reduce((a, s) => a + s.count, 0), 66349);
+    assert(train.shards.length >= 3, `${train.shards.length} shards`);
+    for (const s of train.shards) assert(s.bytes < 1 << 20);
+    assertEquals(train.shards.reduce((a, s) => a + s.count, 0), 66349);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
@@ -102,12 +109,12 @@ Deno.test("prepare MNLI: file names give matched/mismatched; validation = mismat
     await Deno.writeTextFile(join(tmp, "train.tsv"), file("train", 50));
     await Deno.writeTextFile(join(tmp, "dev_matched.tsv"), file("matched", 7));
     await Deno.writeTextFile(join(tmp, "dev_mismatched.tsv"), file("mismatched", 9));
-    assert.equal(inferSplit("https://x/glue/mnli/validation_matched-00000-of-00001.parquet"), "validation_matched");
+    assertEquals(inferSplit("https://x/glue/mnli/validation_matched-00000-of-00001.parquet"), "validation_matched");
     const r = await prepareDataset({ task: "mnli", inputs: await expandInputs(tmp, "mnli"), out: join(tmp, "o") });
-    assert.deepEqual(r.entries.map((e) => [e.split, e.count]), [["train", 50], ["validation", 9], ["test", 7]]);
+    assertEquals(r.entries.map((e) => [e.split, e.count]), [["train", 50], ["validation", 9], ["test", 7]]);
     const test = await examplesOf(join(tmp, "o"), "test");
-    assert.equal(test[0].source, "mnli premise: matched 0 hypothesis: h");
-    assert.equal(test[0].target, "1");
+    assertEquals(test[0].source, "mnli premise: matched 0 hypothesis: h");
+    assertEquals(test[0].target, "1");
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
@@ -133,8 +140,12 @@ Deno.test("prepare user tasks from an http URL (streamed) with --skip-bad: skips
   const base = `http://localhost:${server.addr.port}`;
   try {
     const out = join(tmp, "u");
-    await assert.rejects(
-      prepareDataset({ task: "user", inputs: await expandInputs(`${base}/mine/train.jsonl.gz`, "user"), out }),
+    assertMatch(
+      (await assertRejects(
+        async () =>
+          prepareDataset({ task: "user", inputs: await expandInputs(`${base}/mine/train.jsonl.gz`, "user"), out }),
+        Error,
+      )).message,
       /train\.jsonl\.gz:31: invalid JSON/,
     );
     const r = await prepareDataset({
@@ -143,15 +154,19 @@ Deno.test("prepare user tasks from an http URL (streamed) with --skip-bad: skips
       out,
       skipBad: true,
     });
-    assert.deepEqual(r.entries.map((e) => [e.task, e.split, e.count]), [["shout", "train", 30], ["echo", "train", 12]]);
-    assert.equal(r.skipped.total, 2);
+    assertEquals(r.entries.map((e) => [e.task, e.split, e.count]), [["shout", "train", 30], ["echo", "train", 12]]);
+    assertEquals(r.skipped.total, 2);
     const m = await openDatasetDir(out);
-    assert.equal(m.manifest.entries[0].provenance.skipped?.total, 2);
-    assert.deepEqual(m.manifest.entries.map((e) => e.task), ["echo", "shout"], "sorted");
+    assertEquals(m.manifest.entries[0].provenance.skipped?.total, 2);
+    assertEquals(m.manifest.entries.map((e) => e.task), ["echo", "shout"], "sorted");
     const echo = await examplesOf(out, "train", "echo");
-    assert.deepEqual(echo[3], { task: "echo", id: "echo/train/33", source: "e3", target: "e3" });
-    await assert.rejects(
-      prepareDataset({ task: "user", inputs: [{ split: "train", location: `${base}/nope.jsonl` }], out }),
+    assertEquals(echo[3], { task: "echo", id: "echo/train/33", source: "e3", target: "e3" });
+    assertMatch(
+      (await assertRejects(
+        () => prepareDataset({ task: "user", inputs: [{ split: "train", location: `${base}/nope.jsonl` }], out }),
+        Error,
+      ))
+        .message,
       /nope\.jsonl: HTTP 404/,
     );
   } finally {
@@ -190,8 +205,12 @@ Deno.test("prepare MRQA (.jsonl.gz, real tokenizer): 512/128 windows, answer per
     const header = JSON.stringify({ header: { dataset: "SQuAD", split: "train" } });
     await Deno.writeFile(join(tmp, "SQuAD.jsonl.gz"), await gzip(header + "\n" + JSON.stringify({ context, qas })));
     const out = join(tmp, "m");
-    await assert.rejects(
-      prepareDataset({ task: "mrqa", inputs: [{ split: "train", location: join(tmp, "SQuAD.jsonl.gz") }], out }),
+    assertMatch(
+      (await assertRejects(
+        () =>
+          prepareDataset({ task: "mrqa", inputs: [{ split: "train", location: join(tmp, "SQuAD.jsonl.gz") }], out }),
+        Error,
+      )).message,
       /needs a tokenizer/,
     );
     const r = await prepareDataset({
@@ -200,7 +219,7 @@ Deno.test("prepare MRQA (.jsonl.gz, real tokenizer): 512/128 windows, answer per
       out,
       tokenizer: tok,
     });
-    assert.deepEqual(r.entries.map((e) => [e.task, e.split]), [["SQuAD", "train"]]);
+    assertEquals(r.entries.map((e) => [e.task, e.split]), [["SQuAD", "train"]]);
     const chunks = await examplesOf(out, "train");
     const contextIds = tok.encode(context, { addEos: false });
     const perQ = chunks.filter((c) => c.id === "q-paris");
@@ -208,18 +227,18 @@ Deno.test("prepare MRQA (.jsonl.gz, real tokenizer): 512/128 windows, answer per
     const room = 512 - prefix - 1;
     let expected = 1;
     for (let start = 0; start + room < contextIds.length; start += room - 128) expected++;
-    assert.equal(perQ.length, expected);
-    assert.ok(expected >= 2);
+    assertStrictEquals(perQ.length, expected);
+    assert(expected >= 2);
     for (const c of chunks) {
-      assert.ok(c.sourceIds!.length <= 512);
-      assert.deepEqual(c.sourceIds, tok.encode(c.source), "chunk ids equal the tokenised chunk text");
-      assert.equal(c.target !== "", c.source.includes(c.target === "" ? "\u0000" : c.target));
+      assert(c.sourceIds!.length <= 512);
+      assertEquals(c.sourceIds, tok.encode(c.source), "chunk ids equal the tokenised chunk text");
+      assertStrictEquals(c.target !== "", c.source.includes(c.target === "" ? "\u0000" : c.target));
     }
-    assert.deepEqual(perQ.map((c) => c.target), perQ.map((c) => c.source.includes("Paris") ? "Paris" : ""));
+    assertEquals(perQ.map((c) => c.target), perQ.map((c) => c.source.includes("Paris") ? "Paris" : ""));
     // Overlap: consecutive windows share 128 context tokens.
     const ids = perQ.map((c) => c.sourceIds!.slice(prefix, -1));
-    assert.deepEqual(ids[0].slice(-128), ids[1].slice(0, 128));
-    assert.deepEqual([...ids[0], ...ids[1].slice(128)], contextIds.slice(0, ids[0].length + ids[1].length - 128));
+    assertEquals(ids[0].slice(-128), ids[1].slice(0, 128));
+    assertEquals([...ids[0], ...ids[1].slice(128)], contextIds.slice(0, ids[0].length + ids[1].length - 128));
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
@@ -231,34 +250,31 @@ Deno.test("demo mixture: deterministic, short (≤ 32 tokens, targets 1–3), lo
     const tokPath = fixturePath("spm-2k");
     const a = await writeDemoMixture({ out: join(tmp, "a"), tokenizer: tokPath });
     const b = await writeDemoMixture({ out: join(tmp, "b"), tokenizer: tokPath });
-    assert.deepEqual(a.entries.map((e) => e.examplesSha256), b.entries.map((e) => e.examplesSha256));
-    assert.deepEqual(
-      a.entries.map((e) => `${e.task}/${e.split}/${e.count}`).sort(),
-      [
-        "demo_count/test/200",
-        "demo_count/train/2000",
-        "demo_count/validation/200",
-        "demo_extract/test/200",
-        "demo_extract/train/1000",
-        "demo_extract/validation/200",
-        "demo_label/test/200",
-        "demo_label/train/3000",
-        "demo_label/validation/200",
-      ],
-    );
+    assertEquals(a.entries.map((e) => e.examplesSha256), b.entries.map((e) => e.examplesSha256));
+    assertEquals(a.entries.map((e) => `${e.task}/${e.split}/${e.count}`).sort(), [
+      "demo_count/test/200",
+      "demo_count/train/2000",
+      "demo_count/validation/200",
+      "demo_extract/test/200",
+      "demo_extract/train/1000",
+      "demo_extract/validation/200",
+      "demo_label/test/200",
+      "demo_label/train/3000",
+      "demo_label/validation/200",
+    ]);
     const other = await writeDemoMixture({ out: join(tmp, "c"), tokenizer: tokPath, seed: 7 });
-    assert.notEqual(other.entries[0].examplesSha256, a.entries[0].examplesSha256);
+    assertNotStrictEquals(other.entries[0].examplesSha256, a.entries[0].examplesSha256);
     const tok = await loadTokenizer(tokPath);
     const m = await openDatasetDir(join(tmp, "a"));
-    assert.equal(m.manifest.entries[0].provenance.tokenizer?.location, tokPath);
+    assertStrictEquals(m.manifest.entries[0].provenance.tokenizer?.location, tokPath);
     for (const src of m.sources("validation")) {
       for await (const ex of readTaskExamples(src)) {
-        assert.ok(tok.encode(ex.source).length <= 32, ex.source);
+        assert(tok.encode(ex.source).length <= 32, ex.source);
         const t = tok.encode(ex.target, { addEos: false }).length;
-        assert.ok(t >= 1 && t <= 3, ex.target);
-        if (ex.task === "demo_extract") assert.ok(ex.source.split(" ").includes(ex.target));
-        if (ex.task === "demo_label") assert.ok(["positive", "negative"].includes(ex.target));
-        if (ex.task === "demo_count") assert.match(ex.target, /^[0-4]\.0$/);
+        assert(t >= 1 && t <= 3, ex.target);
+        if (ex.task === "demo_extract") assert(ex.source.split(" ").includes(ex.target));
+        if (ex.task === "demo_label") assert(["positive", "negative"].includes(ex.target));
+        if (ex.task === "demo_count") assertMatch(ex.target, /^[0-4]\.0$/);
       }
     }
     const loader = await StreamingLoader.create({
@@ -270,17 +286,17 @@ Deno.test("demo mixture: deterministic, short (≤ 32 tokens, targets 1–3), lo
     });
     const batch = await loader.next();
     await loader.close();
-    assert.equal(batch.batchSize, 32);
-    assert.ok(batch.sourceLength <= 32 && batch.targetLength <= 4);
+    assertEquals(batch.batchSize, 32);
+    assert(batch.sourceLength <= 32 && batch.targetLength <= 4);
     const table = await datasetStats([join(tmp, "a")], { tokenizer: tok });
     const rows = table.objects() as { task: string; split: string; n: number; src_max: number; tgt_max: number }[];
-    assert.equal(rows.length, 9);
-    assert.deepEqual(rows.slice(0, 3).map((r) => [r.task, r.split, r.n]), [
+    assertEquals(rows.length, 9);
+    assertEquals(rows.slice(0, 3).map((r) => [r.task, r.split, r.n]), [
       ["demo_count", "train", 2000],
       ["demo_count", "validation", 200],
       ["demo_count", "test", 200],
     ]);
-    assert.ok(rows.every((r) => r.src_max <= 32 && r.tgt_max <= 4));
+    assert(rows.every((r) => r.src_max <= 32 && r.tgt_max <= 4));
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

@@ -92,4 +92,4 @@ export function permutation(n: number, ...keys: number[]): Uint32Array {
 
 /** A sequential seeded generator of uniform floats in [0, 1) (the project's mulberry32), for synthetic test and
  * benchmark data where a resumable position is not needed. */
-export { mulberry32 } from "@hyperdecoders/random";
+export { mulberry32 } from "@hyperdecoders/kernels/random";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertNotEquals, assertThrows } from "@std/assert";
 import { planSizes, planSplits } from "./splits.ts";
 import { getTask } from "./tasks.ts";
 
@@ -28,19 +28,19 @@ Deno.test("GLUE split sizes match the paper's Table 10 given the original sizes"
   for (const [task, sizes] of Object.entries(ORIGINAL)) {
     const plans = planSplits(getTask(task).splitPolicy, sizes);
     const got = planSizes(plans, sizes);
-    assert.deepEqual([got.train, got.validation, got.test], TABLE_10[task], task);
+    assertEquals([got.train, got.validation, got.test], TABLE_10[task], task);
   }
 });
 
 Deno.test("reference-code variant drops one example from every split (its `n_obs=-1` keeps `indices[:-1]`)", () => {
   const sizes = (task: string) =>
     planSizes(planSplits(getTask(task).splitPolicy, ORIGINAL[task], { dropOne: true }), ORIGINAL[task]);
-  assert.deepEqual(sizes("rte"), { train: 2489, validation: 137, test: 138 });
-  assert.deepEqual(sizes("mrpc"), { train: 3667, validation: 203, test: 203 });
-  assert.deepEqual(sizes("cola"), { train: 8550, validation: 520, test: 521 });
-  assert.deepEqual(sizes("stsb"), { train: 5748, validation: 749, test: 749 });
-  assert.deepEqual(sizes("qqp"), { train: 362848, validation: 999, test: 40429 });
-  assert.deepEqual(sizes("mnli"), { train: 392701, validation: 9831, test: 9814 });
+  assertEquals(sizes("rte"), { train: 2489, validation: 137, test: 138 });
+  assertEquals(sizes("mrpc"), { train: 3667, validation: 203, test: 203 });
+  assertEquals(sizes("cola"), { train: 8550, validation: 520, test: 521 });
+  assertEquals(sizes("stsb"), { train: 5748, validation: 749, test: 749 });
+  assertEquals(sizes("qqp"), { train: 362848, validation: 999, test: 40429 });
+  assertEquals(sizes("mnli"), { train: 392701, validation: 9831, test: 9814 });
 });
 
 Deno.test("splits are disjoint, cover their source, are seeded and reproducible", () => {
@@ -48,32 +48,35 @@ Deno.test("splits are disjoint, cover their source, are seeded and reproducible"
   const a = planSplits("holdout-1000", sizes, { seed: 42 });
   const b = planSplits("holdout-1000", sizes, { seed: 42 });
   const c = planSplits("holdout-1000", sizes, { seed: 7 });
-  assert.deepEqual(a, b);
+  assertEquals(a, b);
   const train = a.find((p) => p.split === "train")!.indices!;
   const val = a.find((p) => p.split === "validation")!.indices!;
-  assert.notDeepEqual(val, c.find((p) => p.split === "validation")!.indices);
+  assertNotEquals(val, c.find((p) => p.split === "validation")!.indices);
   const all = new Set([...train, ...val]);
-  assert.equal(all.size, 5000);
-  assert.equal(train.length + val.length, 5000);
-  assert.ok([...val].every((x, i) => i === 0 || x > val[i - 1]), "indices ascend");
-  assert.ok(val[val.length - 1] > 4000 && val[0] < 1000, "held-out examples are spread over the file");
-  assert.equal(a.find((p) => p.split === "test")!.indices, null);
+  assertEquals(all.size, 5000);
+  assertEquals(train.length + val.length, 5000);
+  assert([...val].every((x, i) => i === 0 || x > val[i - 1]), "indices ascend");
+  assert(val[val.length - 1] > 4000 && val[0] < 1000, "held-out examples are spread over the file");
+  assertEquals(a.find((p) => p.split === "test")!.indices, null);
   const half = planSplits("half-validation", { train: 10, validation: 11 });
   const v = half.find((p) => p.split === "validation")!.indices!;
   const t = half.find((p) => p.split === "test")!.indices!;
-  assert.deepEqual([v.length, t.length], [5, 6]);
-  assert.equal(new Set([...v, ...t]).size, 11);
+  assertEquals([v.length, t.length], [5, 6]);
+  assertEquals(new Set([...v, ...t]).size, 11);
 });
 
 Deno.test("MNLI: validation = mismatched and test = matched by default; the paper text's swap is an option", () => {
   const s = ORIGINAL.mnli;
   const d = planSplits("mnli", s);
-  assert.deepEqual(d.map((p) => [p.split, p.source]), [
+  assertEquals(d.map((p) => [p.split, p.source]), [
     ["train", "train"],
     ["validation", "validation_mismatched"],
     ["test", "validation_matched"],
   ]);
   const swapped = planSplits("mnli", s, { mnliTest: "mismatched" });
-  assert.equal(swapped.find((p) => p.split === "test")!.source, "validation_mismatched");
-  assert.throws(() => planSplits("mnli", { train: 3, validation: 2 }), /needs the source split "validation_matched"/);
+  assertEquals(swapped.find((p) => p.split === "test")!.source, "validation_mismatched");
+  assertMatch(
+    assertThrows(() => planSplits("mnli", { train: 3, validation: 2 }), Error).message,
+    /needs the source split "validation_matched"/,
+  );
 });

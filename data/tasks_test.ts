@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { DataFormatError } from "./errors.ts";
 import { formatExample, getTask, labelToTarget, stsbTarget, targetToLabel, taskSpecOf } from "./tasks.ts";
 
@@ -33,57 +33,60 @@ Deno.test("templates produce the reference code's exact strings (its `tasks.py` 
     const ex = task === "mrqa"
       ? { ...formatExample({ ...getTask("mrqa"), kind: "generation", targetField: "t" }, { ...rec, t: "" }, "i", at) }
       : fmt(task, rec);
-    assert.equal(ex.source, source, task);
-    assert.equal(ex.target, target, task);
-    assert.equal(ex.task, task === "user" ? "mine" : task);
+    assertStrictEquals(ex.source, source, task);
+    assertStrictEquals(ex.target, target, task);
+    assertStrictEquals(ex.task, task === "user" ? "mine" : task);
   }
 });
 
 Deno.test("STS-B: paper rounding round(x·5)/5 (half to even) vs the code's 0.1 rounding", () => {
-  assert.equal(stsbTarget(3.75), "3.8");
-  assert.equal(stsbTarget(3.7), "3.6"); // 18.5 rounds to even 18, as numpy/Python do
-  assert.equal(stsbTarget(3.71), "3.8");
-  assert.equal(stsbTarget(3.69), "3.6");
-  assert.equal(stsbTarget(0.5), "0.4"); // 2.5 rounds to even 2
-  assert.equal(stsbTarget(0.7), "0.8"); // 3.5 rounds to even 4
-  assert.equal(stsbTarget(5), "5.0");
-  assert.equal(stsbTarget(0), "0.0");
-  assert.equal(stsbTarget(3.75, "code"), "3.8");
-  assert.equal(stsbTarget(3.7, "code"), "3.7");
-  assert.equal(stsbTarget(2.25, "code"), "2.2");
+  assertEquals(stsbTarget(3.75), "3.8");
+  assertEquals(stsbTarget(3.7), "3.6"); // 18.5 rounds to even 18, as numpy/Python do
+  assertEquals(stsbTarget(3.71), "3.8");
+  assertEquals(stsbTarget(3.69), "3.6");
+  assertEquals(stsbTarget(0.5), "0.4"); // 2.5 rounds to even 2
+  assertEquals(stsbTarget(0.7), "0.8"); // 3.5 rounds to even 4
+  assertEquals(stsbTarget(5), "5.0");
+  assertEquals(stsbTarget(0), "0.0");
+  assertEquals(stsbTarget(3.75, "code"), "3.8");
+  assertEquals(stsbTarget(3.7, "code"), "3.7");
+  assertEquals(stsbTarget(2.25, "code"), "2.2");
   const paper = new Set(Array.from({ length: 501 }, (_, i) => stsbTarget(i / 100)));
-  assert.equal(paper.size, 26, "0.0, 0.2, …, 5.0");
-  assert.equal(fmt("stsb", { sentence1: "a", sentence2: "b", label: 3.7 }, { stsbRounding: "code" }).target, "3.7");
-  assert.deepEqual(fmt("stsb", { sentence1: "a", sentence2: "b", label: 3.75 }).meta, { score: 3.75 });
+  assertEquals(paper.size, 26, "0.0, 0.2, …, 5.0");
+  assertEquals(fmt("stsb", { sentence1: "a", sentence2: "b", label: 3.7 }, { stsbRounding: "code" }).target, "3.7");
+  assertEquals(fmt("stsb", { sentence1: "a", sentence2: "b", label: 3.75 }).meta, { score: 3.75 });
 });
 
 Deno.test("label maps: target strings and back; unknown predictions map to -1", () => {
   const mnli = getTask("mnli");
-  assert.equal(labelToTarget(mnli, 2), "2");
-  assert.equal(targetToLabel(mnli, "2"), 2);
-  assert.equal(targetToLabel(mnli, " 1 "), 1);
-  assert.equal(targetToLabel(mnli, "entailment"), -1);
-  assert.deepEqual(mnli.labelNames, ["entailment", "neutral", "contradiction"]);
+  assertEquals(labelToTarget(mnli, 2), "2");
+  assertEquals(targetToLabel(mnli, "2"), 2);
+  assertEquals(targetToLabel(mnli, " 1 "), 1);
+  assertEquals(targetToLabel(mnli, "entailment"), -1);
+  assertEquals(mnli.labelNames, ["entailment", "neutral", "contradiction"]);
   const art = getTask("art");
-  assert.equal(targetToLabel(art, "0"), -1);
-  assert.throws(() => labelToTarget(art, 0), /out of range/);
-  assert.throws(() => labelToTarget(mnli, 3), /out of range/);
+  assertEquals(targetToLabel(art, "0"), -1);
+  assertMatch(assertThrows(() => labelToTarget(art, 0), Error).message, /out of range/);
+  assertMatch(assertThrows(() => labelToTarget(mnli, 3), Error).message, /out of range/);
 });
 
 Deno.test("formatExample: missing fields and unlabelled rows are errors naming file and line", () => {
-  assert.throws(() => fmt("rte", { sentence1: "a", label: 0 }), (e: Error) => {
-    assert.ok(e instanceof DataFormatError);
-    assert.equal(e.message, 'f:1: field "sentence2" missing or not a string (task rte)');
-    return true;
-  });
-  assert.throws(() => fmt("rte", { sentence1: "a", sentence2: "b", label: -1 }), /f:1: label -1 means "unlabelled"/);
-  assert.throws(() => fmt("cola", { sentence: "a", label: "1" }), /f:1: field "label" missing or not a number/);
-  assert.throws(() => getTask("nope"), /unknown task "nope"; known tasks: cola/);
+  const e = assertThrows(() => fmt("rte", { sentence1: "a", label: 0 }), DataFormatError);
+  assertEquals(e.message, 'f:1: field "sentence2" missing or not a string (task rte)');
+  assertMatch(
+    assertThrows(() => fmt("rte", { sentence1: "a", sentence2: "b", label: -1 }), Error).message,
+    /f:1: label -1 means "unlabelled"/,
+  );
+  assertMatch(
+    assertThrows(() => fmt("cola", { sentence: "a", label: "1" }), Error).message,
+    /f:1: field "label" missing or not a number/,
+  );
+  assertMatch(assertThrows(() => getTask("nope"), Error).message, /unknown task "nope"; known tasks: cola/);
 });
 
 Deno.test("taskSpecOf: MRQA subsets and user tasks resolve to their registry entries", () => {
   const p = (dataset: string) => ({ dataset, templateVersion: "", inputs: [], options: {} });
-  assert.equal(taskSpecOf({ task: "SQuAD", provenance: p("mrqa") }).name, "mrqa");
-  assert.equal(taskSpecOf({ task: "shout", provenance: p("user") }).name, "user");
-  assert.deepEqual(taskSpecOf({ task: "cola", provenance: p("cola") }).metrics, ["matthews_corrcoef"]);
+  assertEquals(taskSpecOf({ task: "SQuAD", provenance: p("mrqa") }).name, "mrqa");
+  assertEquals(taskSpecOf({ task: "shout", provenance: p("user") }).name, "user");
+  assertEquals(taskSpecOf({ task: "cola", provenance: p("cola") }).metrics, ["matthews_corrcoef"]);
 });

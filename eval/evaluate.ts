@@ -8,7 +8,7 @@
  * generated answer) and scored with SQuAD EM/F1 against every gold answer (eval/metrics/mrqa.ts).
  * @module
  */
-import type { GenerateOptions, T5Model } from "@hyperdecoders/models";
+import type { EncoderDecoder, GenerateOptions } from "@hyperdecoders/models";
 import { beamSearch, greedySearch } from "@hyperdecoders/models";
 import { getTask, TASKS, type TaskSource, type TaskSpec } from "@hyperdecoders/data";
 import { batchTensors, evaluationBatches } from "./_batches.ts";
@@ -28,7 +28,7 @@ export interface EvalTokenizer {
 /** A model that can generate, with the options that make it compute its adapters once per input. */
 export interface EvalModel {
   /** The T5 model (possibly with adapters). */
-  model: T5Model;
+  model: EncoderDecoder;
   /** Extra generation options for a batch of these tasks (adapter preparation, task ids). */
   generationOptions?: (tasks: readonly string[]) => Pick<GenerateOptions, "forward" | "prepare">;
 }

@@ -3,7 +3,7 @@
  * definitions), the "batch-length" ranking, input errors, and the whole generate → aggregate path on real chunks of
  * a small T5.
  */
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { initEngine } from "@hyperdecoders/core";
 import {
   chunkMrqaQuestion,
@@ -51,16 +51,17 @@ Deno.test("scoreGenerations: MRQA picks the most likely non-empty chunk answer a
   ]);
   // q1 "Broncos" vs "Denver Broncos": EM 0, F1 = 2·(1·½)/(1+½) = 2/3. q2 "" (every chunk empty): 0, 0.
   // q3 "The Broncos!" normalises to "broncos": EM 1, F1 1.
-  assert.deepEqual(Object.keys(result.tasks), ["SQuAD"]);
-  assert.ok(Math.abs(result.tasks.SQuAD.em - 100 / 3) < 1e-9);
-  assert.ok(Math.abs(result.tasks.SQuAD.f1 - (100 * (2 / 3 + 0 + 1)) / 3) < 1e-9);
-  assert.deepEqual(
-    result.predictions.map((p) => [p.id, p.prediction, p.answers, p.logProb]),
-    [["q1", "Broncos", gold1, -1.5], ["q2", "", gold2, undefined], ["q3", "The Broncos!", gold3, -4]],
-  );
-  assert.equal(result.chunks?.length, 6);
-  assert.deepEqual(result.chunks!.map((c) => c.score), [0.1, 2.5, 1.5, 0.2, 0.3, 4]);
-  assert.ok(Math.abs(result.average - result.tasks.SQuAD.f1) < 1e-9, "MRQA's checkpoint metric is F1");
+  assertEquals(Object.keys(result.tasks), ["SQuAD"]);
+  assert(Math.abs(result.tasks.SQuAD.em - 100 / 3) < 1e-9);
+  assert(Math.abs(result.tasks.SQuAD.f1 - (100 * (2 / 3 + 0 + 1)) / 3) < 1e-9);
+  assertEquals(result.predictions.map((p) => [p.id, p.prediction, p.answers, p.logProb]), [
+    ["q1", "Broncos", gold1, -1.5],
+    ["q2", "", gold2, undefined],
+    ["q3", "The Broncos!", gold3, -4],
+  ]);
+  assertEquals(result.chunks?.length, 6);
+  assertEquals(result.chunks!.map((c) => c.score), [0.1, 2.5, 1.5, 0.2, 0.3, 4]);
+  assert(Math.abs(result.average - result.tasks.SQuAD.f1) < 1e-9, "MRQA's checkpoint metric is F1");
 });
 
 Deno.test("scoreGenerations: batch-length ranking divides the NLL by the batch's padded generated length", () => {
@@ -70,13 +71,13 @@ Deno.test("scoreGenerations: batch-length ranking divides the NLL by the batch's
     chunk("q", 1, 2, "gamma", -2, gold, 4), // sum 2, per batch length 0.5
   ];
   const bySum = scoreGenerations(rows);
-  assert.equal(bySum.predictions[0].prediction, "gamma");
-  assert.equal(bySum.tasks.SQuAD.em, 0);
+  assertEquals(bySum.predictions[0].prediction, "gamma");
+  assertEquals(bySum.tasks.SQuAD.em, 0);
   const byLength = scoreGenerations(rows, { mrqaScore: "batch-length" });
-  assert.equal(byLength.predictions[0].prediction, "alpha beta");
-  assert.equal(byLength.tasks.SQuAD.em, 100);
-  assert.throws(
-    () => scoreGenerations(rows, { mrqaScore: "mean" as "sum" }),
+  assertEquals(byLength.predictions[0].prediction, "alpha beta");
+  assertEquals(byLength.tasks.SQuAD.em, 100);
+  assertMatch(
+    assertThrows(() => scoreGenerations(rows, { mrqaScore: "mean" as "sum" }), Error).message,
     /mrqaScore must be "sum" or "batch-length"/,
   );
 });
@@ -96,16 +97,16 @@ Deno.test("scoreGenerations: unchunked tasks by their metrics; errors name the t
     plain("rte", "1", "0"),
     plain("my_task", "red blue", "red blue green"),
   ]);
-  assert.equal(r.tasks.rte.acc, 50);
-  assert.equal(r.tasks.my_task.em, 0);
-  assert.ok(Math.abs(r.tasks.my_task.f1 - 80) < 1e-9); // P 1, R 2/3
-  assert.equal(r.chunks, undefined);
-  assert.throws(
-    () => scoreGenerations([chunk("q9", 0, 1, "x", -1, [])]),
+  assertEquals(r.tasks.rte.acc, 50);
+  assertEquals(r.tasks.my_task.em, 0);
+  assert(Math.abs(r.tasks.my_task.f1 - 80) < 1e-9); // P 1, R 2/3
+  assertEquals(r.chunks, undefined);
+  assertMatch(
+    assertThrows(() => scoreGenerations([chunk("q9", 0, 1, "x", -1, [])]), Error).message,
     /task SQuAD, question q9\): meta.answers must list the gold answers/,
   );
-  assert.throws(
-    () => scoreGenerations([chunk("q1", 0, 1, "x", -1, ["x"]), plain("SQuAD", "y", "y")]),
+  assertMatch(
+    assertThrows(() => scoreGenerations([chunk("q1", 0, 1, "x", -1, ["x"]), plain("SQuAD", "y", "y")]), Error).message,
     /task "SQuAD": 1 of 2 examples are MRQA chunks/,
   );
 });
@@ -127,7 +128,7 @@ Deno.test("evaluate: real MRQA chunks of a small T5 are generated, scored and ag
     };
   });
   const examples = questions.flatMap((q) => chunkMrqaQuestion(q, tokenizer, { maxLength: 40, stride: 8 }));
-  assert.ok(examples.length >= 6, "every question should be cut into several chunks");
+  assert(examples.length >= 6, "every question should be cut into several chunks");
   const bytes = new TextEncoder().encode(examples.map(exampleToJson).join("\n") + "\n");
   const source: TaskSource = {
     task: "NewsQA",
@@ -154,18 +155,18 @@ Deno.test("evaluate: real MRQA chunks of a small T5 are generated, scored and ag
   );
   try {
     const result = await evaluate({ model }, tokenizer, [source], { batchSize: 4, maxNewTokens: 4 });
-    assert.equal(result.chunks?.length, examples.length);
-    assert.deepEqual(result.predictions.map((p) => p.id), ["nq0", "nq1", "nq2"]);
+    assertStrictEquals(result.chunks?.length, examples.length);
+    assertEquals(result.predictions.map((p) => p.id), ["nq0", "nq1", "nq2"]);
     for (const p of result.predictions) {
       const own: ChunkRecord[] = (result.chunks ?? []).filter((c) => c.id === p.id);
-      assert.deepEqual(own.map((c) => c.chunk), own.map((_, k) => k));
-      assert.ok(own.every((c) => c.chunks === own.length && Number.isFinite(c.logProb) && c.logProb < 0));
+      assertEquals(own.map((c) => c.chunk), own.map((_, k) => k));
+      assert(own.every((c) => c.chunks === own.length && Number.isFinite(c.logProb) && c.logProb < 0));
       const nonEmpty = own.filter((c) => c.prediction !== "");
       const expected = nonEmpty.length === 0 ? "" : nonEmpty.reduce((a, b) => (b.score < a.score ? b : a)).prediction;
-      assert.equal(p.prediction, expected);
-      assert.deepEqual(p.answers, questions.find((q) => q.qid === p.id)!.answers);
+      assertStrictEquals(p.prediction, expected);
+      assertEquals(p.answers, questions.find((q) => q.qid === p.id)!.answers);
     }
-    assert.ok(result.tasks.NewsQA.em >= 0 && result.tasks.NewsQA.f1 >= result.tasks.NewsQA.em);
+    assert(result.tasks.NewsQA.em >= 0 && result.tasks.NewsQA.f1 >= result.tasks.NewsQA.em);
   } finally {
     model.dispose();
   }

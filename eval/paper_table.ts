@@ -6,7 +6,7 @@
  * @module
  */
 import * as aq from "arquero";
-import { join } from "node:path";
+import { join } from "@std/path";
 
 /** Where a run belongs in the paper: `column` only when one run fills one cell (e.g. Table 8's grid). */
 export interface PaperPlace {

@@ -3,6 +3,7 @@
  * per row) and its backward, and the relative-position bias gather with its two-stage deterministic backward.
  * @module
  */
+import { MIX_WGSL } from "./dropout.ts";
 import { EW_WG } from "./elementwise.ts";
 import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, MAX_GROUPS_PER_DIM } from "./kernel.ts";
 
@@ -37,26 +38,49 @@ fn reduce_sum(v: f32, l: u32) -> f32 {
   return r;
 }`;
 
+const DROPOUT_PARAMS: [string, "u32" | "f32"][] = [["k0", "u32"], ["k1", "u32"], ["thr", "u32"], ["scale", "f32"]];
+const KEEP_WGSL = `${MIX_WGSL}
+fn keep(k: u32) -> bool {
+  return (mix(mix(k + p.k0) ^ p.k1) >> 8u) >= p.thr;
+}`;
+
 /**
  * `P[b,h,i,:] = softmax_j(scores[b,h,i,j] + (bias[b',h,i,j] + masked(b,i,j)·finfo.min))`, HF's order of additions.
  * Parameters: `rows = B·H·Lq`, `H`, `Lq`, `Lk`, `biasMode` (0 none, 1 one bias shared by the batch, 2 per batch
  * entry), `maskMode` (0 none, 1 integer mask, 2 f32 mask; key `j` of batch `b` is masked where `mask[b, j]` is 0),
  * `causal` (1: key `j` masked where `j > i + Lk − Lq`). Unused bindings may be any tensor (e.g. `scores`).
  */
-export const ATTN_SOFTMAX_KERNEL: Kernel = {
-  name: "attention_softmax",
-  bindings: [
-    { name: "scores", access: "read" },
-    { name: "bias", access: "read" },
-    { name: "mask", access: "read", elem: "u32" },
-    { name: "probs", access: "read_write" },
-  ],
-  params: [["rows", "u32"], ["H", "u32"], ["Lq", "u32"], ["Lk", "u32"], ["biasMode", "u32"], ["maskMode", "u32"], [
-    "causal",
-    "u32",
-  ]],
-  workgroupSize: [ATTN_WG, 1, 1],
-  body: `${ROW_WGSL}
+export const ATTN_SOFTMAX_KERNEL: Kernel = attnSoftmaxKernel(false);
+
+/**
+ * {@link ATTN_SOFTMAX_KERNEL} with dropout on its output: also writes `dropped[k] = keep(k) ? P[k] · scale : 0` with
+ * the mask of `DROPOUT_KERNEL` at flat index k (parameters `k0`, `k1`, `thr`, `scale` after the seven of the plain
+ * kernel), the same values as the two kernels one after the other. Bindings: those of the plain kernel, then `dropped`.
+ */
+export const ATTN_SOFTMAX_DROPOUT_KERNEL: Kernel = attnSoftmaxKernel(true);
+
+function attnSoftmaxKernel(dropout: boolean): Kernel {
+  return {
+    name: dropout ? "attention_softmax_dropout" : "attention_softmax",
+    bindings: [
+      { name: "scores", access: "read" },
+      { name: "bias", access: "read" },
+      { name: "mask", access: "read", elem: "u32" },
+      { name: "probs", access: "read_write" },
+      ...(dropout ? [{ name: "dropped", access: "read_write" } as const] : []),
+    ],
+    params: [
+      ["rows", "u32"],
+      ["H", "u32"],
+      ["Lq", "u32"],
+      ["Lk", "u32"],
+      ["biasMode", "u32"],
+      ["maskMode", "u32"],
+      ["causal", "u32"],
+      ...(dropout ? DROPOUT_PARAMS : []),
+    ],
+    workgroupSize: [ATTN_WG, 1, 1],
+    body: `${ROW_WGSL}${dropout ? KEEP_WGSL : ""}
 fn score(row: u32, j: u32) -> f32 {
   let i = row % p.Lq;
   let bh = row / p.Lq;
@@ -86,28 +110,45 @@ ${LINEAR_MAIN_WGSL}
   for (var j = l; j < p.Lk; j += ${ATTN_WG}u) { s += exp(score(row, j) - m); }
   s = reduce_sum(s, l);
   let inv = 1.0 / s;
-  for (var j = l; j < p.Lk; j += ${ATTN_WG}u) { probs[row * p.Lk + j] = exp(score(row, j) - m) * inv; }
+  for (var j = l; j < p.Lk; j += ${ATTN_WG}u) {
+    let k = row * p.Lk + j;
+    let y = exp(score(row, j) - m) * inv;
+    probs[k] = y;${dropout ? "\n    dropped[k] = select(0.0, y * p.scale, keep(k));" : ""}
+  }
 }`,
-};
+  };
+}
 
 /** `dS[row, j] = P[row, j] · (g[row, j] − Σ_k P[row, k] g[row, k])`. Parameters: `rows`, `Lk`. */
-export const ATTN_SOFTMAX_GRAD_KERNEL: Kernel = {
-  name: "attention_softmax_grad",
-  bindings: [{ name: "probs", access: "read" }, { name: "g", access: "read" }, { name: "ds", access: "read_write" }],
-  params: [["rows", "u32"], ["Lk", "u32"]],
-  workgroupSize: [ATTN_WG, 1, 1],
-  body: `${ROW_WGSL}
+export const ATTN_SOFTMAX_GRAD_KERNEL: Kernel = attnSoftmaxGradKernel(false);
+
+/**
+ * {@link ATTN_SOFTMAX_GRAD_KERNEL} for {@link ATTN_SOFTMAX_DROPOUT_KERNEL}'s dropped output: the incoming gradient is
+ * masked and scaled as it is read (`g'[k] = keep(k) ? g[k] · scale : 0`, what the dropout backward would write), then
+ * the softmax backward. Parameters `rows`, `Lk`, `k0`, `k1`, `thr`, `scale`.
+ */
+export const ATTN_SOFTMAX_DROPOUT_GRAD_KERNEL: Kernel = attnSoftmaxGradKernel(true);
+
+function attnSoftmaxGradKernel(dropout: boolean): Kernel {
+  const gAt = (k: string) => (dropout ? `select(0.0, g[${k}] * p.scale, keep(${k}))` : `g[${k}]`);
+  return {
+    name: dropout ? "attention_softmax_dropout_grad" : "attention_softmax_grad",
+    bindings: [{ name: "probs", access: "read" }, { name: "g", access: "read" }, { name: "ds", access: "read_write" }],
+    params: [["rows", "u32"], ["Lk", "u32"], ...(dropout ? DROPOUT_PARAMS : [])],
+    workgroupSize: [ATTN_WG, 1, 1],
+    body: `${ROW_WGSL}${dropout ? KEEP_WGSL : ""}
 ${LINEAR_MAIN_WGSL}
   let row = wid.y * nwg.x + wid.x;
   if (row >= p.rows) { return; }
   let l = lid.x;
   let base = row * p.Lk;
   var d = 0.0;
-  for (var j = l; j < p.Lk; j += ${ATTN_WG}u) { d += probs[base + j] * g[base + j]; }
+  for (var j = l; j < p.Lk; j += ${ATTN_WG}u) { d += probs[base + j] * ${gAt("base + j")}; }
   d = reduce_sum(d, l);
-  for (var j = l; j < p.Lk; j += ${ATTN_WG}u) { ds[base + j] = probs[base + j] * (g[base + j] - d); }
+  for (var j = l; j < p.Lk; j += ${ATTN_WG}u) { ds[base + j] = probs[base + j] * (${gAt("base + j")} - d); }
 }`,
-};
+  };
+}
 
 /** One workgroup per row, folded into 2-D past 65,535 rows (the kernels recover `row = y·nx + x`). */
 export function attnRowGrid(rows: number): [number, number, number] {

@@ -39,11 +39,8 @@ export function dropoutThreshold(p: number): number {
   return Math.round(p * 2 ** 24);
 }
 
-/**
- * `ys[i] = keep(i) ? xs[i] · scale : 0`. Parameters: `n`, the keys `k0`, `k1`, the 24-bit threshold `thr`, `scale`.
- * The same kernel applied to the output gradient with the same keys is the backward.
- */
-const MIX_WGSL = `
+/** WGSL of `mix`, the integer mixer of {@link dropoutMix}, for kernels that apply a dropout mask themselves. */
+export const MIX_WGSL: string = `
 fn mix(x: u32) -> u32 {
   var h = x;
   h ^= h >> 16u;
@@ -54,6 +51,10 @@ fn mix(x: u32) -> u32 {
   return h;
 }`;
 
+/**
+ * `ys[i] = keep(i) ? xs[i] · scale : 0`. Parameters: `n`, the keys `k0`, `k1`, the 24-bit threshold `thr`, `scale`.
+ * The same kernel applied to the output gradient with the same keys is the backward.
+ */
 export const DROPOUT_KERNEL: Kernel = {
   name: "dropout",
   bindings: [{ name: "xs", access: "read" }, { name: "ys", access: "read_write" }],
@@ -84,6 +85,43 @@ ${LINEAR_MAIN_WGSL}
   if (i >= p.n) { return; }
   let bits = mix(mix(i + p.k0) ^ p.k1);
   ys[i] = rs[i] + select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr);
+}`,
+};
+
+/**
+ * Dropout fused into the product before it: `ys[i] = keep(i) ? (xa[i] · xb[i]) · scale : 0`, the values of a `mul`
+ * followed by {@link DROPOUT_KERNEL}. Same parameters as {@link DROPOUT_KERNEL}; bindings `xa`, `xb`, `ys`.
+ */
+export const DROPOUT_MUL_KERNEL: Kernel = {
+  name: "dropout_mul",
+  bindings: [{ name: "xa", access: "read" }, { name: "xb", access: "read" }, { name: "ys", access: "read_write" }],
+  params: DROPOUT_KERNEL.params,
+  workgroupSize: [EW_WG, 1, 1],
+  body: `${LINEAR_ID_WGSL}${MIX_WGSL}
+${LINEAR_MAIN_WGSL}
+  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
+  if (i >= p.n) { return; }
+  let bits = mix(mix(i + p.k0) ^ p.k1);
+  ys[i] = select(0.0, (xa[i] * xb[i]) * p.scale, (bits >> 8u) >= p.thr);
+}`,
+};
+
+/**
+ * Backward of {@link DROPOUT_MUL_KERNEL} for one operand: `ys[i] = (keep(i) ? gs[i] · scale : 0) · os[i]` with `os` the
+ * other operand, the values of the dropout backward followed by `mul`'s. Parameters as {@link DROPOUT_KERNEL};
+ * bindings `gs`, `os`, `ys`.
+ */
+export const DROPOUT_MUL_GRAD_KERNEL: Kernel = {
+  name: "dropout_mul_grad",
+  bindings: [{ name: "gs", access: "read" }, { name: "os", access: "read" }, { name: "ys", access: "read_write" }],
+  params: DROPOUT_KERNEL.params,
+  workgroupSize: [EW_WG, 1, 1],
+  body: `${LINEAR_ID_WGSL}${MIX_WGSL}
+${LINEAR_MAIN_WGSL}
+  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
+  if (i >= p.n) { return; }
+  let bits = mix(mix(i + p.k0) ^ p.k1);
+  ys[i] = select(0.0, gs[i] * p.scale, (bits >> 8u) >= p.thr) * os[i];
 }`,
 };
 

@@ -6,8 +6,9 @@
  * the linear-probe table (`probe.md`), `points.csv` and `analysis.json` to `--out` (default `<run>/analysis`).
  * @module
  */
-import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { hubLocalPath } from "@hyperdecoders/data/hub";
+import { join, resolve } from "@std/path";
+import { parseCommand } from "./command_line.ts";
 import { initEngine } from "@hyperdecoders/core";
 import { loadTokenizer, openTaskSources, TASKS } from "@hyperdecoders/data";
 import {
@@ -44,26 +45,24 @@ function positiveInt(value: string | undefined, flag: string, fallback: number):
 
 /** Runs the analysis for command-line `args`; returns the output folder. */
 export async function main(args: string[]): Promise<string> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      checkpoint: { type: "string" },
-      split: { type: "string", default: "validation" },
-      out: { type: "string" },
-      "max-examples": { type: "string" },
-      seed: { type: "string" },
-      perplexity: { type: "string" },
-      "tsne-iterations": { type: "string" },
-      "tsne-max-points": { type: "string" },
-      "batch-size": { type: "string" },
-      "no-predict": { type: "boolean", default: false },
-      "mlp-probe": { type: "boolean", default: false },
-      "probe-train-examples": { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
+  const parsed = parseCommand(args, {
+    string: [
+      "checkpoint",
+      "split",
+      "out",
+      "max-examples",
+      "seed",
+      "perplexity",
+      "tsne-iterations",
+      "tsne-max-points",
+      "batch-size",
+      "probe-train-examples",
+    ],
+    boolean: ["no-predict", "mlp-probe"],
+    default: { split: "validation" },
   });
-  if (values.help) {
+  const values = { ...parsed.values, split: parsed.values.split ?? "validation" };
+  if (parsed.help) {
     console.log(USAGE);
     return "";
   }
@@ -91,7 +90,7 @@ export async function main(args: string[]): Promise<string> {
   console.log(`analyze: ${checkpoint} (${values.split}) → ${outDir}`);
 
   await initEngine();
-  const tokenizer = await loadTokenizer(config.tokenizer);
+  const tokenizer = await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"));
   const model = await loadTrainedModel(config, tokenizer, checkpoint);
   try {
     const taskNames = model.method.tasks.length > 0 ? model.method.tasks : config.data.tasks ?? undefined;
@@ -147,6 +146,7 @@ export async function main(args: string[]): Promise<string> {
     return outDir;
   } finally {
     model.dispose();
+    model.base.dispose();
   }
 }
 

@@ -15,7 +15,7 @@
  * (llvmpipe / fallback) sizes and repetitions are capped so the run stays within a few minutes on 2 cores.
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCommandOrExit } from "./command_line.ts";
 import {
   empty,
   type Engine,
@@ -42,6 +42,8 @@ import {
 import { launchMatmul } from "../core/ops/_matmul_launch.ts";
 import { installTuner, tuneCachePath } from "../train/tune_store.ts";
 import { benchT5 } from "./bench_t5.ts";
+
+const USAGE = "usage: deno task bench [--out file.json] [--quick] [--t5 on|off|only]";
 
 const log = (msg: string): void => console.error(`[bench] ${msg}`);
 const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -396,13 +398,10 @@ async function optionalBench(path: string, fn: string, arg?: unknown): Promise<u
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      out: { type: "string" },
-      quick: { type: "boolean", default: false },
-      t5: { type: "string", default: "on" },
-    },
+  const { values } = parseCommandOrExit("bench", USAGE, Deno.args, {
+    string: ["out", "t5"],
+    boolean: ["quick"],
+    default: { t5: "on" },
   });
   const t5Mode = values.t5 ?? "on";
   if (!["on", "off", "only"].includes(t5Mode)) {

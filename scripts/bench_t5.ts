@@ -21,7 +21,7 @@
  * memory are the real step's); the report says so (`software_note`).
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCommandOrExit } from "./command_line.ts";
 import { AdamW, empty, getEngine, initEngine, keep, type Tensor, tensor } from "@hyperdecoders/core";
 import {
   AdaptedT5,
@@ -34,6 +34,9 @@ import {
   t5ParameterShapes,
 } from "@hyperdecoders/models";
 import { installTuner, trainStep } from "@hyperdecoders/train";
+
+const USAGE =
+  "usage: deno run -A scripts/bench_t5.ts [--quick] [--software] [--shape small|base|... (repeatable)] [--steps N] [--out f.json]";
 
 /** One training batch shape: rows × source tokens × target tokens. */
 export interface BatchShape {
@@ -566,7 +569,7 @@ async function runCase(
         });
       }
     } finally {
-      hyper.disposeMethod();
+      hyper.dispose();
     }
     if (c.fullFinetune) {
       const full = new AdaptedT5(base, "full-finetune");
@@ -578,7 +581,7 @@ async function runCase(
           );
         });
       } finally {
-        full.disposeMethod();
+        full.dispose();
       }
     }
   } finally {
@@ -644,15 +647,10 @@ export async function benchT5(options: T5BenchOptions = {}): Promise<T5BenchRepo
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      quick: { type: "boolean", default: false },
-      software: { type: "boolean" },
-      shape: { type: "string", multiple: true },
-      steps: { type: "string" },
-      out: { type: "string" },
-    },
+  const { values } = parseCommandOrExit("bench_t5", USAGE, Deno.args, {
+    string: ["steps", "out"],
+    collect: ["shape"],
+    boolean: ["quick", "software"],
   });
   await installTuner(await initEngine());
   const report = await benchT5({

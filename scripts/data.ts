@@ -7,17 +7,18 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCommand } from "./command_line.ts";
 import { writeDemoMixture } from "../data/demo_prepare.ts";
 import { tokenizerInfo } from "../data/fs.ts";
 import { expandInputs, inferFormat, prepareDataset, type PrepareInput } from "../data/prepare.ts";
 import { datasetStats } from "../data/stats.ts";
+import { expandHubInputs, isHubRef } from "@hyperdecoders/data/hub";
 import { TASKS } from "../data/tasks.ts";
 import { loadTokenizer } from "../data/tokenizer/mod.ts";
 import { fixturePath } from "../tests/fixtures.ts";
 
 const USAGE = `Usage:
-  deno task data prepare --task <name> --input [<split>=]<path|url|dir> [--input ...] --out <dir>
+  deno task data prepare --task <name> --input [<split>=]<path|url|dir|hf://datasets/...> [--input ...] --out <dir>
       [--tokenizer <path>] [--skip-bad] [--seed 42] [--drop-one] [--mnli-test matched|mismatched]
       [--stsb-rounding paper|code] [--max-shard-mb 16]
   deno task data demo --out <dir> [--tokenizer <path>] [--seed 42]
@@ -26,7 +27,9 @@ const USAGE = `Usage:
 Tasks: ${[...TASKS.keys()].filter((t) => !t.startsWith("demo_")).join(", ")}, demo.
 A <split> is train, validation, test, validation_matched or validation_mismatched; without it the split is read from
 the file name (train.tsv, dev.tsv, dev_matched.tsv, validation-00000-of-00001.parquet, ...). A directory is searched
-for such files. MRQA needs --tokenizer (chunking is in tokens).`;
+for such files. hf://datasets/<org>/<name>[@<revision>]/<path-or-glob> reads files of a Hugging Face Hub dataset, e.g.
+hf://datasets/nyu-mll/glue/cola/*.parquet (cached in HF_HUB_CACHE; HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE apply).
+MRQA needs --tokenizer (chunking is in tokens).`;
 
 function fail(message: string): never {
   console.error(`error: ${message}\n\n${USAGE}`);
@@ -35,24 +38,19 @@ function fail(message: string): never {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      task: { type: "string" },
-      input: { type: "string", multiple: true },
-      out: { type: "string" },
-      tokenizer: { type: "string" },
-      "skip-bad": { type: "boolean" },
-      seed: { type: "string" },
-      "drop-one": { type: "boolean" },
-      "mnli-test": { type: "string" },
-      "stsb-rounding": { type: "string" },
-      "max-shard-mb": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help || command === undefined || command === "help") {
+  let parsed;
+  try {
+    parsed = parseCommand(rest, {
+      string: ["task", "out", "tokenizer", "seed", "mnli-test", "stsb-rounding", "max-shard-mb"],
+      collect: ["input"],
+      boolean: ["skip-bad", "drop-one"],
+      positionals: true,
+    });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (parsed.help || command === undefined || command === "help" || command === "--help" || command === "-h") {
     console.log(USAGE);
     return;
   }
@@ -87,7 +85,11 @@ async function main(argv: string[]): Promise<void> {
     const inputs: PrepareInput[] = [];
     for (const spec of values.input) {
       const m = /^([a-z_]+)=(.+)$/.exec(spec);
-      if (m && !/^https?$/i.test(m[1])) {
+      if (m && !/^https?$/i.test(m[1]) && isHubRef(m[2])) {
+        inputs.push(...(await expandHubInputs(m[2], values.task)).map((i) => ({ ...i, split: m[1] })));
+      } else if (isHubRef(spec)) {
+        inputs.push(...await expandHubInputs(spec, values.task));
+      } else if (m && !/^https?$/i.test(m[1])) {
         inputs.push({ split: m[1], location: m[2], format: inferFormat(m[2], values.task) });
       } else {
         inputs.push(...await expandInputs(spec, values.task));

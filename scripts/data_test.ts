@@ -1,5 +1,5 @@
-import assert from "node:assert/strict";
-import { join } from "node:path";
+import { assertEquals, assertMatch } from "@std/assert";
+import { join } from "@std/path";
 import { fixturePath } from "../tests/fixtures.ts";
 
 const script = new URL("./data.ts", import.meta.url).pathname;
@@ -14,12 +14,12 @@ Deno.test("deno task data: demo, stats, prepare with a malformed row (error, the
   const tmp = await Deno.makeTempDir();
   try {
     const demo = await run("demo", "--out", join(tmp, "demo"), "--tokenizer", fixturePath("spm-2k"));
-    assert.equal(demo.code, 0, demo.stderr);
-    assert.match(demo.stdout, /demo_label\ttrain\t3000/);
+    assertEquals(demo.code, 0, demo.stderr);
+    assertMatch(demo.stdout, /demo_label\ttrain\t3000/);
     const stats = await run("stats", join(tmp, "demo"), "--tokenizer", fixturePath("spm-2k"));
-    assert.equal(stats.code, 0, stats.stderr);
-    assert.match(stats.stdout, /lengths in tokens/);
-    assert.match(stats.stdout, /demo_extract.*validation.*200/);
+    assertEquals(stats.code, 0, stats.stderr);
+    assertMatch(stats.stdout, /lengths in tokens/);
+    assertMatch(stats.stdout, /demo_extract.*validation.*200/);
 
     const header = "index\tsentence1\tsentence2\tlabel";
     const rows = Array.from({ length: 40 }, (_, i) => `${i}\ta ${i}\tb ${i}\tentailment`);
@@ -29,16 +29,16 @@ Deno.test("deno task data: demo, stats, prepare with a malformed row (error, the
     await Deno.writeTextFile(dev, [header, ...rows.slice(0, 10)].join("\n"));
     const args = ["prepare", "--task", "rte", "--input", `train=${train}`, "--input", `validation=${dev}`];
     const bad = await run(...args, "--out", join(tmp, "rte"));
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /rte_train\.tsv:7: short row: 2 tab-separated column\(s\), need at least 4/);
+    assertEquals(bad.code, 1);
+    assertMatch(bad.stderr, /rte_train\.tsv:7: short row: 2 tab-separated column\(s\), need at least 4/);
     const skipped = await run(...args, "--out", join(tmp, "rte"), "--skip-bad");
-    assert.equal(skipped.code, 0, skipped.stderr);
-    assert.match(skipped.stdout, /rte\ttrain\t39\t1 shard/);
-    assert.match(skipped.stdout, /skipped 1 malformed record\(s\):\n {2}.*rte_train\.tsv: 1/);
+    assertEquals(skipped.code, 0, skipped.stderr);
+    assertMatch(skipped.stdout, /rte\ttrain\t39\t1 shard/);
+    assertMatch(skipped.stdout, /skipped 1 malformed record\(s\):\n {2}.*rte_train\.tsv: 1/);
 
     const unknown = await run("prepare", "--task", "nope", "--input", train, "--out", tmp);
-    assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown task "nope"/);
+    assertEquals(unknown.code, 2);
+    assertMatch(unknown.stderr, /unknown task "nope"/);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

@@ -8,7 +8,8 @@
  * base model is rebuilt from the run's resolved `config.json` and the method weights are loaded on top of it.
  * @module
  */
-import { basename, join } from "node:path";
+import { hubLocalPath } from "@hyperdecoders/data/hub";
+import { basename, join } from "@std/path";
 import { initEngine } from "@hyperdecoders/core";
 import { loadTokenizer, openTaskSources, type TaskSource } from "@hyperdecoders/data";
 import {
@@ -22,6 +23,7 @@ import {
   selectBestPerTask,
 } from "@hyperdecoders/eval";
 import { listCheckpoints, type TrainConfig, writeFileAtomic } from "@hyperdecoders/train";
+import { parseCommand } from "./command_line.ts";
 import { isFile, loadTrainedModel, readRunConfig, readTrainedWeights, resolveCheckpoint } from "./trained_run.ts";
 
 const USAGE = `usage: deno task eval --checkpoint <run-dir | checkpoint-dir> [--split validation|test] [--config <file>]
@@ -128,7 +130,7 @@ export async function evaluateCheckpoint(options: EvalCheckpointOptions): Promis
   log(`evaluating ${checkpoint} (step ${data.step}, ${chosenBy}) on "${split}"`);
 
   const sources = await splitSources(config, split, options.tasks);
-  const tokenizer = await loadTokenizer(config.tokenizer);
+  const tokenizer = await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"));
   await initEngine();
   const model = await loadTrainedModel(config, tokenizer, checkpoint, data.trainable);
   const maxExamples = options.maxExamples !== undefined
@@ -162,6 +164,7 @@ export async function evaluateCheckpoint(options: EvalCheckpointOptions): Promis
     );
   } finally {
     model.dispose();
+    model.base.dispose();
   }
 
   const outDir = options.out ??
@@ -226,47 +229,57 @@ export async function evaluateBestPerTask(
 export function parseEvalArgs(
   args: string[],
 ): EvalCheckpointOptions & { help: boolean; select?: "best-per-task" } {
-  const out: EvalCheckpointOptions & { help: boolean; select?: "best-per-task" } = {
-    checkpoint: "",
-    help: false,
-    overrides: [],
+  let parsed;
+  try {
+    parsed = parseCommand(args, {
+      string: [
+        "checkpoint",
+        "split",
+        "config",
+        "out",
+        "pick",
+        "tasks",
+        "max-examples",
+        "batch-size",
+        "mrqa-score",
+        "select",
+      ],
+      overrides: true,
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${USAGE}`);
+  }
+  const v = parsed.values;
+  const count = (flag: string, text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got "${text}"`);
+    return n;
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const [flag, inline] = a.startsWith("--") && a.includes("=") ? a.split(/=(.*)/s, 2) : [a, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      if (i + 1 >= args.length) throw new Error(`${flag} needs a value\n${USAGE}`);
-      return args[++i];
-    };
-    const count = (what: string): number => {
-      const v = value();
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got "${v}"`);
-      return n;
-    };
-    if (flag === "--help" || flag === "-h") out.help = true;
-    else if (flag === "--checkpoint") out.checkpoint = value();
-    else if (flag === "--split") out.split = value();
-    else if (flag === "--config") out.config = value();
-    else if (flag === "--out") out.out = value();
-    else if (flag === "--pick") {
-      const v = value();
-      if (v !== "best" && v !== "last") throw new Error(`--pick must be best or last, got "${v}"`);
-      out.pick = v;
-    } else if (flag === "--tasks") out.tasks = value().split(",").map((t) => t.trim()).filter(Boolean);
-    else if (flag === "--max-examples") out.maxExamples = count("--max-examples");
-    else if (flag === "--batch-size") out.batchSize = count("--batch-size");
-    else if (flag === "--mrqa-score") {
-      const v = value();
-      if (v !== "sum" && v !== "batch-length") throw new Error(`--mrqa-score must be sum or batch-length, got "${v}"`);
-      out.mrqaScore = v;
-    } else if (flag === "--select") {
-      const v = value();
-      if (v !== "best-per-task") throw new Error(`--select must be best-per-task, got "${v}"`);
-      out.select = v;
-    } else if (flag.startsWith("--") && flag.includes(".")) out.overrides!.push([flag.slice(2), value()]);
-    else throw new Error(`unknown argument "${a}"\n${USAGE}`);
+  const out: EvalCheckpointOptions & { help: boolean; select?: "best-per-task" } = {
+    checkpoint: v.checkpoint ?? "",
+    help: parsed.help,
+    overrides: parsed.overrides,
+  };
+  if (v.split !== undefined) out.split = v.split;
+  if (v.config !== undefined) out.config = v.config;
+  if (v.out !== undefined) out.out = v.out;
+  if (v.pick !== undefined) {
+    if (v.pick !== "best" && v.pick !== "last") throw new Error(`--pick must be best or last, got "${v.pick}"`);
+    out.pick = v.pick;
+  }
+  if (v.tasks !== undefined) out.tasks = v.tasks.split(",").map((t) => t.trim()).filter(Boolean);
+  if (v["max-examples"] !== undefined) out.maxExamples = count("--max-examples", v["max-examples"]);
+  if (v["batch-size"] !== undefined) out.batchSize = count("--batch-size", v["batch-size"]);
+  const mrqa = v["mrqa-score"];
+  if (mrqa !== undefined) {
+    if (mrqa !== "sum" && mrqa !== "batch-length") {
+      throw new Error(`--mrqa-score must be sum or batch-length, got "${mrqa}"`);
+    }
+    out.mrqaScore = mrqa;
+  }
+  if (v.select !== undefined) {
+    if (v.select !== "best-per-task") throw new Error(`--select must be best-per-task, got "${v.select}"`);
+    out.select = v.select;
   }
   if (!out.help && !out.checkpoint) throw new Error(`--checkpoint is required\n${USAGE}`);
   return out;

@@ -3,8 +3,8 @@
  * trainer computed with the same weights, the best checkpoint must be the one the run recorded, and missing or
  * damaged checkpoints must fail with messages that name the file.
  */
-import assert from "node:assert/strict";
-import { join } from "node:path";
+import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals, assertThrows } from "@std/assert";
+import { join } from "@std/path";
 import { train, type TrainResult } from "@hyperdecoders/train";
 import { quietProgress, tempRoot, tinyConfig, writeSmallMixture } from "../tests/tiny_run.ts";
 import { averageOverTasks } from "@hyperdecoders/eval";
@@ -34,44 +34,50 @@ Deno.test("eval CLI: re-evaluating a run's best checkpoint reproduces the traine
   const r = await trainedRun();
   const recorded = JSON.parse(await Deno.readTextFile(join(runDir, "results.json")));
   const found = await resolveCheckpoint(runDir);
-  assert.equal(found.checkpoint, r.best!.path);
-  assert.equal(found.chosenBy, "best in results.json");
+  assertStrictEquals(found.checkpoint, r.best!.path);
+  assertEquals(found.chosenBy, "best in results.json");
   for (const split of ["validation", "test"]) {
     const out = join(root, `out-${split}`);
     const e = await evaluateCheckpoint({ checkpoint: runDir, split, out, log: silent });
-    assert.equal(e.step, r.best!.step);
-    assert.deepEqual(e.result.tasks, recorded.splits[split].tasks, `${split} scores differ from the trainer's`);
+    assertStrictEquals(e.step, r.best!.step);
+    assertEquals(e.result.tasks, recorded.splits[split].tasks, `${split} scores differ from the trainer's`);
     const written = JSON.parse(await Deno.readTextFile(join(out, "results.json")));
-    assert.deepEqual(written.tasks, e.result.tasks);
-    assert.equal(written.average, e.result.average);
+    assertEquals(written.tasks, e.result.tasks);
+    assertStrictEquals(written.average, e.result.average);
     const md = await Deno.readTextFile(join(out, "results.md"));
-    for (const task of ["demo_label", "demo_count", "demo_extract", "average"]) assert.ok(md.includes(task), task);
+    for (const task of ["demo_label", "demo_count", "demo_extract", "average"]) assert(md.includes(task), task);
     const lines = (await Deno.readTextFile(join(out, "predictions.jsonl"))).trim().split("\n").map((l) =>
       JSON.parse(l)
     );
-    assert.equal(lines.length, split === "validation" ? 18 : 15);
-    assert.ok(lines.every((p) => typeof p.prediction === "string" && typeof p.target === "string"));
+    assertStrictEquals(lines.length, split === "validation" ? 18 : 15);
+    assert(lines.every((p) => typeof p.prediction === "string" && typeof p.target === "string"));
   }
 });
 
 Deno.test("eval CLI: --pick last, a checkpoint folder, and the default output folder", async () => {
   await trainedRun();
   const last = await resolveCheckpoint(runDir, "last");
-  assert.match(last.checkpoint, /checkpoint-00000004$/);
+  assertMatch(last.checkpoint, /checkpoint-00000004$/);
   const direct = await resolveCheckpoint(last.checkpoint);
-  assert.equal(direct.runDir, runDir);
+  assertStrictEquals(direct.runDir, runDir);
   const e = await evaluateCheckpoint({ checkpoint: last.checkpoint, tasks: ["demo_label"], log: silent });
-  assert.equal(e.outDir, join(runDir, "eval", "checkpoint-00000004-validation"));
-  assert.deepEqual(Object.keys(e.result.tasks), ["demo_label"]);
-  assert.equal(e.step, 4);
+  assertStrictEquals(e.outDir, join(runDir, "eval", "checkpoint-00000004-validation"));
+  assertEquals(Object.keys(e.result.tasks), ["demo_label"]);
+  assertEquals(e.step, 4);
 });
 
 Deno.test("eval CLI: missing or damaged checkpoints fail with messages naming the file", async () => {
   await trainedRun();
-  await assert.rejects(resolveCheckpoint(join(root, "nope")), /nope: not found or not a folder/);
+  assertMatch(
+    (await assertRejects(() => resolveCheckpoint(join(root, "nope")), Error)).message,
+    /nope: not found or not a folder/,
+  );
   const empty = join(root, "empty-run");
   await Deno.mkdir(join(empty, "checkpoints", ".partial-checkpoint-00000002-abc"), { recursive: true });
-  await assert.rejects(resolveCheckpoint(empty), /no complete checkpoint in .*empty-run\/checkpoints/);
+  assertMatch(
+    (await assertRejects(() => resolveCheckpoint(empty), Error)).message,
+    /no complete checkpoint in .*empty-run\/checkpoints/,
+  );
 
   const { checkpoint } = await resolveCheckpoint(runDir, "last");
   const copyRun = join(root, "damaged-run");
@@ -81,55 +87,68 @@ Deno.test("eval CLI: missing or damaged checkpoints fail with messages naming th
   await Deno.copyFile(join(checkpoint, "trainer_state.json"), join(copy, "trainer_state.json"));
   const weights = await Deno.readFile(join(checkpoint, "trainable.safetensors"));
   await Deno.writeFile(join(copy, "trainable.safetensors"), weights.subarray(0, weights.length - 100));
-  await assert.rejects(
-    evaluateCheckpoint({ checkpoint: copyRun, log: silent }),
-    (e: Error) => e.message.includes(join(copy, "trainable.safetensors")),
+  await assertRejects(
+    () => evaluateCheckpoint({ checkpoint: copyRun, log: silent }),
+    Error,
+    join(copy, "trainable.safetensors"),
   );
   await Deno.remove(join(copy, "trainable.safetensors"));
-  await assert.rejects(
-    evaluateCheckpoint({ checkpoint: copy, log: silent }),
+  assertMatch(
+    (await assertRejects(() => evaluateCheckpoint({ checkpoint: copy, log: silent }), Error)).message,
     /trainable\.safetensors: cannot read the trained weights/,
   );
   await Deno.writeTextFile(join(copy, "trainer_state.json"), "{ broken");
-  await assert.rejects(
-    evaluateCheckpoint({ checkpoint: copy, log: silent }),
+  assertMatch(
+    (await assertRejects(() => evaluateCheckpoint({ checkpoint: copy, log: silent }), Error)).message,
     /trainer_state\.json: invalid trainer state/,
   );
 
   const loose = join(root, "loose-checkpoint");
   await Deno.mkdir(loose);
   await Deno.copyFile(join(checkpoint, "trainer_state.json"), join(loose, "trainer_state.json"));
-  await assert.rejects(evaluateCheckpoint({ checkpoint: loose, log: silent }), /pass --config <file>/);
+  assertMatch(
+    (await assertRejects(() => evaluateCheckpoint({ checkpoint: loose, log: silent }), Error)).message,
+    /pass --config <file>/,
+  );
 });
 
 Deno.test("eval CLI: arguments", async () => {
   const a = parseEvalArgs(["--checkpoint", "runs/x", "--split=test", "--max-examples", "5", "--eval.numBeams", "2"]);
-  assert.equal(a.checkpoint, "runs/x");
-  assert.equal(a.split, "test");
-  assert.equal(a.maxExamples, 5);
-  assert.deepEqual(a.overrides, [["eval.numBeams", "2"]]);
-  assert.throws(() => parseEvalArgs(["--split", "test"]), /--checkpoint is required/);
-  assert.throws(() => parseEvalArgs(["--checkpoint", "x", "--pick", "worst"]), /--pick must be best or last/);
-  assert.throws(() => parseEvalArgs(["--checkpoint", "x", "--bogus"]), /unknown argument "--bogus"/);
+  assertEquals(a.checkpoint, "runs/x");
+  assertEquals(a.split, "test");
+  assertEquals(a.maxExamples, 5);
+  assertEquals(a.overrides, [["eval.numBeams", "2"]]);
+  assertMatch(assertThrows(() => parseEvalArgs(["--split", "test"]), Error).message, /--checkpoint is required/);
+  assertMatch(
+    assertThrows(() => parseEvalArgs(["--checkpoint", "x", "--pick", "worst"]), Error).message,
+    /--pick must be best or last/,
+  );
+  assertMatch(
+    assertThrows(() => parseEvalArgs(["--checkpoint", "x", "--bogus"]), Error).message,
+    /unknown option "--bogus"/,
+  );
   const cli = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("./eval.ts", import.meta.url).pathname, "--checkpoint", join(root, "missing")],
     stdout: "piped",
     stderr: "piped",
   });
   const out = await cli.output();
-  assert.equal(out.code, 1);
-  assert.match(new TextDecoder().decode(out.stderr), /eval: .*missing: not found or not a folder/);
+  assertEquals(out.code, 1);
+  assertMatch(new TextDecoder().decode(out.stderr), /eval: .*missing: not found or not a folder/);
 });
 
 Deno.test("eval CLI: --select best-per-task gives each task the test score of its best validation checkpoint", async () => {
   await trainedRun();
-  assert.equal(parseEvalArgs(["--checkpoint", runDir, "--select", "best-per-task"]).select, "best-per-task");
-  assert.throws(() => parseEvalArgs(["--checkpoint", "x", "--select", "best"]), /--select must be best-per-task/);
+  assertEquals(parseEvalArgs(["--checkpoint", runDir, "--select", "best-per-task"]).select, "best-per-task");
+  assertMatch(
+    assertThrows(() => parseEvalArgs(["--checkpoint", "x", "--select", "best"]), Error).message,
+    /--select must be best-per-task/,
+  );
   const { path, best } = await evaluateBestPerTask({ checkpoint: runDir, log: silent });
-  assert.equal(path, join(runDir, "results_best_per_task.json"));
-  assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), JSON.parse(JSON.stringify(best)));
+  assertStrictEquals(path, join(runDir, "results_best_per_task.json"));
+  assertEquals(JSON.parse(await Deno.readTextFile(path)), JSON.parse(JSON.stringify(best)));
   const list = (await Array.fromAsync(Deno.readDir(join(runDir, "checkpoints")))).map((e) => e.name).sort();
-  assert.ok(list.length >= 2, `checkpoints: ${list}`);
+  assert(list.length >= 2, `checkpoints: ${list}`);
   const validation: Awaited<ReturnType<typeof evaluateCheckpoint>>[] = [];
   for (const name of list) {
     const ckpt = join(runDir, "checkpoints", name);
@@ -138,9 +157,9 @@ Deno.test("eval CLI: --select best-per-task gives each task the test score of it
   for (const [task, choice] of Object.entries(best.chosen)) {
     // The chosen checkpoint has the task's highest validation score among all kept ones, and its test score.
     const scores = validation.map((v) => averageOverTasks({ [task]: v.result.tasks[task] }));
-    assert.equal(choice.validation, Math.max(...scores), task);
-    assert.equal(choice.step, validation[scores.indexOf(Math.max(...scores))].step, task);
+    assertStrictEquals(choice.validation, Math.max(...scores), task);
+    assertStrictEquals(choice.step, validation[scores.indexOf(Math.max(...scores))].step, task);
     const t = await evaluateCheckpoint({ checkpoint: choice.checkpoint, split: "test", tasks: [task], log: silent });
-    assert.deepEqual(best.splits.test.tasks[task], t.result.tasks[task]);
+    assertEquals(best.splits.test.tasks[task], t.result.tasks[task]);
   }
 });

@@ -12,8 +12,8 @@
  * copy from the encoder through cross-attention and to fill gaps from context.
  * @module
  */
-import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { join } from "@std/path";
+import { parseCommandOrExit } from "./command_line.ts";
 import { decodeSafetensors, serializeSafetensors, toHfConfig } from "@hyperdecoders/models";
 import {
   DEMO_FILLER,
@@ -34,6 +34,9 @@ import {
   writeFileAtomic,
 } from "@hyperdecoders/train";
 
+const USAGE =
+  "usage: deno run -A scripts/make_demo_base.ts [--steps 800] [--out configs/demo/base] [--tokenizer configs/demo/spiece.model] [--work runs/demo-base-work]";
+
 const WORDS = [...DEMO_FILLER, ...DEMO_POSITIVE, ...DEMO_NEGATIVE, ...DEMO_MARKED, ...DEMO_NAMES];
 
 /** One denoising example from a seeded random source. */
@@ -53,13 +56,13 @@ export function denoisingExample(rand: () => number): { input: string; target: s
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      steps: { type: "string", default: "800" },
-      out: { type: "string", default: "configs/demo/base" },
-      tokenizer: { type: "string", default: "configs/demo/spiece.model" },
-      work: { type: "string", default: "runs/demo-base-work" },
+  const { values } = parseCommandOrExit("make_demo_base", USAGE, Deno.args, {
+    string: ["steps", "out", "tokenizer", "work"],
+    default: {
+      steps: "800",
+      out: "configs/demo/base",
+      tokenizer: "configs/demo/spiece.model",
+      work: "runs/demo-base-work",
     },
   });
   const work = values.work!;

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch } from "@std/assert";
 
 const script = new URL("./make_reference.py", import.meta.url).pathname;
 
@@ -30,14 +30,14 @@ Deno.test({
       "import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])",
       script,
     ]);
-    assert.equal(compiled!.code, 0, compiled!.stderr);
+    assertEquals(compiled!.code, 0, compiled!.stderr);
     const help = await python([script, "--help"]);
-    assert.equal(help!.code, 0, help!.stderr);
+    assertEquals(help!.code, 0, help!.stderr);
     for (const word of ["checkpoint", "--out", "--seed", "--text", "reference_io.safetensors", "deno task parity"]) {
-      assert.ok(help!.stdout.includes(word), `--help mentions ${word}`);
+      assert(help!.stdout.includes(word), `--help mentions ${word}`);
     }
     const bad = await python([script, "some/model", "--batch", "0"]);
-    assert.equal(bad!.code, 2, "bad options are refused before anything is imported");
-    assert.match(bad!.stderr, /--batch must be ≥ 1/);
+    assertEquals(bad!.code, 2, "bad options are refused before anything is imported");
+    assertMatch(bad!.stderr, /--batch must be ≥ 1/);
   },
 });

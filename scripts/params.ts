@@ -12,8 +12,9 @@
  *
  * @module
  */
-import { dirname, isAbsolute, join } from "node:path";
-import { parseArgs } from "node:util";
+import { hubLocalPath } from "@hyperdecoders/data/hub";
+import { dirname, isAbsolute, join } from "@std/path";
+import { parseCommand } from "./command_line.ts";
 import { countParameters } from "../models/methods/parameters.ts";
 import { formatParameterCounts, inlineT5Config, parseParamsRunConfig } from "../models/methods/report.ts";
 import { readT5Config } from "../models/t5/load_dir.ts";
@@ -41,7 +42,7 @@ async function fromTrainingConfig(json: Record<string, unknown>, path: string) {
     const shapeName = m.shape?.startsWith("v1.0-") ? `T5 v1.0 ${m.shape.slice(5)}` : `T5 v1.1 ${m.shape}`;
     backbone = hasConfig ? dir : `${shapeName} (${dir} not downloaded yet)`;
   } else if (m.preset === "tiny") {
-    t5 = tinyT5Config((await loadTokenizer(config.tokenizer)).vocabSize);
+    t5 = tinyT5Config((await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"))).vocabSize);
     backbone = "tiny preset";
   } else {
     t5 = T5_V1_1[m.preset as keyof typeof T5_V1_1];
@@ -56,22 +57,15 @@ const USAGE = "usage: deno task params --config <run.json> [--json]";
 
 /** Runs the CLI with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  let values;
+  let parsed;
   try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: "string", short: "c" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    }));
+    parsed = parseCommand(args, { string: ["config"], boolean: ["json"], alias: { c: "config" } });
   } catch (e) {
     console.error(`params: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  if (values.help) {
+  const { values } = parsed;
+  if (parsed.help) {
     console.log(USAGE);
     return 0;
   }

@@ -5,7 +5,7 @@
  * paper's published number and the difference, prints the Markdown table and writes `table<N>.md` and `table<N>.svg`.
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
+import { parseCommand } from "./command_line.ts";
 import { fromFileUrl, join } from "@std/path";
 import {
   buildPaperTable,
@@ -40,29 +40,26 @@ export interface ReportCli {
 
 /** Parses the command line; every argument after `--runs` that is not an option is a run folder. */
 export function parseReportCli(args: string[]): ReportCli {
-  const parsed = parseArgs(args, {
-    string: ["table", "split", "out", "numbers", "runs"],
-    collect: ["runs"],
-    boolean: ["help"],
-    alias: { h: "help" },
-    unknown: (arg) => {
-      if (arg.startsWith("-")) throw new Error(`unknown option "${arg}"\n${USAGE}`);
-      return true;
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseCommand(args, { string: ["table", "split", "out", "numbers"], collect: ["runs"], positionals: true });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${USAGE}`);
+  }
   if (parsed.help) {
     console.log(USAGE);
     Deno.exit(0);
   }
-  if (!parsed.table) throw new Error(`--table is required\n${USAGE}`);
-  const runs = [...(parsed.runs as string[]), ...parsed._.map(String)];
+  const { values } = parsed;
+  if (!values.table) throw new Error(`--table is required\n${USAGE}`);
+  const runs = [...values.runs, ...parsed.positionals];
   if (runs.length === 0) throw new Error(`--runs needs at least one run folder\n${USAGE}`);
   return {
-    table: parsed.table,
+    table: values.table,
     runs,
-    split: parsed.split,
-    out: parsed.out ?? ".",
-    numbers: parsed.numbers ?? fromFileUrl(DEFAULT_NUMBERS),
+    split: values.split,
+    out: values.out ?? ".",
+    numbers: values.numbers ?? fromFileUrl(DEFAULT_NUMBERS),
   };
 }
 

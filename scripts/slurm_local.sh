@@ -122,7 +122,7 @@ start() {
   if ! alive "$SLURMD_PID"; then slurmd; fi
   local state=""
   for _ in $(seq $((WAIT_S * 5))); do
-    state=$(node_state)
+    state=$(node_state || true)
     case "$state" in
     idle* | mix* | alloc*) break ;;
     down* | drain*) scontrol update nodename="$(hostname -s)" state=resume >/dev/null 2>&1 || true ;;
@@ -158,7 +158,7 @@ stop() {
 
 status() {
   local state
-  state=$(node_state)
+  state=$(node_state || true)
   case "$state" in
   idle* | mix* | alloc*)
     echo "up ($state)"

@@ -12,13 +12,21 @@
  * cells still queued or running on the cluster are left alone.
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl, join, resolve } from "@std/path";
 import { writeDemoMixture } from "@hyperdecoders/data";
 import { writeFileAtomic } from "@hyperdecoders/train";
+import { parseCommand } from "./command_line.ts";
 import { runCell } from "./sweep/cell.ts";
 import { parseBind, runLocal } from "./sweep/local.ts";
-import { queueState, sbatchScript, slurmAvailable, stateFromQueue, submitSweep, waitForJob } from "./sweep/slurm.ts";
+import {
+  jobName,
+  queueState,
+  sbatchScript,
+  slurmAvailable,
+  stateFromQueue,
+  submitSweep,
+  waitForJob,
+} from "./sweep/slurm.ts";
 import { expandSweep, parseSweepSpec, type SweepCell, type SweepSpec } from "./sweep/spec.ts";
 import {
   type CellState,
@@ -71,11 +79,27 @@ export async function loadSweep(path: string, out?: string): Promise<{ spec: Swe
   return { spec, cells: expandSweep(spec, base, path) };
 }
 
-/** The config as it matters for "same run" (the folder it is written to does not). */
+/**
+ * The config as it matters for "same run": not the folder it is written to, its paper place, or what training pins
+ * when it starts (Hub references to their commit, `data.sources` to their prepared folders).
+ */
 function comparable(config: unknown): string {
-  const c = structuredClone(config) as { output?: { dir?: string }; paper?: unknown };
+  const c = structuredClone(config) as {
+    output?: { dir?: string };
+    paper?: unknown;
+    model?: { checkpoint?: string | null };
+    tokenizer?: string;
+    data?: { shards?: unknown; sources?: unknown[] };
+  };
   if (c.output) delete c.output.dir;
   delete c.paper;
+  const unpin = (s: string) => s.replace(/^(hf:[^@]+)@[0-9a-f]{7,}$/i, "$1");
+  if (c.model?.checkpoint) c.model.checkpoint = unpin(c.model.checkpoint);
+  if (c.tokenizer) c.tokenizer = unpin(c.tokenizer);
+  if (c.data) {
+    if ((c.data.sources ?? []).length > 0) delete c.data.shards;
+    delete c.data.sources;
+  }
   return JSON.stringify(c);
 }
 
@@ -122,7 +146,7 @@ async function prepareData(spec: SweepSpec, cells: SweepCell[], source: string):
 }
 
 /** Each cell's state: the run folder's, unless the queue says it is still pending or running. */
-async function statuses(index: SweepIndex): Promise<{ cell: IndexCell; status: CellStatus }[]> {
+async function statuses(sweepDir: string, index: SweepIndex): Promise<{ cell: IndexCell; status: CellStatus }[]> {
   // Each cell's newest submission (a later one leaves out cells an earlier one still has queued or running).
   const lastJob = new Map<number, string>();
   const arrays = new Map<number, string>();
@@ -133,7 +157,11 @@ async function statuses(index: SweepIndex): Promise<{ cell: IndexCell; status: C
   return await Promise.all(index.cells.map(async (cell) => {
     const status = await readCellStatus(resolve(index.cwd, cell.dir));
     const job = lastJob.get(cell.index);
-    const queued = stateFromQueue(job ? queue.get(job) : undefined);
+    const entry = job ? queue.get(job) : undefined;
+    // A controller started afresh numbers jobs from 1 again: an entry of another name is not this sweep's.
+    const queued = stateFromQueue(
+      entry && (entry.name === null || entry.name === jobName(sweepDir)) ? entry : undefined,
+    );
     if (queued && status.state !== "done") return { cell, status: { ...status, state: queued, job: job ?? null } };
     return { cell, status };
   }));
@@ -195,7 +223,7 @@ async function report(
 ): Promise<{ markdown: string; rows: { cell: IndexCell; status: CellStatus }[] }> {
   const index = await readIndex(sweepDir);
   if (!index) throw new Error(`${join(sweepDir, "sweep.json")}: not found; is ${sweepDir} a sweep folder?`);
-  const rows = await statuses(index);
+  const rows = await statuses(sweepDir, index);
   await writeIndex(sweepDir, refresh(index, rows));
   const markdown = await writeSweepTables(sweepDir, rows) + await paperReport(sweepDir, index, rows);
   const hook = index.reportCommand;
@@ -208,7 +236,7 @@ async function report(
   return { markdown, rows };
 }
 
-async function runSweep(args: ReturnType<typeof parse>): Promise<number> {
+async function runSweep(args: ReturnType<typeof parse>["values"]): Promise<number> {
   const source = args.config!;
   const { spec, cells } = await loadSweep(source, args.out);
   const executor = args.executor ?? "local";
@@ -230,7 +258,7 @@ async function runSweep(args: ReturnType<typeof parse>): Promise<number> {
     if (executor === "slurm") {
       console.log(
         "\n" + sbatchScript({
-          name: `sweep-${sweepDir.split("/").at(-1)}`,
+          name: jobName(sweepDir),
           sweepDir,
           cwd: Deno.cwd(),
           cells: cells.map((c) => ({ index: c.index, dir: resolve(c.dir) })),
@@ -267,7 +295,7 @@ async function runSweep(args: ReturnType<typeof parse>): Promise<number> {
     slurm: previous?.cwd === Deno.cwd() ? previous.slurm : [],
     reportCommand: spec.reportCommand,
   };
-  let rows = await statuses(index);
+  let rows = await statuses(sweepDir, index);
   const runnable: CellState[] = [
     "new",
     "interrupted",
@@ -306,7 +334,7 @@ async function runSweep(args: ReturnType<typeof parse>): Promise<number> {
 
   if (todo.length > 0) {
     const { arrayJob, reportJob } = await submitSweep({
-      name: `sweep-${sweepDir.split("/").at(-1)}`,
+      name: jobName(sweepDir),
       sweepDir,
       cwd: Deno.cwd(),
       cells: todo.map((c) => ({ index: c.index, dir: resolve(c.dir) })),
@@ -335,7 +363,7 @@ async function runSweep(args: ReturnType<typeof parse>): Promise<number> {
 async function status(sweepDir: string): Promise<number> {
   const index = await readIndex(sweepDir);
   if (!index) throw new Error(`${join(sweepDir, "sweep.json")}: not found; is ${sweepDir} a sweep folder?`);
-  const rows = await statuses(index);
+  const rows = await statuses(sweepDir, index);
   await writeIndex(sweepDir, refresh(index, rows));
   const width = Math.max(4, ...rows.map(({ cell }) => cell.name.length));
   console.log(`${"cell".padEnd(width)}  ${"state".padEnd(11)}  step  job`);
@@ -350,25 +378,26 @@ async function status(sweepDir: string): Promise<number> {
 }
 
 function parse(argv: string[]) {
-  return parseArgs(argv, {
-    string: ["config", "out", "executor", "parallel", "bind", "gres", "partition", "time"],
-    boolean: ["dry-run", "retry-failed", "wait", "help"],
-    alias: { h: "help" },
-    unknown: (arg: string) => {
-      if (arg.startsWith("-")) throw new Error(`unknown option ${arg}\n${USAGE}`);
-      return true;
-    },
-  });
+  try {
+    return parseCommand(argv, {
+      string: ["config", "out", "executor", "parallel", "bind", "gres", "partition", "time"],
+      boolean: ["dry-run", "retry-failed", "wait"],
+      positionals: true,
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${USAGE}`);
+  }
 }
 
 /** Runs the command line; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  const args = parse(argv);
-  if (args.help) {
+  const parsed = parse(argv);
+  const args = parsed.values;
+  if (parsed.help) {
     console.log(USAGE);
     return 0;
   }
-  const [command, target, ...rest] = args._.map(String);
+  const [command, target, ...rest] = parsed.positionals;
   if (rest.length > 0) throw new Error(`unexpected arguments: ${rest.join(" ")}\n${USAGE}`);
   if (command === "status" || command === "report" || command === "cell") {
     if (!target) throw new Error(`${command} needs a folder\n${USAGE}`);

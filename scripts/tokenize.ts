@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCommand } from "./command_line.ts";
 import { loadTokenizer } from "../data/tokenizer/mod.ts";
 
 const USAGE = "usage: deno task tokenize --model <spiece.model|tokenizer.json|dir> [--json] [--raw] [--] <text...>";
@@ -19,23 +19,18 @@ const USAGE = "usage: deno task tokenize --model <spiece.model|tokenizer.json|di
 export async function main(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      options: {
-        model: { type: "string", short: "m" },
-        json: { type: "boolean", default: false },
-        raw: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      allowPositionals: true,
-      strict: true,
+    parsed = parseCommand(args, {
+      string: ["model"],
+      boolean: ["json", "raw"],
+      alias: { m: "model" },
+      positionals: true,
     });
   } catch (e) {
     console.error(`tokenize: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
-  if (values.help) {
+  if (parsed.help) {
     console.log(USAGE);
     return 0;
   }

@@ -1,4 +1,4 @@
-import { deepStrictEqual, strictEqual } from "node:assert";
+import { assertEquals } from "@std/assert";
 import { fixturePath } from "../tests/fixtures.ts";
 
 const golden = JSON.parse(await Deno.readTextFile(fixturePath("spm-2k", "encodings.json")));
@@ -22,12 +22,12 @@ function lastJson(stdout: string): { ids: number[]; pieces: string[] } {
 Deno.test("tokenize CLI: --json --raw gives sentencepiece ids; T5 mode after -- gives transformers ids", async () => {
   const row = golden.rows.find((r: { text: string }) => r.text.includes("<extra_id_0>"));
   const raw = await run(["--model", fixturePath("spm-2k", "spiece.model"), "--json", "--raw", "--", row.text]);
-  strictEqual(raw.code, 0, raw.stderr);
-  deepStrictEqual(lastJson(raw.stdout), { ids: row.spm_ids, pieces: row.spm_pieces });
+  assertEquals(raw.code, 0, raw.stderr);
+  assertEquals(lastJson(raw.stdout), { ids: row.spm_ids, pieces: row.spm_pieces });
   const t5 = await run(["--model", fixturePath("spm-2k"), "--json", "--", row.text]);
-  strictEqual(t5.code, 0, t5.stderr);
-  deepStrictEqual(lastJson(t5.stdout), { ids: row.t5_ids, pieces: row.t5_tokens });
+  assertEquals(t5.code, 0, t5.stderr);
+  assertEquals(lastJson(t5.stdout), { ids: row.t5_ids, pieces: row.t5_tokens });
   const bad = await run(["--json", "x"]);
-  strictEqual(bad.code, 2);
-  strictEqual(bad.stderr.includes("--model is required"), true);
+  assertEquals(bad.code, 2);
+  assertEquals(bad.stderr.includes("--model is required"), true);
 });

@@ -6,7 +6,8 @@
  * absent, trains a tiny T5 hyperdecoder on this machine's WebGPU adapter, evaluates, and prints the results table.
  * @module
  */
-import { join } from "node:path";
+import { join } from "@std/path";
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { initEngine } from "@hyperdecoders/core";
 import { countParameters, parseMethodConfig } from "@hyperdecoders/models";
 import { loadTokenizer, openTaskSources, writeDemoMixture } from "@hyperdecoders/data";
@@ -15,11 +16,13 @@ import {
   applyOverrides,
   buildBaseModel,
   installTuner,
+  pinHubRefs,
   resolveConfig,
   train,
   type TrainConfig,
 } from "@hyperdecoders/train";
 import { main as analyze } from "./analyze.ts";
+import { parseCommandOrExit } from "./command_line.ts";
 
 const USAGE =
   `usage: deno task train [--config file.json] [--out <dir>] [--resume <out-dir>] [--dry-run] [--<section>.<field> <value> …]
@@ -42,35 +45,23 @@ interface Cli {
 }
 
 function parseCli(args: string[]): Cli {
-  const cli: Cli = {
-    config: null,
-    resume: null,
-    dryRun: false,
-    overwrite: false,
-    freshOptimizer: false,
-    overrides: [],
+  const parsed = parseCommandOrExit("train", USAGE, args, {
+    string: ["config", "resume", "out"],
+    boolean: ["dry-run", "overwrite", "fresh-optimizer"],
+    overrides: true,
+  });
+  const { values } = parsed;
+  // --out is output.dir; it wins over an --output.dir given too.
+  const overrides = [...parsed.overrides];
+  if (values.out !== undefined) overrides.push(["output.dir", values.out]);
+  return {
+    config: values.config ?? null,
+    resume: values.resume ?? null,
+    dryRun: values["dry-run"],
+    overwrite: values.overwrite,
+    freshOptimizer: values["fresh-optimizer"],
+    overrides,
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = () => {
-      if (i + 1 >= args.length) throw new Error(`${a} needs a value\n${USAGE}`);
-      return args[++i];
-    };
-    if (a === "--help" || a === "-h") {
-      console.log(USAGE);
-      Deno.exit(0);
-    } else if (a === "--config") cli.config = value();
-    else if (a === "--resume") cli.resume = value();
-    else if (a === "--out") cli.overrides.push(["output.dir", value()]);
-    else if (a === "--dry-run") cli.dryRun = true;
-    else if (a === "--overwrite") cli.overwrite = true;
-    else if (a === "--fresh-optimizer") cli.freshOptimizer = true;
-    else if (a.startsWith("--") && a.includes(".")) {
-      const [flag, inline] = a.slice(2).split("=", 2);
-      cli.overrides.push([flag, inline ?? value()]);
-    } else throw new Error(`unknown argument "${a}"\n${USAGE}`);
-  }
-  return cli;
 }
 
 async function readJson(path: string | URL): Promise<unknown> {
@@ -108,7 +99,8 @@ export async function loadConfig(cli: Cli): Promise<{ config: TrainConfig; demo:
     overrides = [...overrides, ["data.shards", JSON.stringify([join(out[1], "data")])]];
   }
   const merged = applyOverrides(raw as Record<string, unknown>, overrides);
-  return { config: resolveConfig(merged, source), demo };
+  // Hub references are fetched and pinned to their commits; data.sources are prepared (once, into a cache).
+  return { config: await pinHubRefs(resolveConfig(merged, source)), demo };
 }
 
 async function main(): Promise<void> {
@@ -123,7 +115,7 @@ async function main(): Promise<void> {
     }
   }
   if (cli.dryRun) {
-    const tokenizer = await loadTokenizer(config.tokenizer);
+    const tokenizer = await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"));
     const sources = await openTaskSources(config.data.shards, "train", config.data.tasks ?? undefined);
     await initEngine();
     const base = await buildBaseModel(config, tokenizer);

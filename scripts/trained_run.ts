@@ -3,7 +3,7 @@
  * and the trained method rebuilt on its base model.
  * @module
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "@std/path";
 import { type AdaptedT5, isFile, loadMethodWeights } from "@hyperdecoders/models";
 
 export { isFile };
@@ -118,7 +118,8 @@ async function readTrainable(checkpoint: string): Promise<Uint8Array> {
 /**
  * Rebuilds the base model `config` names and loads a checkpoint's trained method weights on top of it (`trainable`:
  * the bytes of its `trainable.safetensors` when already read). The base must be the one the checkpoint was trained on
- * (the fingerprint its trainer_state.json records); the base is disposed if the weights do not fit it.
+ * (the fingerprint its trainer_state.json records); the base is disposed if the weights do not fit it;
+ * otherwise the caller owns both: dispose the model, then `model.base`.
  */
 export async function loadTrainedModel(
   config: TrainConfig,

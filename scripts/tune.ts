@@ -17,13 +17,13 @@
  * Prints one line per class (the choice, its time and the built-in rules' time) and, with `--out`, a JSON report.
  * @module
  */
-import { parseArgs } from "@std/cli";
 import { join } from "@std/path";
 import { AdamW, adapterKey, getEngine, initEngine, type Tensor, type TuneEntry } from "@hyperdecoders/core";
 import { chooseMatmul, matmulChoiceId, type MatmulShape } from "@hyperdecoders/kernels";
 import { AdaptedT5, parseT5Config, T5_V1_1, type T5Config } from "@hyperdecoders/models";
 import { installTuner, resolveConfig, tinyT5Config, trainStep, tuneCachePath } from "@hyperdecoders/train";
 import { type BatchShape, makeBatch, TINY_BENCH_CONFIG, uninitialisedT5 } from "./bench_t5.ts";
+import { parseCommand } from "./command_line.ts";
 
 const USAGE = `usage: deno task tune [--config file.json …] [--shape tiny|small|base|large|xl …]
                       [--batch 32 --source 128 --target 8] [--method hyperdecoder] [--cache file] [--force] [--list]
@@ -122,7 +122,7 @@ function collect(target: Target): void {
     opt.dispose();
     batch.inputIds.dispose();
     batch.attentionMask.dispose();
-    model.disposeMethod();
+    model.dispose();
     base.dispose();
   }
 }
@@ -165,17 +165,22 @@ export interface TuneReport {
 
 /** Runs `deno task tune` with `argv`; resolves with the report (also printed, and written to `--out`). */
 export async function tuneMain(argv: string[]): Promise<TuneReport> {
-  const args = parseArgs(argv, {
-    string: ["config", "shape", "batch", "source", "target", "method", "cache", "out"],
-    boolean: ["force", "list", "help"],
-    collect: ["config", "shape"],
-    default: { batch: "32", source: "128", target: "8", method: "hyperdecoder" },
-  });
-  if (args.help) {
+  let parsed;
+  try {
+    parsed = parseCommand(argv, {
+      string: ["batch", "source", "target", "method", "cache", "out"],
+      collect: ["config", "shape"],
+      boolean: ["force", "list"],
+      default: { batch: "32", source: "128", target: "8", method: "hyperdecoder" },
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (parsed.help) {
     console.log(USAGE);
     Deno.exit(0);
   }
-  if (args._.length > 0) throw new Error(`unexpected argument "${args._[0]}"\n${USAGE}`);
+  const args = { ...parsed.values, method: parsed.values.method ?? "hyperdecoder" };
   const engine = await initEngine();
   const info = engine.gpu.info;
   const software = info.fallback || /llvmpipe|lavapipe|swiftshader|software/i.test(info.description);

@@ -3,8 +3,8 @@
  * (no Node built-in may remain) and imported in a worker whose `Deno`, `process` and `Buffer` globals were deleted.
  * `deno task test:browser` goes further and imports the same bundles in Chromium.
  */
-import assert from "node:assert/strict";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { assert, assertEquals } from "@std/assert";
+import { fromFileUrl, toFileUrl } from "@std/path";
 import { bundleForBrowser } from "../examples/browser/build.ts";
 
 const BROWSER_ENTRIES = ["core", "kernels", "models", "data", "eval"];
@@ -41,11 +41,11 @@ Deno.test(`browser-side entries (${BROWSER_ENTRIES.join(", ")}) import with no D
   try {
     for (const pkg of BROWSER_ENTRIES) {
       const out = `${dir}/${pkg}.js`;
-      await bundleForBrowser(fileURLToPath(new URL(`../${pkg}/mod.ts`, import.meta.url)), out);
-      const result = await importWithoutDeno(pathToFileURL(out).href);
-      assert.equal(result.error, undefined, `@hyperdecoders/${pkg} needs Deno or Node at import: ${result.error}`);
-      assert.equal(result.deno, "undefined", "the worker still had Deno (test premise)");
-      assert.ok(result.exports! > 5, `@hyperdecoders/${pkg}: only ${result.exports} exports`);
+      await bundleForBrowser(fromFileUrl(new URL(`../${pkg}/mod.ts`, import.meta.url)), out);
+      const result = await importWithoutDeno(toFileUrl(out).href);
+      assertEquals(result.error, undefined, `@hyperdecoders/${pkg} needs Deno or Node at import: ${result.error}`);
+      assertEquals(result.deno, "undefined", "the worker still had Deno (test premise)");
+      assert(result.exports! > 5, `@hyperdecoders/${pkg}: only ${result.exports} exports`);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

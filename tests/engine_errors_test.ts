@@ -1,7 +1,7 @@
 /**
  * System test of the engine's error paths: each bad input is a thrown error that names the op and the shapes.
  */
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { backward, noGrad } from "../core/autograd.ts";
 import { getEngine, initEngine, liveBytes } from "../core/engine.ts";
 import { clone } from "../core/ops/create.ts";
@@ -20,10 +20,16 @@ function f32(shape: number[]): Tensor {
 
 Deno.test("error: shape mismatch names the op and both shapes", () => {
   scope(() => {
-    assert.throws(() => add(f32([2, 3]), f32([4])), /^Error: add: shapes \[2, 3\] and \[4\] cannot be broadcast/);
-    assert.throws(() => mul(f32([5, 1, 3]), f32([2, 4])), /mul: shapes \[5, 1, 3\] and \[2, 4\]/);
-    assert.throws(
-      () => matmul(f32([2, 3]), f32([4, 5])),
+    assertMatch(
+      assertThrows(() => add(f32([2, 3]), f32([4])), Error).message,
+      /^add: shapes \[2, 3\] and \[4\] cannot be broadcast/,
+    );
+    assertMatch(
+      assertThrows(() => mul(f32([5, 1, 3]), f32([2, 4])), Error).message,
+      /mul: shapes \[5, 1, 3\] and \[2, 4\]/,
+    );
+    assertMatch(
+      assertThrows(() => matmul(f32([2, 3]), f32([4, 5])), Error).message,
       /matmul: inner dimensions differ \(3 vs 4\) \(a \[2, 3\], b \[4, 5\]\)/,
     );
   });
@@ -32,9 +38,15 @@ Deno.test("error: shape mismatch names the op and both shapes", () => {
 Deno.test("error: wrong dtype names the op, the shape and the dtype", () => {
   scope(() => {
     const ints = tensor([1, 2, 3, 4, 5, 6], [2, 3], "i32");
-    assert.throws(() => add(f32([2, 3]), ints), /add: expected an f32 tensor, got \[2, 3\] i32/);
-    assert.throws(() => relu(ints), /relu: expected an f32 tensor, got \[2, 3\] i32/);
-    assert.throws(() => matmul(ints, f32([3, 2])), /matmul: expected an f32 tensor, got \[2, 3\] i32/);
+    assertMatch(
+      assertThrows(() => add(f32([2, 3]), ints), Error).message,
+      /add: expected an f32 tensor, got \[2, 3\] i32/,
+    );
+    assertMatch(assertThrows(() => relu(ints), Error).message, /relu: expected an f32 tensor, got \[2, 3\] i32/);
+    assertMatch(
+      assertThrows(() => matmul(ints, f32([3, 2])), Error).message,
+      /matmul: expected an f32 tensor, got \[2, 3\] i32/,
+    );
   });
 });
 
@@ -43,17 +55,23 @@ Deno.test("error: use after dispose names the op and the tensor, also after its 
   scope(() => {
     const a = f32([2, 3]);
     a.dispose();
-    assert.throws(() => add(a, f32([2, 3])), /add: .*disposed tensor \[2, 3\] f32/);
-    assert.throws(() => matmul(f32([4, 2]), a), /matmul: .*disposed tensor \[2, 3\] f32/);
+    assertMatch(assertThrows(() => add(a, f32([2, 3])), Error).message, /add: .*disposed tensor \[2, 3\] f32/);
+    assertMatch(assertThrows(() => matmul(f32([4, 2]), a), Error).message, /matmul: .*disposed tensor \[2, 3\] f32/);
   });
   let freed: Tensor | null = null;
   scope(() => {
     freed = f32([3, 3]);
   });
-  assert.throws(() => scope(() => relu(freed!)), /relu: use of a disposed tensor \[3, 3\] f32 \(freed by .*scope/);
+  assertMatch(
+    assertThrows(() => scope(() => relu(freed!)), Error).message,
+    /relu: use of a disposed tensor \[3, 3\] f32 \(freed by .*scope/,
+  );
   // ops without their own checks are caught where the kernel is launched, named by the kernel
-  assert.throws(() => scope(() => clone(freed!)), /copy \(binding xs\): use of a disposed tensor \[3, 3\] f32/);
-  assert.equal(liveBytes(), live, "the failed ops leaked nothing");
+  assertMatch(
+    assertThrows(() => scope(() => clone(freed!)), Error).message,
+    /copy \(binding xs\): use of a disposed tensor \[3, 3\] f32/,
+  );
+  assertStrictEquals(liveBytes(), live, "the failed ops leaked nothing");
 });
 
 Deno.test("error: backward through a tensor computed under noGrad() says so and names the shape", () => {
@@ -61,10 +79,16 @@ Deno.test("error: backward through a tensor computed under noGrad() says so and 
   scope(() => {
     const x = f32([4, 3]);
     const y = noGrad(() => matmul(x, w));
-    assert.throws(() => backward(sum(y)), /backward: \[\] f32 does not require a gradient.*noGrad\(\)/);
-    assert.throws(() => backward(y, f32([4, 2])), /backward: \[4, 2\] f32 does not require a gradient/);
+    assertMatch(
+      assertThrows(() => backward(sum(y)), Error).message,
+      /backward: \[\] f32 does not require a gradient.*noGrad\(\)/,
+    );
+    assertMatch(
+      assertThrows(() => backward(y, f32([4, 2])), Error).message,
+      /backward: \[4, 2\] f32 does not require a gradient/,
+    );
   });
-  assert.equal(w.grad, null);
+  assertEquals(w.grad, null);
   w.dispose();
 });
 
@@ -80,8 +104,8 @@ Deno.test("error: out of memory names the op and the shape, leaves the engine us
     } catch (e) {
       error = e;
     }
-    assert.ok(error instanceof OutOfMemoryError, `expected an OutOfMemoryError, got ${error}`);
-    assert.match(error.message, /^matmul: tensor \[256, 256\] f32: out of memory/);
+    assert(error instanceof OutOfMemoryError, `expected an OutOfMemoryError, got ${error}`);
+    assertMatch(error.message, /^matmul: tensor \[256, 256\] f32: out of memory/);
   } finally {
     pool.setMaxLiveBytes(undefined);
   }
@@ -93,8 +117,8 @@ Deno.test("error: out of memory names the op and the shape, leaves the engine us
 Deno.test("error: scope() given an async function is refused before the function runs", async () => {
   const depth = scopeDepth();
   let ran = false;
-  assert.throws(
-    () =>
+  assertMatch(
+    assertThrows(() =>
       scope(
         (async () => {
           ran = true;
@@ -102,21 +126,21 @@ Deno.test("error: scope() given an async function is refused before the function
           await Promise.resolve();
           return t;
         }) as unknown as () => Tensor,
-      ),
+      ), Error).message,
     /scope\(fn\): fn must be synchronous/,
   );
-  assert.equal(ran, false, "the async function's body ran (and its tensors would be freed under it)");
-  assert.equal(scopeDepth(), depth);
+  assertEquals(ran, false, "the async function's body ran (and its tensors would be freed under it)");
+  assertStrictEquals(scopeDepth(), depth);
   // a plain function returning a promise is caught after the fact
   let leaked: Tensor | null = null;
-  assert.throws(
-    () =>
+  assertMatch(
+    assertThrows(() =>
       scope(() => {
         leaked = f32([2]);
         return Promise.resolve(leaked);
-      }),
+      }), Error).message,
     /scope\(fn\): fn must be synchronous \(it returned a Promise\)/,
   );
-  assert.equal(leaked!.disposed, true, "tensors made before the error are freed");
+  assertEquals(leaked!.disposed, true, "tensors made before the error are freed");
   await Promise.resolve();
 });

@@ -3,7 +3,7 @@
  * schedule fits a small regression to near-zero loss, without leaking GPU memory and with a bounded number of
  * submits per step.
  */
-import assert from "node:assert/strict";
+import { assert, assertStrictEquals } from "@std/assert";
 import { backward } from "../core/autograd.ts";
 import { getEngine, initEngine, liveBytes } from "../core/engine.ts";
 import { add, square, sub, tanh } from "../core/ops/elementwise.ts";
@@ -76,24 +76,24 @@ Deno.test("engine: a 2-layer MLP trains to near-zero loss with no leak and a bou
     const read = step % READ_EVERY === 0 || step === STEPS - 1;
     if (read) losses.push(await loss.item());
     loss.dispose();
-    assert.ok(
+    assert(
       stats.submits - submits <= (read ? 2 : 1),
       `step ${step}: ${stats.submits - submits} submits (expected ≤ ${read ? 2 : 1})`,
     );
-    assert.equal(stats.readbacks - readbacks, read ? 1 : 0, `step ${step}: readbacks`);
+    assertStrictEquals(stats.readbacks - readbacks, read ? 1 : 0, `step ${step}: readbacks`);
     if (step === 0) {
       liveAfterFirst = liveBytes();
       buffersAfterFirst = engine.pool.buffersCreated;
     } else {
-      assert.equal(liveBytes(), liveAfterFirst, `step ${step}: live bytes changed since step 1 (a leak)`);
+      assertStrictEquals(liveBytes(), liveAfterFirst, `step ${step}: live bytes changed since step 1 (a leak)`);
     }
   }
   // one step of warm-up can create buffers (e.g. for reading the loss); later steps reuse the pool
-  assert.ok(engine.pool.buffersCreated - buffersAfterFirst <= 2, "steady-state steps create no buffers");
+  assert(engine.pool.buffersCreated - buffersAfterFirst <= 2, "steady-state steps create no buffers");
   const first = losses[0];
   const last = losses[losses.length - 1];
-  assert.ok(first > 0.1, `initial loss ${first} is too small for the test to mean anything`);
-  assert.ok(last < 2e-4 * first, `loss went ${first} → ${last} (${losses.join(", ")})`);
+  assert(first > 0.1, `initial loss ${first} is too small for the test to mean anything`);
+  assert(last < 2e-4 * first, `loss went ${first} → ${last} (${losses.join(", ")})`);
   opt.dispose();
   for (const t of [x, y, ...params]) t.dispose();
 });

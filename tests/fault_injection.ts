@@ -5,7 +5,7 @@
  * named file-system call, not a time.
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { fromFileUrl } from "@std/path";
 
 /** Which call kills the process. */
 export interface KillPoint {
@@ -28,7 +28,7 @@ export interface RunResult {
 }
 
 /** The workspace's deno.json, for `deno run --config` on scripts written outside the repository. */
-export const DENO_CONFIG: string = fileURLToPath(new URL("../deno.json", import.meta.url));
+export const DENO_CONFIG: string = fromFileUrl(new URL("../deno.json", import.meta.url));
 
 let shim: Promise<string | { skip: string }> | undefined;
 
@@ -39,7 +39,7 @@ export function faultShim(): Promise<string | { skip: string }> {
     const dir = await Deno.makeTempDir({ prefix: "fault-shim-" });
     globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
     const out = `${dir}/fault_shim.so`;
-    const src = fileURLToPath(new URL("./fault_shim.c", import.meta.url));
+    const src = fromFileUrl(new URL("./fault_shim.c", import.meta.url));
     let r: Deno.CommandOutput;
     try {
       r = await new Deno.Command("cc", { args: ["-shared", "-fPIC", "-O1", "-o", out, src, "-ldl"], stderr: "piped" })

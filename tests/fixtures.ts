@@ -4,14 +4,13 @@
  * `HYPERDECODERS_FIXTURES` wins; otherwise `../shared/fixtures` beside the repository root.
  * @module
  */
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fromFileUrl, join } from "@std/path";
 
 /** Absolute path of the fixtures folder. */
 export function fixturesDir(): string {
   const fromEnv = Deno.env.get("HYPERDECODERS_FIXTURES");
   if (fromEnv) return fromEnv;
-  return join(fileURLToPath(new URL("../..", import.meta.url)), "shared", "fixtures");
+  return join(fromFileUrl(new URL("../..", import.meta.url)), "shared", "fixtures");
 }
 
 /** Absolute path of one fixture file or folder, e.g. `fixturePath("spm-2k", "spiece.model")`. */

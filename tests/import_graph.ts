@@ -1,7 +1,8 @@
 /**
  * The repository's import graph and its rules: kernels ← core ← models ← eval ← train ← scripts (the command-line
- * entry points); data stands apart (it imports nothing from the GPU side) and is used by eval and train; random (the
- * seeded generator) sits below them all, data included, and imports nothing. Folders above
+ * entry points); data stands apart (it imports nothing from the GPU side) and is used by eval and train. The seeded
+ * generator, `@hyperdecoders/kernels/random` (kernels/random.ts: plain TypeScript, no GPU code), may be imported by
+ * every package, data included. Folders above
  * the packages (scripts/, tests/, examples/, configs/) may import anything. A package imports another through its
  * entry point (`@hyperdecoders/<name>`), never by a relative path into the other's folder.
  *
@@ -17,14 +18,14 @@ import { dirname, join, normalize, relative } from "@std/path";
 export const LAYERS: readonly string[] = ["kernels", "core", "models", "eval", "train"];
 /** The package that stands apart from the layers. */
 export const DATA = "data";
-/** The package below every other one (data included). */
-export const BASE = "random";
+/** The module below every package (data included): the seeded generator, a subpath export of kernels. */
+export const BASE = "kernels/random";
 /** The packages data may be imported by. */
 const DATA_USERS = new Set(["eval", "train"]);
 /** Folders above every package. */
 const TOP = new Set(["scripts", "tests", "examples", "configs"]);
 /** The workspace packages, imported as `@hyperdecoders/<name>`. */
-const WORKSPACE = new Set(["random", "kernels", "core", "models", "data", "eval", "train"]);
+const WORKSPACE = new Set(["kernels", "core", "models", "data", "eval", "train"]);
 
 /** One import of one file. */
 export interface ImportEdge {
@@ -66,7 +67,7 @@ export function importEdges(files: ReadonlyMap<string, string>): ImportEdge[] {
       if (spec.startsWith("./") || spec.startsWith("../")) {
         to = normalize(join(dirname(from), spec)).replaceAll("\\", "/");
       } else if (spec.startsWith("@hyperdecoders/")) {
-        to = spec.split("/").slice(0, 2).join("/");
+        to = spec === `@hyperdecoders/${BASE}` ? spec : spec.split("/").slice(0, 2).join("/");
       } else continue; // npm:, jsr:, node:, @std/… and other libraries
       const toPackage = to.startsWith("@hyperdecoders/") ? to.slice("@hyperdecoders/".length) : packageOf(to);
       edges.push({ from, to, fromPackage: packageOf(from), toPackage });
@@ -78,7 +79,6 @@ export function importEdges(files: ReadonlyMap<string, string>): ImportEdge[] {
 /** Whether code of package `from` may import package `to`. */
 export function mayImport(from: string, to: string): boolean {
   if (from === to || TOP.has(from) || from === "") return true;
-  if (from === BASE) return false;
   if (to === BASE) return true;
   if (to === DATA) return DATA_USERS.has(from);
   if (from === DATA) return false;
@@ -127,11 +127,7 @@ export function layeringProblems(edges: readonly ImportEdge[]): string[] {
       continue;
     }
     if (!mayImport(a, b)) {
-      const why = a === BASE
-        ? `${a} imports nothing`
-        : a === DATA || b === DATA
-        ? "data stands apart"
-        : `${b} is above ${a}`;
+      const why = a === DATA || b === DATA ? "data stands apart" : `${b} is above ${a}`;
       problems.push(`${from} imports ${to}: ${why}, an upward import`);
     } else if (!to.startsWith("@hyperdecoders/") && WORKSPACE.has(a) && WORKSPACE.has(b)) {
       problems.push(`${from} imports ${to} past its package's entry point; import "@hyperdecoders/${b}"`);

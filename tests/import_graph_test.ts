@@ -54,15 +54,15 @@ Deno.test("import graph: an upward import, data reaching the GPU side and a deep
       `import { evaluate } from "@hyperdecoders/eval";\nimport { load } from "@hyperdecoders/data";`,
     ],
     ["scripts/bench.ts", `import { launch } from "../core/launch.ts";`],
-    ["data/rng.ts", `export { mulberry32 } from "@hyperdecoders/random";`],
-    ["random/mod.ts", `import { tensor } from "@hyperdecoders/core";`],
+    ["data/rng.ts", `export { mulberry32 } from "@hyperdecoders/kernels/random";`],
+    ["kernels/random.ts", `import { tensor } from "@hyperdecoders/core";`],
   ]);
   const problems = layeringProblems(importEdges(files));
   assertEquals(problems.length, 4, problems.join("\n"));
   assertMatch(problems[0], /^core\/ops\.ts imports @hyperdecoders\/models: models is above core/);
   assertMatch(problems[1], /^data\/loader\.ts imports @hyperdecoders\/core: data stands apart/);
   assertMatch(problems[2], /^eval\/cli\.ts imports train\/checkpoint\.ts: train is above eval/);
-  assertMatch(problems[3], /^random\/mod\.ts imports @hyperdecoders\/core: random imports nothing/);
+  assertMatch(problems[3], /^kernels\/random\.ts imports @hyperdecoders\/core: core is above kernels/);
   const deep = layeringProblems(importEdges(new Map([["train/x.ts", `import { e } from "../eval/evaluate.ts";`]])));
   assertEquals(deep, [
     `train/x.ts imports eval/evaluate.ts past its package's entry point; import "@hyperdecoders/eval"`,

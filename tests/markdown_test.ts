@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertMatch, assertThrows } from "@std/assert";
 import { codeBlocks, shellCommands } from "./markdown.ts";
 
 Deno.test("codeBlocks: languages, lines, the readme-test marker only right above a fence", () => {
@@ -21,9 +21,9 @@ Deno.test("codeBlocks: languages, lines, the readme-test marker only right above
     "```",
   ].join("\n");
   const blocks = codeBlocks(md);
-  assert.deepEqual(blocks.map((b) => [b.lang, b.line, b.marked]), [["sh", 4, true], ["ts", 8, false], ["", 14, false]]);
-  assert.equal(blocks[1].code, "const x = 1;\n```not a close");
-  assert.throws(() => codeBlocks("```sh\nopen"), /line 1: code block is never closed/);
+  assertEquals(blocks.map((b) => [b.lang, b.line, b.marked]), [["sh", 4, true], ["ts", 8, false], ["", 14, false]]);
+  assertEquals(blocks[1].code, "const x = 1;\n```not a close");
+  assertMatch(assertThrows(() => codeBlocks("```sh\nopen"), Error).message, /line 1: code block is never closed/);
 });
 
 Deno.test("shellCommands: comments, continuations, prompts, quotes", () => {
@@ -35,7 +35,7 @@ Deno.test("shellCommands: comments, continuations, prompts, quotes", () => {
     "",
     'echo "x#y"',
   ].join("\n");
-  assert.deepEqual(shellCommands(code), [
+  assertEquals(shellCommands(code), [
     "deno task train",
     "deno task tokenize --model m -- 'a # not a comment' more",
     'echo "x#y"',

@@ -3,8 +3,8 @@
  * reaches at least the adapter baseline's accuracy on tasks where the right output depends on the instance
  * (`demo_label`: which sentiment word appears; `demo_extract`: which name appears and must be copied).
  */
-import assert from "node:assert/strict";
-import { join } from "node:path";
+import { assert } from "@std/assert";
+import { join } from "@std/path";
 import { resolveConfig, train, type TrainResult } from "@hyperdecoders/train";
 import { DEMO_TOKENIZER, quietProgress, tempRoot, writeSmallMixture } from "./tiny_run.ts";
 
@@ -42,7 +42,7 @@ for (
     results[preset] = r;
     const first = r.losses[0].loss;
     const last = r.losses.at(-1)!.loss;
-    assert.ok(last < 0.5 * first, `${preset}: loss ${first.toFixed(3)} → ${last.toFixed(3)} did not halve`);
+    assert(last < 0.5 * first, `${preset}: loss ${first.toFixed(3)} → ${last.toFixed(3)} did not halve`);
   });
 }
 
@@ -52,5 +52,5 @@ Deno.test("methods learn: the hyperdecoder reaches at least the adapter baseline
   console.log(
     `validation average: ${Object.entries(results).map(([k, r]) => `${k} ${accuracy(r).toFixed(1)}`).join(", ")}`,
   );
-  assert.ok(hyper >= adapter, `hyperdecoder ${hyper.toFixed(1)} < adapter ${adapter.toFixed(1)}`);
+  assert(hyper >= adapter, `hyperdecoder ${hyper.toFixed(1)} < adapter ${adapter.toFixed(1)}`);
 });

@@ -3,12 +3,11 @@
  * folder stays readable and unmixed, the next prepare cleans up, and shard bytes are checked against the manifest.
  */
 import { assert, assertEquals, assertMatch, assertRejects } from "@std/assert";
-import { join } from "@std/path";
-import { fileURLToPath } from "node:url";
+import { fromFileUrl, join } from "@std/path";
 import { gzipBytes, openDatasetDir, prepareDataset, readTaskExamples } from "@hyperdecoders/data";
 import { faultTest, runDeno } from "./fault_injection.ts";
 
-const DATA_CLI = fileURLToPath(new URL("../scripts/data.ts", import.meta.url));
+const DATA_CLI = fromFileUrl(new URL("../scripts/data.ts", import.meta.url));
 
 /** `n` user-task lines of task `task`; `flip` swaps the targets (same byte lengths). */
 function userJsonl(task: string, n: number, flip = false): string {

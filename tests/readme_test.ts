@@ -7,24 +7,23 @@
  * quick commands (tokenize, params, `train --dry-run`, …): the README's full training runs are not for the test suite.
  * `README_TEST_FILE` names another markdown file to take the blocks from (the commands still run from the root).
  */
-import assert from "node:assert/strict";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { dirname, fromFileUrl } from "@std/path";
 import { codeBlocks, README_TEST_MARKER, shellCommands } from "./markdown.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fromFileUrl(new URL("..", import.meta.url));
 const TIMEOUT_MS = 120_000;
 
 const README = Deno.env.get("README_TEST_FILE") ?? `${ROOT}README.md`;
 const blocks = codeBlocks(await Deno.readTextFile(README)).filter((b) => b.marked);
 
 Deno.test(`README.md has ${README_TEST_MARKER} blocks of deno commands`, () => {
-  assert.ok(blocks.length > 0, `README.md: no block is marked with ${README_TEST_MARKER} (see tests/readme_test.ts)`);
+  assert(blocks.length > 0, `README.md: no block is marked with ${README_TEST_MARKER} (see tests/readme_test.ts)`);
   for (const b of blocks) {
-    assert.ok(["sh", "bash", "shell", "console"].includes(b.lang), `README.md:${b.line}: marked block is not shell`);
+    assert(["sh", "bash", "shell", "console"].includes(b.lang), `README.md:${b.line}: marked block is not shell`);
     const commands = shellCommands(b.code);
-    assert.ok(commands.length > 0, `README.md:${b.line}: marked block holds no command`);
-    for (const c of commands) assert.match(c, /^deno\s/, `README.md:${b.line}: "${c}" does not start with deno`);
+    assert(commands.length > 0, `README.md:${b.line}: marked block holds no command`);
+    for (const c of commands) assertMatch(c, /^deno\s/, `README.md:${b.line}: "${c}" does not start with deno`);
   }
 });
 
@@ -41,8 +40,8 @@ for (const block of blocks) {
       }).output();
       const out = new TextDecoder().decode(stdout);
       const err = new TextDecoder().decode(stderr);
-      assert.equal(code, 0, `README.md:${block.line}: "${command}" exited with ${code}\n${err.slice(-2000)}`);
-      assert.ok(out.trim().length > 0, `README.md:${block.line}: "${command}" printed nothing`);
+      assertEquals(code, 0, `README.md:${block.line}: "${command}" exited with ${code}\n${err.slice(-2000)}`);
+      assert(out.trim().length > 0, `README.md:${block.line}: "${command}" printed nothing`);
     });
   }
 }

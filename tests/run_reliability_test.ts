@@ -145,7 +145,9 @@ Deno.test("resume and eval refuse a base model other than the one the run was tr
   const err2 = await assertRejects(() => loadTrainedModel(other, tokenizer, checkpoint));
   assertMatch((err2 as Error).message, /checkpoint-00000004: trained on a different base model/);
   // The same settings load, and a damaged checkpoint is refused by eval too.
-  (await loadTrainedModel(config(dir), tokenizer, checkpoint)).dispose();
+  const loaded = await loadTrainedModel(config(dir), tokenizer, checkpoint);
+  loaded.dispose();
+  loaded.base.dispose();
   await saveCheckpoint(join(dir, "checkpoints"), {
     step: 9,
     trainable: new Uint8Array([1, 2, 3]),

@@ -2,7 +2,7 @@
  * T5 against the Hugging Face goldens in the shared fixtures: logits, encoder output, loss, every parameter
  * gradient, greedy and 4-beam generation.
  */
-import assert from "node:assert/strict";
+import { assert } from "@std/assert";
 import { initEngine } from "@hyperdecoders/core";
 import { t5Parity } from "@hyperdecoders/models";
 import { fixturePath } from "./fixtures.ts";
@@ -18,16 +18,16 @@ const CASES: { dir: string }[] = [
 for (const c of CASES) {
   Deno.test(`T5 parity: ${c.dir} (logits, encoder, loss, gradients, greedy, beam)`, async () => {
     const report = await t5Parity(fixturePath(c.dir));
-    assert.ok(report.logits_rel_err <= 1e-4, `logits rel err ${report.logits_rel_err}`);
-    assert.ok(report.encoder_rel_err <= 1e-4, `encoder rel err ${report.encoder_rel_err}`);
-    assert.ok(report.loss_abs_err <= 1e-4, `loss abs err ${report.loss_abs_err}`);
-    assert.ok(
+    assert(report.logits_rel_err <= 1e-4, `logits rel err ${report.logits_rel_err}`);
+    assert(report.encoder_rel_err <= 1e-4, `encoder rel err ${report.encoder_rel_err}`);
+    assert(report.loss_abs_err <= 1e-4, `loss abs err ${report.loss_abs_err}`);
+    assert(
       report.grads_max_rel_l2_err !== null && report.grads_max_rel_l2_err <= 1e-3,
       `gradient rel L2 err ${report.grads_max_rel_l2_err} (${report.grads_worst_param})`,
     );
-    assert.ok(report.greedy_match, "greedy ids differ from transformers");
-    assert.ok(report.beam_match, "4-beam ids differ from transformers");
-    assert.ok(report.ok);
+    assert(report.greedy_match, "greedy ids differ from transformers");
+    assert(report.beam_match, "4-beam ids differ from transformers");
+    assert(report.ok);
   });
 }
 
@@ -37,13 +37,13 @@ Deno.test("T5 parity: bf16 weights of t5-tiny-v1_1 against the f32 reference (â‰
     grads: "",
     tolerances: { logits: 2e-2, loss: 2e-2 },
   });
-  assert.ok(report.logits_rel_err <= 2e-2, `logits rel err ${report.logits_rel_err}`);
-  assert.ok(report.encoder_rel_err <= 2e-2, `encoder rel err ${report.encoder_rel_err}`);
-  assert.ok(report.logits_rel_err > 0, "bf16 weights should not reproduce f32 logits exactly");
+  assert(report.logits_rel_err <= 2e-2, `logits rel err ${report.logits_rel_err}`);
+  assert(report.encoder_rel_err <= 2e-2, `encoder rel err ${report.encoder_rel_err}`);
+  assert(report.logits_rel_err > 0, "bf16 weights should not reproduce f32 logits exactly");
 });
 
 Deno.test("T5 parity: pytorch_model.bin loads the same model as model.safetensors", async () => {
   const report = await t5Parity(fixturePath("t5-tiny-v1_1"), { weights: "pytorch_model.bin", grads: "" });
-  assert.ok(report.logits_rel_err <= 1e-4, `logits rel err ${report.logits_rel_err}`);
-  assert.ok(report.greedy_match);
+  assert(report.logits_rel_err <= 1e-4, `logits rel err ${report.logits_rel_err}`);
+  assert(report.greedy_match);
 });

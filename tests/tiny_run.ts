@@ -4,12 +4,12 @@
  * start from.
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { fromFileUrl } from "@std/path";
 import { DEMO_TASKS, writeDemoMixture } from "@hyperdecoders/data";
 import { mergeConfig, Progress, resolveConfig, type TrainConfig } from "@hyperdecoders/train";
 
 /** The demo's tokenizer (`configs/demo/spiece.model`). */
-export const DEMO_TOKENIZER: string = fileURLToPath(new URL("../configs/demo/spiece.model", import.meta.url));
+export const DEMO_TOKENIZER: string = fromFileUrl(new URL("../configs/demo/spiece.model", import.meta.url));
 
 /** Examples per split of one demo task. */
 export interface SplitSizes {

@@ -3,6 +3,7 @@
  * preset shape randomly initialised from `model.seed`.
  * @module
  */
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import {
   loadT5,
   parseT5Config,
@@ -35,7 +36,7 @@ export function tinyT5Config(vocabSize: number): T5Config {
 /** Builds the base model the config names: a checkpoint folder, or a preset shape randomly initialised. */
 export async function buildBaseModel(config: TrainConfig, tokenizer: Tokenizer): Promise<T5Model> {
   if (config.model.checkpoint) {
-    const model = await loadT5(config.model.checkpoint);
+    const model = await loadT5(await hubLocalPath(config.model.checkpoint, "model"));
     const expected = config.model.shape ? T5_SHAPES[config.model.shape] ?? null : null;
     const keys = ["dModel", "dKv", "dFf", "numLayers", "numDecoderLayers", "numHeads", "gated"] as const;
     const wrong = expected ? keys.find((k) => model.config[k] !== expected[k]) : undefined;

@@ -9,7 +9,7 @@
  * verified on load.
  * @module
  */
-import { basename, join } from "node:path";
+import { basename, join } from "@std/path";
 import { decodeSafetensors, serializeSafetensors } from "@hyperdecoders/models";
 import { removeLeftovers, sha256Hex, syncDir, writeFileAtomic } from "@hyperdecoders/data";
 

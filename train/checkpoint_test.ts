@@ -1,5 +1,5 @@
-import assert from "node:assert/strict";
-import { join } from "node:path";
+import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals } from "@std/assert";
+import { join } from "@std/path";
 import { decodeSafetensors, serializeSafetensors } from "@hyperdecoders/models";
 import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from "./checkpoint.ts";
 
@@ -17,16 +17,16 @@ Deno.test("checkpoint: save, list, load round trip and pruning keeps the newest 
   const dir = await Deno.makeTempDir();
   for (const step of [10, 20, 30]) await saveCheckpoint(dir, sample(step));
   const all = await listCheckpoints(dir);
-  assert.deepEqual(all.map((c) => c.step), [10, 20, 30]);
+  assertEquals(all.map((c) => c.step), [10, 20, 30]);
   const loaded = await loadCheckpoint(all[1].path);
-  assert.equal(loaded.step, 20);
+  assertEquals(loaded.step, 20);
   const weights = decodeSafetensors(loaded.trainable).tensors["decoder.w"].data as Float32Array;
-  assert.deepEqual(Array.from(weights), Array.from(sample(20).optimizer!.m["decoder.w"].map((x) => x * 2)));
-  assert.deepEqual(loaded.state.loader, { examples: 80 });
-  assert.equal(loaded.optimizer?.step, 20);
-  assert.deepEqual(Array.from(loaded.optimizer!.v["decoder.w"]), Array.from(sample(20).optimizer!.v["decoder.w"]));
+  assertEquals(Array.from(weights), Array.from(sample(20).optimizer!.m["decoder.w"].map((x) => x * 2)));
+  assertEquals(loaded.state.loader, { examples: 80 });
+  assertEquals(loaded.optimizer?.step, 20);
+  assertEquals(Array.from(loaded.optimizer!.v["decoder.w"]), Array.from(sample(20).optimizer!.v["decoder.w"]));
   await pruneCheckpoints(dir, 1, all[0].path);
-  assert.deepEqual((await listCheckpoints(dir)).map((c) => c.step), [10, 30]);
+  assertEquals((await listCheckpoints(dir)).map((c) => c.step), [10, 30]);
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -55,18 +55,18 @@ for (let step = 2; ; step++) {
   // Wait until at least one big checkpoint is written, then kill during the next write.
   const reader = child.stdout.getReader();
   const first = await reader.read();
-  assert.match(new TextDecoder().decode(first.value), /saved/);
+  assertMatch(new TextDecoder().decode(first.value), /saved/);
   await new Promise((r) => setTimeout(r, 150));
   child.kill("SIGKILL");
   await child.status;
   reader.releaseLock();
   await child.stdout.cancel().catch(() => {});
   const all = await listCheckpoints(dir);
-  assert.ok(all.length >= 2, "the first and at least one complete big checkpoint exist");
+  assert(all.length >= 2, "the first and at least one complete big checkpoint exist");
   for (const c of all) {
     const loaded = await loadCheckpoint(c.path);
-    assert.equal(loaded.step, c.step);
-    if (c.step > 1) assert.equal(new Float32Array(loaded.trainable.buffer)[3_999_999], c.step);
+    assertStrictEquals(loaded.step, c.step);
+    if (c.step > 1) assertStrictEquals(new Float32Array(loaded.trainable.buffer)[3_999_999], c.step);
   }
   await Deno.remove(dir, { recursive: true });
 });
@@ -75,6 +75,9 @@ Deno.test("checkpoint: a damaged trainer_state.json is reported with its path", 
   const dir = await Deno.makeTempDir();
   const path = await saveCheckpoint(dir, sample(5));
   await Deno.writeTextFile(join(path, "trainer_state.json"), "{ not json");
-  await assert.rejects(loadCheckpoint(path), /trainer_state\.json does not match its recorded SHA-256/);
+  assertMatch(
+    (await assertRejects(() => loadCheckpoint(path), Error)).message,
+    /trainer_state\.json does not match its recorded SHA-256/,
+  );
   await Deno.remove(dir, { recursive: true });
 });

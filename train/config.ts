@@ -41,10 +41,22 @@ export interface ModelConfig {
   seed: number;
 }
 
+/** A dataset prepared on first use (see train/hub_config.ts): a task and its input files. */
+export interface DataSource {
+  /** Registry task (cola, …, mrqa, xsum, anli, …). */
+  task: string;
+  /** Input(s) as `deno task data prepare --input` takes them: a path, URL or `hf://datasets/<org>/<name>/<glob>`. */
+  input: string | string[];
+  /** Options of `prepareDataset` (e.g. `{ "split": { "mnliTest": "matched" } }`). */
+  options?: Record<string, unknown>;
+}
+
 /** Data settings. */
 export interface DataConfig {
   /** Prepared shard folders (each with manifest.json). */
   shards: string[];
+  /** Datasets prepared into a cache on first use and added to `shards` (may replace them). */
+  sources?: DataSource[];
   /** Restrict to these task names (null: every task in the shards). */
   tasks: string[] | null;
   /** Source tokens kept (including </s>). */
@@ -209,6 +221,7 @@ export const DEFAULTS: TrainConfig = {
   method: { preset: "hyperdecoder" },
   data: {
     shards: [],
+    sources: [],
     tasks: null,
     maxSourceLength: 128,
     maxTargetLength: 128,
@@ -399,10 +412,22 @@ export function resolveConfig(input: unknown, source = "config"): TrainConfig {
   check(Number.isInteger(m.seed), "model.seed", "must be an integer", source);
   check(typeof c.tokenizer === "string" && c.tokenizer.length > 0, "tokenizer", "must name a tokenizer file", source);
   check(isObject(c.method), "method", "must be an object", source);
+  const sources = c.data.sources ?? [];
   check(
-    Array.isArray(c.data.shards) && c.data.shards.length > 0 && c.data.shards.every((s) => typeof s === "string"),
+    Array.isArray(sources) &&
+      sources.every((s) =>
+        isObject(s) && typeof s.task === "string" &&
+        (typeof s.input === "string" || (Array.isArray(s.input) && s.input.every((i) => typeof i === "string")))
+      ),
+    "data.sources",
+    'must be a list of { "task": <name>, "input": <path | hf://datasets/...> }',
+    source,
+  );
+  check(
+    Array.isArray(c.data.shards) && (c.data.shards.length > 0 || sources.length > 0) &&
+      c.data.shards.every((s) => typeof s === "string"),
     "data.shards",
-    "must list at least one prepared shard folder",
+    "must list at least one prepared shard folder (or give data.sources)",
     source,
   );
   check(

@@ -18,18 +18,37 @@ export * from "./base_model.ts";
 export * from "./step.ts";
 export * from "./trainer.ts";
 export * from "./eval_sources.ts";
+export * from "./hub_config.ts";
 export * from "./tune_store.ts";
 // Types the public API above references, re-exported so that its documentation is complete (`deno doc --lint`).
 export type {
+  Access,
+  AcquiredDevice,
   AdamW,
   AdamWOptions,
   AdamWState,
   AdamWStepOptions,
+  AdapterIdentity,
+  Binding,
+  BufferPool,
   CrossEntropyOptions,
   DType as TensorDType,
+  Engine,
   GradNode,
+  Kernel,
+  ParamType,
   PooledBuffer,
+  Recorder,
+  RecorderStats,
   Tensor,
+  TuneBench,
+  TuneCache,
+  TuneCandidate,
+  TuneEntry,
+  TuneMode,
+  TuneProblem,
+  Tuner,
+  TuneStore,
 } from "@hyperdecoders/core";
 export type {
   AdaptedForwardOptions,
@@ -38,11 +57,13 @@ export type {
   AdapterWeights,
   ComponentCount,
   DecoderCache,
+  EncoderDecoder,
   FeedForwardHook,
   ForwardOptions,
   GenerateOptions,
   LayerCache,
   MethodConfig,
+  NoneTrains,
   ParameterCounts,
   ParameterGroup,
   ParameterGroupName,
@@ -56,6 +77,7 @@ export type {
   T5Model,
   T5Output,
   T5Stack,
+  TeacherForcedInputs,
 } from "@hyperdecoders/models";
 export type {
   BatchEncodeOptions,
@@ -63,6 +85,8 @@ export type {
   DecodeOptions,
   EncodedPieces,
   EncodeOptions,
+  ShardRef,
+  TaskSource,
   TextTokenizer,
   Tokenizer,
 } from "@hyperdecoders/data";

@@ -2,6 +2,7 @@
  * Progress reporting: a one-line bar redrawn in place on a terminal, plain log lines otherwise.
  * @module
  */
+import { ProgressBar } from "@std/cli/unstable-progress-bar";
 
 /** One progress sample. */
 export interface ProgressSample {
@@ -35,37 +36,55 @@ export function formatProgress(p: ProgressSample): string {
     `elapsed ${fmtTime(p.elapsed)} eta ${fmtTime(eta)}`;
 }
 
-/** Writes progress to stdout: a bar on a TTY, lines otherwise. */
+/**
+ * Writes progress to stdout: on a terminal `@std/cli`'s `ProgressBar` (redrawn once a second) followed by this
+ * module's sample line — loss, learning rate, tokens per second and ETA, which the bar itself cannot show; plain log
+ * lines otherwise. {@link Progress.close} stops the bar (its redraw timer keeps the process alive until then).
+ */
 export class Progress {
   #tty: boolean;
-  #encoder = new TextEncoder();
-  #open = false;
+  #writable: WritableStream<Uint8Array> | null;
+  #bar: ProgressBar | null = null;
+  #last: ProgressSample | null = null;
+  #value = 0;
 
-  /** `tty` defaults to whether stdout is a terminal. */
-  constructor(tty: boolean = Deno.stdout.isTerminal()) {
+  /**
+   * `tty` defaults to whether stdout is a terminal; `writable` (default stdout) is where the bar and the log lines go
+   * on a terminal.
+   */
+  constructor(tty: boolean = Deno.stdout.isTerminal(), writable: WritableStream<Uint8Array> | null = null) {
     this.#tty = tty;
+    this.#writable = writable;
   }
 
   /** Reports a sample. */
   update(p: ProgressSample): void {
-    const line = formatProgress(p);
-    if (this.#tty) {
-      const width = 24;
-      const filled = Math.round((p.step / Math.max(1, p.total)) * width);
-      const bar = `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
-      Deno.stdout.writeSync(this.#encoder.encode(`\r\x1b[2K${bar} ${line}`));
-      this.#open = true;
-    } else {
-      console.log(line);
+    if (!this.#tty) {
+      console.log(formatProgress(p));
+      return;
     }
+    this.#last = p;
+    this.#bar ??= new ProgressBar(this.#writable ?? Deno.stdout.writable, {
+      max: Math.max(1, p.total),
+      barLength: 24,
+      emptyChar: ".",
+      fmt: (f) => `${f.progressBar} ${this.#last ? formatProgress(this.#last) : ""}`,
+    });
+    this.#bar.add(p.step - this.#value);
+    this.#value = p.step;
   }
 
-  /** Prints a message on its own line (ending the bar line first). */
+  /** Prints a message on its own line (clearing the bar's line first; the bar redraws below it). */
   log(message: string): void {
-    if (this.#open) {
-      Deno.stdout.writeSync(this.#encoder.encode("\n"));
-      this.#open = false;
-    }
+    if (this.#bar && !this.#writable) Deno.stdout.writeSync(new TextEncoder().encode("\r\x1b[K"));
     console.log(message);
+  }
+
+  /** Draws the bar a last time and ends its line; a later {@link Progress.update} starts a new bar. */
+  async close(): Promise<void> {
+    const bar = this.#bar;
+    this.#bar = null;
+    this.#value = 0;
+    await bar?.end();
   }
 }

@@ -4,6 +4,7 @@
  * checkpoint and evaluating a split during the run; and freeing it all at the end.
  * @module
  */
+import { hubLocalPath } from "@hyperdecoders/data/hub";
 import { basename, join, resolve, SEPARATOR } from "@std/path";
 import { AdamW, initEngine, keep, linearWarmupDecay, type Tensor, zeros } from "@hyperdecoders/core";
 import {
@@ -137,7 +138,7 @@ export async function setUpRun(config: TrainConfig, progress: Progress, options:
     );
   }
 
-  const tokenizer = await loadTokenizer(config.tokenizer);
+  const tokenizer = await loadTokenizer(await hubLocalPath(config.tokenizer, "tokenizer"));
   const trainSources = await openTaskSources(config.data.shards, "train", config.data.tasks ?? undefined);
   const taskNames = trainSources.map((s) => s.task);
   const baseModel = await baseModelFingerprint(config);
@@ -314,4 +315,5 @@ export function closeRun(run: Run): void {
   run.loader.close();
   for (const opt of run.optimizers) opt.dispose();
   run.model.dispose();
+  run.model.base.dispose();
 }

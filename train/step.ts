@@ -63,8 +63,8 @@ export function trainStep(
         { training: config.dropout, seed: (config.seed + i) >>> 0, tasks: b.tasks },
         config.loss,
       );
-      backward(batches.length > 1 ? scale(loss!, 1 / batches.length) : loss!);
-      return loss!;
+      backward(batches.length > 1 ? scale(loss, 1 / batches.length) : loss);
+      return loss;
     }))
   );
   scope(() => {

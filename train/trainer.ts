@@ -5,7 +5,7 @@
  * exact resume, NaN/Inf stop, and a checkpoint on SIGINT or SIGTERM (what schedulers send before preemption).
  * @module
  */
-import { join } from "node:path";
+import { join } from "@std/path";
 import { add, keep, noGrad, scope, type Tensor, writeTensor, zeros } from "@hyperdecoders/core";
 import { type AdaptedT5, decodeSafetensors } from "@hyperdecoders/models";
 import type { Batch } from "@hyperdecoders/data";
@@ -68,9 +68,11 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   }
   try {
     const { stopped, losses } = await trainLoop(run, options, () => signal !== null);
+    await run.progress.close();
     const result = await finishRun(run, stopped, losses, signal);
     return stopped === "interrupted" && signal ? { ...result, signal } : result;
   } finally {
+    await run.progress.close();
     if (options.handleSigint !== false) {
       Deno.removeSignalListener("SIGINT", onSigint);
       Deno.removeSignalListener("SIGTERM", onSigterm);

@@ -2,9 +2,8 @@
  * End-to-end trainer tests on a very small T5 and a small demo mixture: exact resume, NaN stop with the last good
  * checkpoint intact, and a checkpoint on SIGINT and on SIGTERM.
  */
-import assert from "node:assert/strict";
-import { assert as assertOk, assertEquals, assertMatch } from "@std/assert";
-import { join } from "node:path";
+import { assert as assertOk, assertEquals, assertMatch, assertRejects, assertStrictEquals } from "@std/assert";
+import { join } from "@std/path";
 import { fill_ } from "@hyperdecoders/core";
 import { listCheckpoints, loadCheckpoint } from "./checkpoint.ts";
 import { mergeConfig, type TrainConfig } from "./config.ts";
@@ -23,21 +22,25 @@ function config(dir: string, overrides: Record<string, unknown> = {}): TrainConf
 
 Deno.test("trainer: the loss sequence after a resume equals the uninterrupted run", async () => {
   const straight = await train(config(join(root, "straight")), { progress: quiet, handleSigint: false });
-  assert.equal(straight.stopped, "done");
-  assert.equal(straight.losses.length, 6);
+  assertEquals(straight.stopped, "done");
+  assertEquals(straight.losses.length, 6);
   const dir = join(root, "resumed");
   const first = await train(config(dir), { progress: quiet, handleSigint: false, stopAfter: 3 });
-  assert.equal(first.stopped, "stopAfter");
-  assert.equal(first.step, 3);
+  assertEquals(first.stopped, "stopAfter");
+  assertEquals(first.step, 3);
   const second = await train(config(dir), { progress: quiet, handleSigint: false, resume: dir });
-  assert.equal(second.step, 6);
+  assertEquals(second.step, 6);
   const resumed = [...first.losses, ...second.losses];
-  assert.deepEqual(resumed.map((l) => l.step), straight.losses.map((l) => l.step));
+  assertEquals(resumed.map((l) => l.step), straight.losses.map((l) => l.step));
   for (let i = 0; i < resumed.length; i++) {
-    assert.equal(resumed[i].loss, straight.losses[i].loss, `loss at step ${resumed[i].step} differs after resume`);
+    assertStrictEquals(
+      resumed[i].loss,
+      straight.losses[i].loss,
+      `loss at step ${resumed[i].step} differs after resume`,
+    );
   }
   const metrics = (await Deno.readTextFile(join(dir, "metrics.jsonl"))).trim().split("\n").map((l) => JSON.parse(l));
-  assert.deepEqual(metrics.filter((m) => "loss" in m).map((m) => m.step), [1, 2, 3, 4, 5, 6]);
+  assertEquals(metrics.filter((m) => "loss" in m).map((m) => m.step), [1, 2, 3, 4, 5, 6]);
 });
 
 Deno.test("trainer: a non-finite loss stops the run with a clear message; the last good checkpoint still loads", async () => {
@@ -46,22 +49,23 @@ Deno.test("trainer: a non-finite loss stops the run with a clear message; the la
     eval: { every: 2, atEnd: false, maxExamples: 2 },
     train: { batchSize: 4, steps: 6, logEvery: 1, seed: 7 },
   });
-  await assert.rejects(
-    train(cfg, {
-      progress: quiet,
-      handleSigint: false,
-      afterStep: (step, model) => {
-        // The up-projection bias is added straight into the residual stream (a ReLU would swallow a NaN).
-        const [, bias] = [...model.namedTrainableParameters()].find(([n]) => n.endsWith("adapter_up_manual.bias"))!;
-        if (step === 3) fill_(bias, NaN);
-      },
-    }),
+  assertMatch(
+    (await assertRejects(() =>
+      train(cfg, {
+        progress: quiet,
+        handleSigint: false,
+        afterStep: (step, model) => {
+          // The up-projection bias is added straight into the residual stream (a ReLU would swallow a NaN).
+          const [, bias] = [...model.namedTrainableParameters()].find(([n]) => n.endsWith("adapter_up_manual.bias"))!;
+          if (step === 3) fill_(bias, NaN);
+        },
+      }), Error)).message,
     /training loss became NaN at step 4; stopping\. The last good checkpoint is .*checkpoint-00000002/,
   );
   const all = await listCheckpoints(join(dir, "checkpoints"));
-  assert.deepEqual(all.map((c) => c.step), [2]);
+  assertEquals(all.map((c) => c.step), [2]);
   const loaded = await loadCheckpoint(all[0].path);
-  assert.equal(loaded.step, 2);
+  assertEquals(loaded.step, 2);
 });
 
 /** Starts the train CLI on a 400-step run, sends `signal` after step 2, and checks the checkpoint and exit code. */
@@ -117,5 +121,8 @@ Deno.test("trainer: a checkpoint that does not have the declared model.shape is 
     model: { preset: null, checkpoint: fixturePath("t5-tiny-v1_1"), shape: "small" },
   });
   const tokenizer = await loadTokenizer(config.tokenizer);
-  await assert.rejects(buildBaseModel(config, tokenizer), /dModel is 64, but model\.shape "small" has 512/);
+  assertMatch(
+    (await assertRejects(() => buildBaseModel(config, tokenizer), Error)).message,
+    /dModel is 64, but model\.shape "small" has 512/,
+  );
 });

@@ -3,7 +3,15 @@
  * bias lives with the model: models/t5/relative_position.ts.)
  * @module
  */
-import { ATTN_SOFTMAX_GRAD_KERNEL, ATTN_SOFTMAX_KERNEL, attnRowGrid } from "@hyperdecoders/kernels";
+import {
+  ATTN_SOFTMAX_DROPOUT_GRAD_KERNEL,
+  ATTN_SOFTMAX_DROPOUT_KERNEL,
+  ATTN_SOFTMAX_GRAD_KERNEL,
+  ATTN_SOFTMAX_KERNEL,
+  attnRowGrid,
+  dropoutKeys,
+  dropoutThreshold,
+} from "@hyperdecoders/kernels";
 import { record } from "../autograd.ts";
 import { launch } from "../launch.ts";
 import { empty, type Tensor } from "../tensor.ts";
@@ -13,6 +21,11 @@ import { requireF32, sumTo } from "./elementwise.ts";
 export interface AttentionSoftmaxOptions {
   /** Mask key `j` for query `i` where `j > i + (Lk − Lq)` (decoder self-attention; queries are the last Lq keys). */
   causal?: boolean;
+  /**
+   * Dropout on the probabilities, in the same dispatch: the result is `dropout(attentionSoftmax(…), p, seed)` bit for
+   * bit (same mask, same gradients), one dispatch less forward and one less backward.
+   */
+  dropout?: { p: number; seed: number } | null;
 }
 
 /**
@@ -61,24 +74,46 @@ export function attentionSoftmax(
     maskMode = keyMask.dtype === "f32" ? 2 : 1;
   }
   const rows = B * H * Lq;
+  const drop = options.dropout;
+  if (drop && !(drop.p >= 0 && drop.p <= 1)) {
+    throw new Error(`attentionSoftmax: dropout probability must be in [0, 1], got ${drop.p}`);
+  }
+  const keys = drop ? dropoutKeys(drop.seed) : null;
+  // [k0, k1, threshold, scale] as dropout() computes them
+  const dropParams = drop && drop.p > 0
+    ? [keys![0], keys![1], dropoutThreshold(drop.p), drop.p === 1 ? 0 : 1 / (1 - drop.p)]
+    : null;
   const probs = empty(scores.shape, "f32", "attentionSoftmax");
+  const out = dropParams ? empty(scores.shape, "f32", "attentionSoftmax dropout") : probs;
   if (probs.size > 0) {
-    launch(
-      ATTN_SOFTMAX_KERNEL,
-      [scores, bias ?? scores, keyMask ?? scores, probs],
-      [rows, H, Lq, Lk, biasMode, maskMode, options.causal ? 1 : 0],
-      attnRowGrid(rows),
-    );
+    const params = [rows, H, Lq, Lk, biasMode, maskMode, options.causal ? 1 : 0];
+    if (dropParams) {
+      launch(
+        ATTN_SOFTMAX_DROPOUT_KERNEL,
+        [scores, bias ?? scores, keyMask ?? scores, probs, out],
+        [...params, ...dropParams],
+        attnRowGrid(rows),
+      );
+    } else {
+      launch(ATTN_SOFTMAX_KERNEL, [scores, bias ?? scores, keyMask ?? scores, probs], params, attnRowGrid(rows));
+    }
   }
   const inputs = bias ? [scores, bias] : [scores];
-  record("attentionSoftmax", probs, inputs, (g, [savedProbs]) => {
+  record("attentionSoftmax", out, inputs, (g, [savedProbs]) => {
     const ds = empty(scores.shape, "f32", "attentionSoftmax backward");
-    if (ds.size > 0) launch(ATTN_SOFTMAX_GRAD_KERNEL, [savedProbs, g, ds], [rows, Lk], attnRowGrid(rows));
+    if (ds.size > 0) {
+      if (dropParams) {
+        launch(ATTN_SOFTMAX_DROPOUT_GRAD_KERNEL, [savedProbs, g, ds], [rows, Lk, ...dropParams], attnRowGrid(rows));
+      } else {
+        launch(ATTN_SOFTMAX_GRAD_KERNEL, [savedProbs, g, ds], [rows, Lk], attnRowGrid(rows));
+      }
+    }
     if (!bias) return [ds];
     const dBias = !bias.requiresGrad ? null : biasMode === 2 ? ds.view(ds.shape) : sumTo(ds, bias.shape);
     if (scores.requiresGrad) return [ds, dBias];
     ds.dispose(); // dBias holds its own reference when it is a view of ds
     return [null, dBias];
   }, [probs]);
-  return probs;
+  if (out !== probs) probs.dispose(); // the tape keeps its own alias for the backward
+  return out;
 }

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { initEngine } from "../engine.ts";
 import { checkOp } from "../_op_check.ts";
 import { refAttentionSoftmax, refSoftmaxRowsGrad } from "../reference/attention.ts";
@@ -6,6 +6,11 @@ import { ref, refSumTo, type RefTensor } from "../reference/ref_tensor.ts";
 import { randomNormal, seededRandom } from "../testing.ts";
 import { tensor } from "../tensor.ts";
 import { attentionSoftmax } from "./attention.ts";
+import { backward } from "../autograd.ts";
+import { scope } from "../scope.ts";
+import { dropout } from "./dropout.ts";
+import { mul } from "./elementwise.ts";
+import { sum } from "./reduce.ts";
 
 await initEngine();
 
@@ -82,7 +87,7 @@ Deno.test("attentionSoftmax: fully masked rows are uniform like HF (finfo.min ad
   const bias = ref(randomNormal(H * Lq * Lk, 13), [1, H, Lq, Lk]);
   const expected = refAttentionSoftmax(scores, bias, maskRef, false);
   for (let k = 0; k < H * Lq * Lk; k++) {
-    assert.equal(expected.data[H * Lq * Lk + k], 1 / Lk, "reference row of an all-padding entry is uniform");
+    assertStrictEquals(expected.data[H * Lq * Lk + k], 1 / Lk, "reference row of an all-padding entry is uniform");
   }
   await checkOp({
     name: "attentionSoftmax with an all-padding batch entry",
@@ -121,12 +126,18 @@ Deno.test("attentionSoftmax: shape errors name the op and the shapes", () => {
   const s = tensor(new Float32Array(2 * 3 * 4 * 5), [2, 3, 4, 5]);
   const b = tensor(new Float32Array(3 * 4 * 4), [1, 3, 4, 4]);
   const m = tensor(new Int32Array(2 * 4), [2, 4], "i32");
-  assert.throws(
-    () => attentionSoftmax(s, b, null),
+  assertMatch(
+    assertThrows(() => attentionSoftmax(s, b, null), Error).message,
     /attentionSoftmax: bias \[1, 3, 4, 4\] f32 must be \[1 or 2, 3, 4, 5\] for scores \[2, 3, 4, 5\] f32/,
   );
-  assert.throws(() => attentionSoftmax(s, null, m), /attentionSoftmax: keyMask \[2, 4\] i32 must be \[2, 5\]/);
-  assert.throws(() => attentionSoftmax(m, null, null), /attentionSoftmax: expected an f32 tensor, got \[2, 4\] i32/);
+  assertMatch(
+    assertThrows(() => attentionSoftmax(s, null, m), Error).message,
+    /attentionSoftmax: keyMask \[2, 4\] i32 must be \[2, 5\]/,
+  );
+  assertMatch(
+    assertThrows(() => attentionSoftmax(m, null, null), Error).message,
+    /attentionSoftmax: expected an f32 tensor, got \[2, 4\] i32/,
+  );
   for (const t of [s, b, m]) t.dispose();
 });
 
@@ -145,5 +156,33 @@ Deno.test("attentionSoftmax: gradient to the bias alone (scores constant), share
       },
       differentiable: [false, true],
     });
+  }
+});
+
+Deno.test("attentionSoftmax with dropout: the bits of dropout(attentionSoftmax(…)), forward and gradients", async () => {
+  const [B, H, Lq, Lk] = [2, 3, 5, 70]; // Lk > the 64 threads of a row
+  const shape = [B, H, Lq, Lk];
+  for (const [p, seed, causal] of [[0.1, 11, true], [0.5, 2 ** 33 + 3, false], [0, 4, false]] as const) {
+    const run = (fused: boolean) => {
+      const scores = tensor(randomNormal(size(shape), 1), shape).asParameter("s");
+      const bias = tensor(randomNormal(H * Lq * Lk, 2), [1, H, Lq, Lk]).asParameter("b");
+      const mask = tensor(paddingMask(B, Lk, 3), [B, Lk]);
+      const w = tensor(randomNormal(size(shape), 4), shape);
+      const y = scope(() => {
+        const y = fused
+          ? attentionSoftmax(scores, bias, mask, { causal, dropout: { p, seed } })
+          : dropout(attentionSoftmax(scores, bias, mask, { causal }), p, seed);
+        backward(sum(mul(y, w)));
+        return y;
+      });
+      return { y, scores, bias, mask, w };
+    };
+    const a = run(true);
+    const b = run(false);
+    const what = `p ${p} causal ${causal}`;
+    assertEquals(await a.y.data(), await b.y.data(), `${what}: output`);
+    assertEquals(await a.scores.grad!.data(), await b.scores.grad!.data(), `${what}: scores gradient`);
+    assertEquals(await a.bias.grad!.data(), await b.bias.grad!.data(), `${what}: bias gradient`);
+    for (const r of [a, b]) for (const t of Object.values(r)) t.dispose();
   }
 });

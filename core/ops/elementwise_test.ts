@@ -5,7 +5,7 @@ import { refAffine, refBinary, refBinaryGrad, refUnary, refUnaryGrad } from "../
 import { ref } from "../reference/ref_tensor.ts";
 import { randomNormal, randomUniform } from "../testing.ts";
 import { add, affine, div, mul, sub, unary } from "./elementwise.ts";
-import assert from "node:assert/strict";
+import { assertMatch, assertThrows } from "@std/assert";
 
 await initEngine();
 
@@ -76,7 +76,7 @@ Deno.test("binary ops name the op and both shapes when shapes cannot broadcast",
   const { tensor } = await import("../tensor.ts");
   const a = tensor(new Float32Array(6), [2, 3]);
   const b = tensor(new Float32Array(4), [4]);
-  assert.throws(() => add(a, b), /add: shapes \[2, 3\] and \[4\] cannot be broadcast/);
+  assertMatch(assertThrows(() => add(a, b), Error).message, /add: shapes \[2, 3\] and \[4\] cannot be broadcast/);
   a.dispose();
   b.dispose();
 });

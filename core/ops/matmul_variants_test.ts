@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import {
   chooseMatmul,
   MATMUL_VARIANTS,
@@ -118,9 +118,9 @@ Deno.test("split-K: slice count follows the BK-rounded chunk, a short last slice
   const choice = { variant: "splitk", splits: 7, vec4: false } as const;
   const shape = { M: 5, N: 3, K: 40, batch: 2, transA: false, transB: false, sa: 200, sb: 120 };
   const plan = planMatmul(choice, shape);
-  assert.equal(plan.main.params[5], 3, "slices after rounding the chunk up to BK");
-  assert.equal(plan.partialElements, 2 * 3 * 5 * 3);
-  assert.ok(plan.reduce);
+  assertEquals(plan.main.params[5], 3, "slices after rounding the chunk up to BK");
+  assertStrictEquals(plan.partialElements, 2 * 3 * 5 * 3);
+  assert(plan.reduce);
   const ra = ref(randomNormal(2 * 5 * 40, 3), [2, 5, 40]);
   const rb = ref(randomNormal(2 * 40 * 3, 4), [2, 40, 3]);
   const a = tensor(Float32Array.from(ra.data), ra.shape);
@@ -132,14 +132,14 @@ Deno.test("split-K: slice count follows the BK-rounded chunk, a short last slice
 });
 
 Deno.test("chooseMatmul: big GEMMs get 128×128 tiles, skinny long-K shapes split K, small ones 64×64 tiles", () => {
-  assert.equal(chooseMatmul(4096, 4096, 4096, 1, false, false).variant, "big128");
+  assertEquals(chooseMatmul(4096, 4096, 4096, 1, false, false).variant, "big128");
   // The adapter weight gradient: 768×4096 by 4096×64 has only 12 output tiles of 64×64.
   const wg = chooseMatmul(768, 64, 4096, 1, true, false);
-  assert.equal(wg.variant, "splitk");
-  assert.ok(wg.splits >= 8, `weight-gradient shape should use many K slices, got ${wg.splits}`);
-  assert.equal(chooseMatmul(7, 5, 33, 1, false, false).variant, "tile64");
+  assertEquals(wg.variant, "splitk");
+  assert(wg.splits >= 8, `weight-gradient shape should use many K slices, got ${wg.splits}`);
+  assertEquals(chooseMatmul(7, 5, 33, 1, false, false).variant, "tile64");
   // Small K: splitting cannot help.
-  assert.equal(chooseMatmul(64, 64, 64, 1, false, false).variant, "tile64");
+  assertEquals(chooseMatmul(64, 64, 64, 1, false, false).variant, "tile64");
   for (
     const [M, N, K, batch, tA, tB] of [
       [4096, 64, 768, 1, false, false],
@@ -150,17 +150,17 @@ Deno.test("chooseMatmul: big GEMMs get 128×128 tiles, skinny long-K shapes spli
     ] as const
   ) {
     const choice = chooseMatmul(M, N, K, batch, tA, tB);
-    if (choice.vec4) assert.ok(vec4Eligible(M, N, tA), `vec4 chosen for unaligned ${M}×${N}`);
+    if (choice.vec4) assert(vec4Eligible(M, N, tA), `vec4 chosen for unaligned ${M}×${N}`);
     const plan = planMatmul(choice, { M, N, K, batch, transA: tA, transB: tB, sa: 0, sb: 0 });
     const [gx, gy, gz] = plan.main.grid;
-    assert.ok(gx <= 65535 && gy <= 65535 && gz <= 65535, `grid ${plan.main.grid} for ${M}×${N}×${K}`);
-    assert.ok(plan.partialElements * 4 <= 64 * 1024 * 1024, "split-K partials stay under 64 MiB");
+    assert(gx <= 65535 && gy <= 65535 && gz <= 65535, `grid ${plan.main.grid} for ${M}×${N}×${K}`);
+    assert(plan.partialElements * 4 <= 64 * 1024 * 1024, "split-K partials stay under 64 MiB");
   }
 });
 
 Deno.test("matmul through chooseMatmul on a split-K shape: forward and backward vs float64 reference", async () => {
   const [M, K, N] = [33, 1030, 7];
-  assert.equal(chooseMatmul(M, N, K, 1, false, false).variant, "splitk");
+  assertEquals(chooseMatmul(M, N, K, 1, false, false).variant, "splitk");
   await checkOp({
     name: "matmul split-K",
     inputs: [ref(randomNormal(M * K, 8), [M, K]), ref(randomNormal(K * N, 9), [K, N])],

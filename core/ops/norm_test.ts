@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertMatch, assertThrows } from "@std/assert";
 import { initEngine } from "../engine.ts";
 import { checkOp } from "../_op_check.ts";
 import { refRmsNorm, refRmsNormGrad } from "../reference/norm.ts";
@@ -59,8 +59,11 @@ Deno.test("rmsNorm rejects mismatched weights, dtypes and eps with messages nami
   const w = tensor(new Float32Array(2), [2]);
   const w3 = tensor(new Float32Array(3), [3]);
   const i = tensor(new Int32Array(3), [3], "i32");
-  assert.throws(() => rmsNorm(x, w), /rmsNorm: weight \[2\] f32 must be \[D\] for input \[2, 3\] f32 \[\.\.\., D\]/);
-  assert.throws(() => rmsNorm(x, i), /rmsNorm: expected an f32 tensor, got \[3\] i32/);
-  assert.throws(() => rmsNorm(x, w3, -1), /rmsNorm: eps must be a number ≥ 0, got -1/);
+  assertMatch(
+    assertThrows(() => rmsNorm(x, w), Error).message,
+    /rmsNorm: weight \[2\] f32 must be \[D\] for input \[2, 3\] f32 \[\.\.\., D\]/,
+  );
+  assertMatch(assertThrows(() => rmsNorm(x, i), Error).message, /rmsNorm: expected an f32 tensor, got \[3\] i32/);
+  assertMatch(assertThrows(() => rmsNorm(x, w3, -1), Error).message, /rmsNorm: eps must be a number ≥ 0, got -1/);
   for (const t of [x, w, w3, i]) t.dispose();
 });

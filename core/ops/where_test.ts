@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertMatch, assertThrows } from "@std/assert";
 import { initEngine } from "../engine.ts";
 import { checkOp } from "../_op_check.ts";
 import { ref } from "../reference/ref_tensor.ts";
@@ -60,11 +60,17 @@ Deno.test("where: i32 and u32 conditions, i32 values", async () => {
   const b = tensor(Int32Array.from([-100]), [1], "i32");
   const x = where(condI, a, b);
   const y = where(condU, a, b);
-  assert.equal(x.dtype, "i32");
-  assert.deepEqual([...(await x.data())], [-100, 2, 3, -100]);
-  assert.deepEqual([...(await y.data())], [1, -100, 3, -100], "u32 0x80000000 is nonzero");
-  assert.throws(() => where(condI, a, tensor([1], [1])), /where: a \[4\] i32 and b \[1\] f32 differ in dtype/);
-  assert.throws(() => where(tensor([1, 1, 1], [3]), a, b), /where: shapes \[3\] and \[4\] cannot be broadcast/);
+  assertEquals(x.dtype, "i32");
+  assertEquals([...(await x.data())], [-100, 2, 3, -100]);
+  assertEquals([...(await y.data())], [1, -100, 3, -100], "u32 0x80000000 is nonzero");
+  assertMatch(
+    assertThrows(() => where(condI, a, tensor([1], [1])), Error).message,
+    /where: a \[4\] i32 and b \[1\] f32 differ in dtype/,
+  );
+  assertMatch(
+    assertThrows(() => where(tensor([1, 1, 1], [3]), a, b), Error).message,
+    /where: shapes \[3\] and \[4\] cannot be broadcast/,
+  );
   for (const t of [condI, condU, a, b, x, y]) t.dispose();
 });
 
@@ -85,7 +91,10 @@ Deno.test("maskedFill: fills where the mask is set, gradient only to unfilled en
   });
   const x = tensor(new Float32Array(6), [2, 3]);
   const m = tensor(new Int32Array(12), [2, 2, 3], "i32");
-  assert.throws(() => maskedFill(x, m, 0), /maskedFill: mask \[2, 2, 3\] does not broadcast to x \[2, 3\] f32/);
+  assertMatch(
+    assertThrows(() => maskedFill(x, m, 0), Error).message,
+    /maskedFill: mask \[2, 2, 3\] does not broadcast to x \[2, 3\] f32/,
+  );
   x.dispose();
   m.dispose();
 });

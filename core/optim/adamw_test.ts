@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { initEngine, liveBytes } from "../engine.ts";
 import { getEngine } from "../engine.ts";
 import { refAdamWStep, refClipGradNorm } from "../reference/optim.ts";
@@ -57,7 +57,7 @@ for (const variant of ["torch", "transformers"] as const) {
         })
       );
     }
-    assert.equal(opt.stepCount, lrs.length);
+    assertStrictEquals(opt.stepCount, lrs.length);
     for (let k = 0; k < params.length; k++) {
       const x = await params[k].data();
       assertClose(x, ref[k].x, 1e-5, `${variant} parameter of ${SIZES[k]} elements`);
@@ -91,7 +91,7 @@ Deno.test("AdamW: the two variants differ only where eps matters when weight dec
   // gradients near eps: √v̂ vs √v differ by √bc2 ≈ 0.03 at step 1, so the eps term differs visibly
   const a = await run("torch", 1e-7);
   const b = await run("transformers", 1e-7);
-  assert.ok(Math.abs(a[0] - b[0]) > 1e-3, `variants agree unexpectedly: ${a[0]} vs ${b[0]}`);
+  assert(Math.abs(a[0] - b[0]) > 1e-3, `variants agree unexpectedly: ${a[0]} vs ${b[0]}`);
 });
 
 Deno.test("AdamW: state() / loadState() round-trip continues the trajectory exactly", async () => {
@@ -102,14 +102,14 @@ Deno.test("AdamW: state() / loadState() round-trip continues the trajectory exac
     optA.step();
   }
   const saved = await optA.state();
-  assert.equal(saved.step, 3);
+  assertEquals(saved.step, 3);
   // a second model with the same parameter values and the loaded state
   const bParams = await Promise.all(
     a.params.map(async (p) => tensor((await p.data()) as Float32Array, p.shape).asParameter(p.name)),
   );
   const optB = new AdamW(bParams, { lr: 1e-2 });
   optB.loadState(saved);
-  assert.equal(optB.stepCount, 3);
+  assertEquals(optB.stepCount, 3);
   for (let t = 4; t <= 5; t++) {
     setGrads(a.params, t);
     setGrads(bParams, t);
@@ -117,13 +117,20 @@ Deno.test("AdamW: state() / loadState() round-trip continues the trajectory exac
     optB.step();
   }
   for (let k = 0; k < SIZES.length; k++) {
-    assert.deepEqual(await bParams[k].data(), await a.params[k].data(), `parameter ${k} after reload`);
+    assertEquals(await bParams[k].data(), await a.params[k].data(), `parameter ${k} after reload`);
   }
   // a fresh optimiser (no state) would diverge, so the comparison above can fail
   const cParams = [tensor((await bParams[5].data()) as Float32Array, [SIZES[5]]).asParameter("p5")];
-  assert.throws(() => optB.loadState({ step: 1, m: { nope: new Float32Array(1) }, v: {} }), /"nope"/);
-  assert.throws(
-    () => new AdamW(cParams).loadState({ step: 1, m: { p5: new Float32Array(3) }, v: { p5: new Float32Array(3) } }),
+  assertMatch(
+    assertThrows(() => optB.loadState({ step: 1, m: { nope: new Float32Array(1) }, v: {} }), Error).message,
+    /"nope"/,
+  );
+  assertMatch(
+    assertThrows(
+      () => new AdamW(cParams).loadState({ step: 1, m: { p5: new Float32Array(3) }, v: { p5: new Float32Array(3) } }),
+      Error,
+    )
+      .message,
     /m\["p5"\] has 3 values; parameter p5 \[40001\] f32 needs 40001/,
   );
   for (const t of [...a.params, ...bParams, ...cParams]) t.dispose();
@@ -144,15 +151,15 @@ Deno.test("AdamW: moments survive scopes; later steps upload nothing, create no 
   const dispatches = engine.recorder.stats.dispatches;
   scope(() => opt.step(2e-3));
   const perStep = Math.ceil(params.length / adamwParamsPerDispatch(false));
-  assert.equal(engine.recorder.stats.dispatches - dispatches, perStep, "one dispatch per group of parameters");
-  assert.equal(engine.recorder.stats.submits, submits, "a step does not submit on its own");
-  assert.equal(engine.pool.buffersCreated, created, "no buffer created");
-  assert.equal(liveBytes(), live, "moments are still alive after the scope and nothing new is");
+  assertStrictEquals(engine.recorder.stats.dispatches - dispatches, perStep, "one dispatch per group of parameters");
+  assertStrictEquals(engine.recorder.stats.submits, submits, "a step does not submit on its own");
+  assertStrictEquals(engine.pool.buffersCreated, created, "no buffer created");
+  assertStrictEquals(liveBytes(), live, "moments are still alive after the scope and nothing new is");
   opt.zeroGrad();
-  assert.ok(params.every((p) => p.grad === null));
-  assert.ok(liveBytes() < live);
+  assert(params.every((p) => p.grad === null));
+  assert(liveBytes() < live);
   opt.step(); // no gradients: nothing to do
-  assert.equal(engine.recorder.stats.dispatches - dispatches, perStep);
+  assertStrictEquals(engine.recorder.stats.dispatches - dispatches, perStep);
   opt.dispose();
   for (const p of params) p.dispose();
 });
@@ -160,13 +167,19 @@ Deno.test("AdamW: moments survive scopes; later steps upload nothing, create no 
 Deno.test("AdamW: bad options and mismatched gradients are errors that say what is wrong", () => {
   const p = tensor([1, 2], [2]).asParameter("w");
   const q = tensor([1, 2], [2], "i32");
-  assert.throws(() => new AdamW([p], { betas: [1, 0.999] }), /AdamW: betas must lie in \[0, 1\)/);
-  assert.throws(() => new AdamW([p, p]), /listed twice/);
-  assert.throws(() => new AdamW([q]), /AdamW: parameter param0 must be f32, got \[2\] i32/);
+  assertMatch(
+    assertThrows(() => new AdamW([p], { betas: [1, 0.999] }), Error).message,
+    /AdamW: betas must lie in \[0, 1\)/,
+  );
+  assertMatch(assertThrows(() => new AdamW([p, p]), Error).message, /listed twice/);
+  assertMatch(assertThrows(() => new AdamW([q]), Error).message, /AdamW: parameter param0 must be f32, got \[2\] i32/);
   const opt = new AdamW([p]);
-  assert.throws(() => opt.step(NaN), /learning rate must be a finite number/);
+  assertMatch(assertThrows(() => opt.step(NaN), Error).message, /learning rate must be a finite number/);
   p.grad = tensor([1, 2, 3], [3]);
-  assert.throws(() => opt.step(), /AdamW: gradient \[3\] f32 does not match parameter w w \[2\] f32/);
+  assertMatch(
+    assertThrows(() => opt.step(), Error).message,
+    /AdamW: gradient \[3\] f32 does not match parameter w w \[2\] f32/,
+  );
   p.dispose();
   q.dispose();
   opt.dispose();
@@ -205,18 +218,18 @@ Deno.test("AdamW: clipping fused into the update (gradScale) equals clipGradNorm
     if (t > 1) { // the first step also zero-fills the moments
       const n = b.params.length;
       const groups = Math.ceil(n / sumSquaresTensorsPerDispatch()) + Math.ceil(n / adamwParamsPerDispatch(false));
-      assert.equal(
+      assertStrictEquals(
         unfused,
         groups + 1 + n,
         "unfused: grouped partial sums, norm, a scale per parameter, grouped update",
       );
       const fusedGroups = Math.ceil(n / adamwParamsPerDispatch(true)) - Math.ceil(n / adamwParamsPerDispatch(false));
-      assert.equal(unfused - fused, n - fusedGroups, "fusing removes the per-parameter scale dispatches");
+      assertStrictEquals(unfused - fused, n - fusedGroups, "fusing removes the per-parameter scale dispatches");
     }
     assertClose([await norm.item()], [expected.norm], 1e-5, `norm at step ${t}`);
     norm.dispose();
     for (let k = 0; k < SIZES.length; k++) {
-      assert.deepEqual(await b.params[k].grad!.data(), gradsB[k], "the fused path leaves the gradients unchanged");
+      assertEquals(await b.params[k].grad!.data(), gradsB[k], "the fused path leaves the gradients unchanged");
     }
     a.ref.forEach((r, k) =>
       refAdamWStep(r.x, expected.clipped[k], r.m, r.v, t, {
@@ -228,7 +241,7 @@ Deno.test("AdamW: clipping fused into the update (gradScale) equals clipGradNorm
       })
     );
   }
-  assert.ok(clipped > 0 && clipped < stds.length, `both branches exercised (${clipped} of ${stds.length} clipped)`);
+  assert(clipped > 0 && clipped < stds.length, `both branches exercised (${clipped} of ${stds.length} clipped)`);
   const stateA = await optA.state();
   const stateB = await optB.state();
   for (let k = 0; k < SIZES.length; k++) {
@@ -242,8 +255,8 @@ Deno.test("AdamW: clipping fused into the update (gradScale) equals clipGradNorm
     const { x0 } = a.ref[k];
     assertClose(xb.map((xi, i) => xi - x0[i]), a.ref[k].x.map((xi, i) => xi - x0[i]), 1e-4, "fused update");
   }
-  assert.throws(
-    () => optB.step(1e-3, { gradScale: b.params[1] }),
+  assertMatch(
+    assertThrows(() => optB.step(1e-3, { gradScale: b.params[1] }), Error).message,
     /AdamW.step: gradScale must be a one-element f32 tensor, got p1 \[7\] f32/,
   );
   optA.dispose();
@@ -272,21 +285,21 @@ Deno.test("AdamW: many parameters per dispatch give the same bits as one dispatc
       optTogether.step(undefined, { gradScale });
       if (t > 1) {
         const per = adamwParamsPerDispatch(gradScale !== undefined);
-        assert.equal(engine.recorder.stats.dispatches - d0, Math.ceil(sizes.length / per));
+        assertStrictEquals(engine.recorder.stats.dispatches - d0, Math.ceil(sizes.length / per));
       }
       for (const o of optApart) o.step(undefined, { gradScale });
       for (const p of [...together, ...apart]) p.grad!.dispose();
     }
     for (let k = 0; k < sizes.length; k++) {
-      assert.deepEqual(await together[k].data(), await apart[k].data(), `${variant}: parameter ${k} (${sizes[k]})`);
+      assertEquals(await together[k].data(), await apart[k].data(), `${variant}: parameter ${k} (${sizes[k]})`);
     }
     const [sa, sb] = [await optTogether.state(), await optApart[1].state()];
-    assert.deepEqual(sa.m.w1, sb.m.w1);
-    assert.deepEqual(sa.v.w1, sb.v.w1);
+    assertEquals(sa.m.w1, sb.m.w1);
+    assertEquals(sa.v.w1, sb.v.w1);
     scale.dispose();
     optTogether.dispose();
     for (const o of optApart) o.dispose();
     for (const p of [...together, ...apart]) p.dispose();
   }
-  assert.ok(sumSquaresTensorsPerDispatch() >= 1);
+  assert(sumSquaresTensorsPerDispatch() >= 1);
 });

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertMatch, assertNotStrictEquals, assertStrictEquals, assertThrows } from "@std/assert";
 import { backward } from "../autograd.ts";
 import { getEngine, initEngine } from "../engine.ts";
 import { add } from "../ops/elementwise.ts";
@@ -29,11 +29,11 @@ for (const [label, std, maxNorm] of [["clipped", 1, 1.0], ["below the limit", 1e
   Deno.test(`clipGradNorm (${label}): norm and scaled gradients match torch's rule in float64`, async () => {
     const { params, grads } = withGrads(SIZES, 5, std);
     const expected = refClipGradNorm(grads, maxNorm);
-    assert.equal(expected.norm > maxNorm, label === "clipped", "the case exercises the intended branch");
+    assertStrictEquals(expected.norm > maxNorm, label === "clipped", "the case exercises the intended branch");
     const readbacks = getEngine().recorder.stats.readbacks;
     const norm = clipGradNorm(params, maxNorm);
-    assert.equal(getEngine().recorder.stats.readbacks, readbacks, "clipping reads nothing back");
-    assert.deepEqual(norm.shape, [1]);
+    assertStrictEquals(getEngine().recorder.stats.readbacks, readbacks, "clipping reads nothing back");
+    assertEquals(norm.shape, [1]);
     assertClose([await norm.item()], [expected.norm], 1e-5, "norm");
     for (let k = 0; k < params.length; k++) {
       assertClose(await params[k].grad!.data(), expected.clipped[k], 1e-5, `gradient of ${SIZES[k]} elements`);
@@ -49,10 +49,13 @@ Deno.test("clipGradNorm: parameters without gradients are skipped; no gradients 
   const norm = clipGradNorm([params[0], bare, params[1]], 0.5);
   const expected = refClipGradNorm(grads, 0.5);
   assertClose([await norm.item()], [expected.norm], 1e-5);
-  assert.equal(bare.grad, null);
+  assertEquals(bare.grad, null);
   const none = clipGradNorm([bare], 1);
-  assert.equal(await none.item(), 0);
-  assert.throws(() => clipGradNorm(params, 0), /clipGradNorm: maxNorm must be a finite number > 0, got 0/);
+  assertEquals(await none.item(), 0);
+  assertMatch(
+    assertThrows(() => clipGradNorm(params, 0), Error).message,
+    /clipGradNorm: maxNorm must be a finite number > 0, got 0/,
+  );
   for (const t of [norm, none, bare, ...params]) t.dispose();
 });
 
@@ -63,7 +66,7 @@ Deno.test("backward gives leaves their own gradient storage, so clipping in plac
   const b = tensor([4, 5, 6], [3]).asParameter("b");
   const g = [3, 0, 4];
   scope(() => backward(add(a, b), tensor(g, [3])));
-  assert.notEqual(a.grad!.buffer, b.grad!.buffer, "a.grad and b.grad share storage");
+  assertNotStrictEquals(a.grad!.buffer, b.grad!.buffer, "a.grad and b.grad share storage");
   const norm = clipGradNorm([a, b], 1);
   const expected = refClipGradNorm([g, g], 1);
   assertClose([await norm.item()], [expected.norm], 1e-6, "norm");
@@ -76,18 +79,18 @@ for (const [label, std, maxNorm] of [["clipped", 1, 1.0], ["below the limit", 1e
   Deno.test(`clipGradFactor (${label}): norm and factor match torch's rule; gradients are left unchanged`, async () => {
     const { params, grads } = withGrads(SIZES, 13, std);
     const expected = refClipGradNorm(grads, maxNorm);
-    assert.equal(expected.norm > maxNorm, label === "clipped", "the case exercises the intended branch");
+    assertStrictEquals(expected.norm > maxNorm, label === "clipped", "the case exercises the intended branch");
     const engine = getEngine();
     const dispatches = engine.recorder.stats.dispatches;
     const { norm, factor } = clipGradFactor(params, maxNorm);
-    assert.equal(
+    assertStrictEquals(
       engine.recorder.stats.dispatches - dispatches,
       Math.ceil(params.length / sumSquaresTensorsPerDispatch()) + 1,
       "grouped partial sums and one reduction",
     );
     assertClose([await norm.item()], [expected.norm], 1e-5, "norm");
     assertClose([await factor.item()], [Math.min(1, maxNorm / (expected.norm + 1e-6))], 1e-5, "factor");
-    for (let k = 0; k < params.length; k++) assert.deepEqual(await params[k].grad!.data(), grads[k]);
+    for (let k = 0; k < params.length; k++) assertEquals(await params[k].grad!.data(), grads[k]);
     for (const t of [norm, factor, ...params]) t.dispose();
   });
 }
@@ -95,9 +98,12 @@ for (const [label, std, maxNorm] of [["clipped", 1, 1.0], ["below the limit", 1e
 Deno.test("clipGradFactor: no gradients gives norm 0 and factor 1; bad maxNorm is an error", async () => {
   const bare = tensor(new Float32Array(4), [4]).asParameter("bare");
   const { norm, factor } = clipGradFactor([bare], 1);
-  assert.equal(await norm.item(), 0);
-  assert.equal(await factor.item(), 1);
-  assert.throws(() => clipGradFactor([bare], -1), /clipGradFactor: maxNorm must be a finite number > 0, got -1/);
+  assertEquals(await norm.item(), 0);
+  assertEquals(await factor.item(), 1);
+  assertMatch(
+    assertThrows(() => clipGradFactor([bare], -1), Error).message,
+    /clipGradFactor: maxNorm must be a finite number > 0, got -1/,
+  );
   for (const t of [norm, factor, bare]) t.dispose();
 });
 
@@ -107,7 +113,10 @@ Deno.test("clipGradFactor: many gradients per partial-sum dispatch give the bits
   const engine = getEngine();
   const d0 = engine.recorder.stats.dispatches;
   const { norm, factor } = clipGradFactor(params, 1);
-  assert.equal(engine.recorder.stats.dispatches - d0, Math.ceil(sizes.length / sumSquaresTensorsPerDispatch()) + 1);
+  assertStrictEquals(
+    engine.recorder.stats.dispatches - d0,
+    Math.ceil(sizes.length / sumSquaresTensorsPerDispatch()) + 1,
+  );
   // the one-gradient-per-dispatch path, by hand
   const groups = sizes.map(partialGroups);
   const partials = empty([groups.reduce((a, b) => a + b, 0)]);
@@ -118,7 +127,7 @@ Deno.test("clipGradFactor: many gradients per partial-sum dispatch give the bits
   });
   const [norm1, factor1] = [empty([1]), empty([1])];
   launch(CLIP_FACTOR_KERNEL, [partials, norm1, factor1], [partials.size, 1], [1, 1, 1]);
-  assert.deepEqual(await norm.data(), await norm1.data());
-  assert.deepEqual(await factor.data(), await factor1.data());
+  assertEquals(await norm.data(), await norm1.data());
+  assertEquals(await factor.data(), await factor1.data());
   for (const t of [norm, factor, partials, norm1, factor1, ...params]) t.dispose();
 });

@@ -4,7 +4,7 @@
  * unknown surface (" ⁇ " in SentencePiece decoding, nothing when special tokens are skipped). The oracle uses
  * `String.prototype.normalize` and the raw vocabulary list, not the tokenizer.
  */
-import { strictEqual } from "node:assert";
+import { assertEquals, assertStrictEquals } from "@std/assert";
 import { fixturePath } from "../../tests/fixtures.ts";
 import { Tokenizer } from "./mod.ts";
 import { mulberry32 } from "../rng.ts";
@@ -71,19 +71,19 @@ for (const name of ["spiece.model", "tokenizer.json"]) {
     const tok = name === "spiece.model"
       ? Tokenizer.fromSpieceModel(await Deno.readFile(`${dir}/${name}`))
       : Tokenizer.fromTokenizerJson(await Deno.readTextFile(`${dir}/${name}`));
-    strictEqual(covered.length > 80, true, `only ${covered.length} covered characters`);
-    strictEqual(uncovered.length > 5, true);
+    assertEquals(covered.length > 80, true, `only ${covered.length} covered characters`);
+    assertEquals(uncovered.length > 5, true);
     const r = mulberry32(name.length);
     let withUnk = 0;
     for (let i = 0; i < 10_000; i++) {
       const x = randomText(r, i % 4 === 0);
       const raw = tok.encode(x, { raw: true });
-      strictEqual(tok.decode(raw, { raw: true }), expected(x, " \u2047 "), `raw: ${JSON.stringify(x)}`);
+      assertStrictEquals(tok.decode(raw, { raw: true }), expected(x, " \u2047 "), `raw: ${JSON.stringify(x)}`);
       const t5 = tok.encode(x);
-      strictEqual(t5[t5.length - 1], tok.eosId);
-      strictEqual(tok.decode(t5), expected(x, ""), `T5: ${JSON.stringify(x)}`);
+      assertStrictEquals(t5[t5.length - 1], tok.eosId);
+      assertStrictEquals(tok.decode(t5), expected(x, ""), `T5: ${JSON.stringify(x)}`);
       if (raw.includes(tok.unkId)) withUnk++;
     }
-    strictEqual(withUnk > 500, true, `${withUnk} strings had unknowns`);
+    assertEquals(withUnk > 500, true, `${withUnk} strings had unknowns`);
   });
 }

@@ -2,7 +2,7 @@
  * Raw encoding against ids the `sentencepiece` library (0.1.97) produced for 1,202 random strings, including long
  * ones where float32 path scores decide near-ties (generator: testdata/gen_spm_goldens.py).
  */
-import { deepStrictEqual, strictEqual } from "node:assert";
+import { assertEquals, assertStrictEquals } from "@std/assert";
 import { fixturePath } from "../../tests/fixtures.ts";
 import { Tokenizer } from "./mod.ts";
 
@@ -17,10 +17,10 @@ for (const name of ["spiece.model", "tokenizer.json"]) {
     const tok = name === "spiece.model"
       ? Tokenizer.fromSpieceModel(await Deno.readFile(`${dir}/${name}`))
       : Tokenizer.fromTokenizerJson(await Deno.readTextFile(`${dir}/${name}`));
-    strictEqual(golden.rows.length > 1000, true);
+    assertEquals(golden.rows.length > 1000, true);
     for (const r of golden.rows) {
-      deepStrictEqual(tok.encode(r.text, { raw: true }), r.ids, JSON.stringify(r.text));
-      strictEqual(tok.decode(r.ids, { raw: true }), r.decoded, JSON.stringify(r.text));
+      assertEquals(tok.encode(r.text, { raw: true }), r.ids, JSON.stringify(r.text));
+      assertStrictEquals(tok.decode(r.ids, { raw: true }), r.decoded, JSON.stringify(r.text));
     }
   });
 }

@@ -1,4 +1,4 @@
-import { deepStrictEqual, strictEqual, throws } from "node:assert";
+import { assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { fixturePath } from "../../tests/fixtures.ts";
 import { loadTokenizer, Tokenizer } from "./mod.ts";
 
@@ -22,49 +22,49 @@ for (const [name, tok] of sources) {
   Deno.test(`spm-2k goldens (${name}): raw ids and pieces equal sentencepiece`, () => {
     for (const r of golden.rows) {
       const got = tok.encodeWithPieces(r.text, { raw: true });
-      deepStrictEqual(got.ids, r.spm_ids, JSON.stringify(r.text));
-      deepStrictEqual(got.pieces, r.spm_pieces, JSON.stringify(r.text));
-      strictEqual(tok.decode(r.spm_ids, { raw: true }), r.spm_decoded, JSON.stringify(r.text));
+      assertEquals(got.ids, r.spm_ids, JSON.stringify(r.text));
+      assertEquals(got.pieces, r.spm_pieces, JSON.stringify(r.text));
+      assertStrictEquals(tok.decode(r.spm_ids, { raw: true }), r.spm_decoded, JSON.stringify(r.text));
     }
   });
 
   Deno.test(`spm-2k goldens (${name}): T5 ids, tokens and decode equal transformers`, () => {
     for (const r of golden.rows) {
       const got = tok.encodeWithPieces(r.text);
-      deepStrictEqual(got.ids, r.t5_ids, JSON.stringify(r.text));
-      deepStrictEqual(got.pieces, r.t5_tokens, JSON.stringify(r.text));
-      deepStrictEqual(tok.encode(r.text), r.t5_ids);
-      strictEqual(tok.decode(r.t5_ids), r.t5_decoded, JSON.stringify(r.text));
+      assertEquals(got.ids, r.t5_ids, JSON.stringify(r.text));
+      assertEquals(got.pieces, r.t5_tokens, JSON.stringify(r.text));
+      assertEquals(tok.encode(r.text), r.t5_ids);
+      assertStrictEquals(tok.decode(r.t5_ids), r.t5_decoded, JSON.stringify(r.text));
     }
   });
 }
 
 Deno.test("vocabulary, sentinels and special ids", () => {
   for (const [, tok] of sources) {
-    strictEqual(tok.vocabSize, 2100);
-    strictEqual(tok.sentinelCount, 100);
-    strictEqual(tok.padId, 0);
-    strictEqual(tok.eosId, 1);
-    strictEqual(tok.unkId, 2);
-    strictEqual(tok.sentinelId(0), 2099);
-    strictEqual(tok.sentinelId(99), 2000);
-    strictEqual(tok.pieceToId("<extra_id_5>"), 2094);
-    strictEqual(tok.idToPiece(2094), "<extra_id_5>");
-    strictEqual(tok.pieceToId("\u2581the"), 5);
-    strictEqual(tok.idToPiece(5), "\u2581the");
-    strictEqual(tok.pieceToId("no such piece"), undefined);
-    strictEqual(tok.idToPiece(2100), undefined);
-    strictEqual(tok.idToPiece(-1), undefined);
-    throws(() => tok.sentinelId(100), /extra_id_100/);
+    assertEquals(tok.vocabSize, 2100);
+    assertEquals(tok.sentinelCount, 100);
+    assertEquals(tok.padId, 0);
+    assertEquals(tok.eosId, 1);
+    assertEquals(tok.unkId, 2);
+    assertEquals(tok.sentinelId(0), 2099);
+    assertEquals(tok.sentinelId(99), 2000);
+    assertEquals(tok.pieceToId("<extra_id_5>"), 2094);
+    assertEquals(tok.idToPiece(2094), "<extra_id_5>");
+    assertEquals(tok.pieceToId("\u2581the"), 5);
+    assertEquals(tok.idToPiece(5), "\u2581the");
+    assertEquals(tok.pieceToId("no such piece"), undefined);
+    assertEquals(tok.idToPiece(2100), undefined);
+    assertEquals(tok.idToPiece(-1), undefined);
+    assertMatch(assertThrows(() => tok.sentinelId(100), Error).message, /extra_id_100/);
   }
   // Same vocabulary from both sources.
-  for (let id = 0; id < 2100; id++) strictEqual(fromModel.idToPiece(id), fromJson.idToPiece(id));
+  for (let id = 0; id < 2100; id++) assertStrictEquals(fromModel.idToPiece(id), fromJson.idToPiece(id));
 });
 
 Deno.test("special tokens in text: split on the raw text, neighbours get their own ▁", () => {
   for (const [, tok] of sources) {
     const a = tok.encode("Hello<extra_id_0>world</s>");
-    deepStrictEqual(a, [
+    assertEquals(a, [
       ...tok.encode("Hello", { addEos: false }),
       2099,
       ...tok.encode("world", { addEos: false }),
@@ -73,30 +73,30 @@ Deno.test("special tokens in text: split on the raw text, neighbours get their o
     ]);
     // Without raw handling the same text is ordinary characters.
     const raw = tok.encode("Hello<extra_id_0>world</s>", { raw: true });
-    strictEqual(raw.includes(2099), false);
-    strictEqual(raw.includes(1), false);
+    assertEquals(raw.includes(2099), false);
+    assertEquals(raw.includes(1), false);
     // "<unk>" and "<pad>" written in the text are special too.
-    deepStrictEqual(tok.encode("<pad><unk>"), [0, 2, 1]);
+    assertEquals(tok.encode("<pad><unk>"), [0, 2, 1]);
   }
 });
 
 Deno.test("decode with and without special tokens", () => {
   for (const [, tok] of sources) {
     const ids = tok.encode("sentinel <extra_id_0> tokens");
-    strictEqual(tok.decode(ids), "sentinel tokens");
-    strictEqual(tok.decode(ids, { skipSpecialTokens: false }), "sentinel<extra_id_0> tokens</s>");
+    assertEquals(tok.decode(ids), "sentinel tokens");
+    assertEquals(tok.decode(ids, { skipSpecialTokens: false }), "sentinel<extra_id_0> tokens</s>");
     // Unknown runs: skipped as special by default, written as <unk> otherwise, " ⁇ " in raw SentencePiece decoding.
     const unk = tok.encode("a 日本 b");
-    strictEqual(tok.decode(unk), "a  b");
-    strictEqual(tok.decode(unk, { skipSpecialTokens: false }), "a <unk> b</s>");
-    strictEqual(tok.decode(tok.encode("a 日本 b", { raw: true }), { raw: true }), "a  \u2047  b");
+    assertEquals(tok.decode(unk), "a  b");
+    assertEquals(tok.decode(unk, { skipSpecialTokens: false }), "a <unk> b</s>");
+    assertEquals(tok.decode(tok.encode("a 日本 b", { raw: true }), { raw: true }), "a  \u2047  b");
     // Ids the tokenizer does not know are dropped, as tokenizers does; raw decoding refuses them.
-    strictEqual(tok.decode([5, 9999, 5]), "the the");
-    throws(() => tok.decode([5, 2099], { raw: true }), /not a SentencePiece id/);
+    assertEquals(tok.decode([5, 9999, 5]), "the the");
+    assertMatch(assertThrows(() => tok.decode([5, 2099], { raw: true }), Error).message, /not a SentencePiece id/);
     // transformers' clean_up_tokenization_spaces.
     const t = tok.encode("Yes , I do n't .");
-    strictEqual(tok.decode(t), "Yes , I do n't .");
-    strictEqual(tok.decode(t, { cleanUpTokenizationSpaces: true }), "Yes, I don't.");
+    assertEquals(tok.decode(t), "Yes , I do n't .");
+    assertEquals(tok.decode(t, { cleanUpTokenizationSpaces: true }), "Yes, I don't.");
   }
 });
 
@@ -108,22 +108,25 @@ Deno.test("encodeBatch: truncation keeps </s>, right padding with masks", () => 
     const width = Math.max(...full.map((r) => Math.min(r.length, 8)));
     for (let i = 0; i < texts.length; i++) {
       const n = Math.min(full[i].length, 8);
-      strictEqual(b.ids[i].length, width);
-      strictEqual(b.attentionMask[i].length, width);
-      deepStrictEqual(b.ids[i].slice(0, n - 1), full[i].slice(0, n - 1));
-      strictEqual(b.ids[i][n - 1], 1, "last real id is </s>");
-      deepStrictEqual(b.ids[i].slice(n), new Array(width - n).fill(0));
-      deepStrictEqual(b.attentionMask[i], [...new Array(n).fill(1), ...new Array(width - n).fill(0)]);
+      assertStrictEquals(b.ids[i].length, width);
+      assertStrictEquals(b.attentionMask[i].length, width);
+      assertEquals(b.ids[i].slice(0, n - 1), full[i].slice(0, n - 1));
+      assertEquals(b.ids[i][n - 1], 1, "last real id is </s>");
+      assertEquals(b.ids[i].slice(n), new Array(width - n).fill(0));
+      assertEquals(b.attentionMask[i], [...new Array(n).fill(1), ...new Array(width - n).fill(0)]);
     }
     const fixed = tok.encodeBatch(["a"], { maxLength: 5, padding: "max_length" });
-    deepStrictEqual(fixed.ids, [[8, 1, 0, 0, 0]]);
-    deepStrictEqual(fixed.attentionMask, [[1, 1, 0, 0, 0]]);
+    assertEquals(fixed.ids, [[8, 1, 0, 0, 0]]);
+    assertEquals(fixed.attentionMask, [[1, 1, 0, 0, 0]]);
     const ragged = tok.encodeBatch(["a", "a a"], { padding: false });
-    deepStrictEqual(ragged.ids, [[8, 1], [8, 8, 1]]);
+    assertEquals(ragged.ids, [[8, 1], [8, 8, 1]]);
     const raw = tok.encodeBatch(["a a a"], { raw: true, maxLength: 2 });
-    deepStrictEqual(raw.ids, [[8, 8]]);
-    throws(() => tok.encodeBatch(["a"], { padding: "max_length" }), /needs maxLength/);
-    throws(() => tok.encode("a", { maxLength: 0 }), /maxLength/);
+    assertEquals(raw.ids, [[8, 8]]);
+    assertMatch(
+      assertThrows(() => tok.encodeBatch(["a"], { padding: "max_length" }), Error).message,
+      /needs maxLength/,
+    );
+    assertMatch(assertThrows(() => tok.encode("a", { maxLength: 0 }), Error).message, /maxLength/);
   }
 });
 
@@ -133,9 +136,9 @@ Deno.test("loadTokenizer: folder, spiece.model and tokenizer.json paths", async 
   const viaJson = await loadTokenizer(new URL(`file://${dir}/tokenizer.json`));
   const text = "question: Who wrote the paper? context: <extra_id_3> Hamish Ivison.";
   const want = fromJson.encode(text);
-  deepStrictEqual(viaDir.encode(text), want);
-  deepStrictEqual(viaModel.encode(text), want);
-  deepStrictEqual(viaJson.encode(text), want);
+  assertEquals(viaDir.encode(text), want);
+  assertEquals(viaModel.encode(text), want);
+  assertEquals(viaJson.encode(text), want);
   await (async () => {
     let err: unknown;
     try {
@@ -143,18 +146,18 @@ Deno.test("loadTokenizer: folder, spiece.model and tokenizer.json paths", async 
     } catch (e) {
       err = e;
     }
-    strictEqual(String(err).includes("does not exist"), true);
+    assertEquals(String(err).includes("does not exist"), true);
   })();
 });
 
 Deno.test("empty text and lone surrogates", () => {
   for (const [, tok] of sources) {
-    deepStrictEqual(tok.encode(""), [1]);
-    deepStrictEqual(tok.encode("", { raw: true }), []);
-    deepStrictEqual(tok.encode("   \t\n"), [1]);
-    strictEqual(tok.decode([]), "");
+    assertEquals(tok.encode(""), [1]);
+    assertEquals(tok.encode("", { raw: true }), []);
+    assertEquals(tok.encode("   \t\n"), [1]);
+    assertEquals(tok.decode([]), "");
     // A lone surrogate is encoded as U+FFFD would be (what TextEncoder gives the byte-level libraries).
-    deepStrictEqual(tok.encode("a\ud800b", { raw: true }), tok.encode("a\ufffdb", { raw: true }));
+    assertEquals(tok.encode("a\ud800b", { raw: true }), tok.encode("a\ufffdb", { raw: true }));
   }
 });
 
@@ -172,6 +175,6 @@ Deno.test("tokenizer.json with the newer normalizer Sequence[Precompiled, Strip,
   const tok = Tokenizer.fromTokenizerJson(j);
   // Where the two pipelines agree (no leading whitespace), the ids are the same.
   for (const text of ["Hello world.", "a  b   c", "trailing space   ", "café naïve", "x <extra_id_1> y"]) {
-    deepStrictEqual(tok.encode(text), fromJson.encode(text), text);
+    assertEquals(tok.encode(text), fromJson.encode(text), text);
   }
 });

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertNotEquals, assertStrictEquals, assertThrows } from "@std/assert";
 import { minimizeLbfgs } from "./lbfgs.ts";
 import { fitLogisticRegression, logisticLoss, predictClasses, predictProbabilities } from "./logistic.ts";
 import { linearProbe, stratifiedSplit } from "./probe.ts";
@@ -13,14 +13,14 @@ Deno.test("logisticLoss: value and gradient at zero weights, computed by hand", 
   const gw = new Float64Array(4);
   const gb = new Float64Array(2);
   const loss = logisticLoss(x, [0, 1], 2, new Float64Array(4), new Float64Array(2), 0, gw, gb);
-  assert.ok(Math.abs(loss - Math.LN2) < 1e-15);
-  assert.deepEqual([...gw], [0.5, -0.75, -0.5, 0.75]);
-  assert.deepEqual([...gb], [0, 0]);
+  assert(Math.abs(loss - Math.LN2) < 1e-15);
+  assertEquals([...gw], [0.5, -0.75, -0.5, 0.75]);
+  assertEquals([...gb], [0, 0]);
   // The penalty: (λ/2)‖W‖² and +λW in the gradient.
   const w = Float64Array.of(1, 0, 0, 2);
   const withL2 = logisticLoss(x, [0, 1], 2, w, new Float64Array(2), 0.5, gw, gb);
   const without = logisticLoss(x, [0, 1], 2, w, new Float64Array(2), 0);
-  assert.ok(Math.abs(withL2 - without - 0.25 * 5) < 1e-12);
+  assert(Math.abs(withL2 - without - 0.25 * 5) < 1e-12);
 });
 
 Deno.test("logisticLoss: the gradient matches central finite differences (3 classes, L2)", () => {
@@ -42,7 +42,7 @@ Deno.test("logisticLoss: the gradient matches central finite differences (3 clas
       param[k] = keep - h;
       const down = logisticLoss(x, y, 3, w, b, 0.3);
       param[k] = keep;
-      assert.ok(Math.abs((up - down) / (2 * h) - grad[k]) < 1e-8, `component ${k}`);
+      assert(Math.abs((up - down) / (2 * h) - grad[k]) < 1e-8, `component ${k}`);
     }
   }
 });
@@ -55,11 +55,11 @@ Deno.test("fitLogisticRegression: the closed-form maximum-likelihood fit of a bi
   for (let i = 0; i < 40; i++) rows.push([0]), y.push(i < 30 ? 1 : 0);
   for (let i = 0; i < 40; i++) rows.push([1]), y.push(i < 10 ? 1 : 0);
   const model = fitLogisticRegression(matrixFromRows(rows), y, { l2: 0, tolerance: 1e-12 });
-  assert.ok(model.converged);
-  assert.ok(Math.abs(model.bias[1] - model.bias[0] - Math.log(3)) < 1e-6, `bias gap ${model.bias[1] - model.bias[0]}`);
-  assert.ok(Math.abs(model.weights[1] - model.weights[0] + 2 * Math.log(3)) < 1e-6, "weight gap");
+  assert(model.converged);
+  assert(Math.abs(model.bias[1] - model.bias[0] - Math.log(3)) < 1e-6, `bias gap ${model.bias[1] - model.bias[0]}`);
+  assert(Math.abs(model.weights[1] - model.weights[0] + 2 * Math.log(3)) < 1e-6, "weight gap");
   const p = predictProbabilities(model, matrixFromRows([[0], [1]]));
-  assert.ok(Math.abs(p.data[1] - 0.75) < 1e-6 && Math.abs(p.data[3] - 0.25) < 1e-6);
+  assert(Math.abs(p.data[1] - 0.75) < 1e-6 && Math.abs(p.data[3] - 0.25) < 1e-6);
 });
 
 Deno.test("fitLogisticRegression: separable classes are fitted perfectly; the penalised optimum is stationary", () => {
@@ -73,14 +73,17 @@ Deno.test("fitLogisticRegression: separable classes are fitted perfectly; the pe
   }
   const x = matrixFromRows(rows);
   const model = fitLogisticRegression(x, y, { l2: 1e-3 });
-  assert.ok(model.converged);
-  assert.deepEqual([...predictClasses(model, x)], y);
+  assert(model.converged);
+  assertEquals([...predictClasses(model, x)], y);
   const gw = new Float64Array(9);
   const gb = new Float64Array(3);
   logisticLoss(x, y, 3, model.weights, model.bias, 1e-3, gw, gb);
-  assert.ok([...gw, ...gb].every((g) => Math.abs(g) < 1e-7), "zero gradient at the optimum");
-  assert.throws(() => fitLogisticRegression(x, y.map((v) => v + 0.5)), /label 0 is 0\.5; labels must be integers/);
-  assert.throws(() => fitLogisticRegression(x, y.slice(1)), /90 rows but 89 labels/);
+  assert([...gw, ...gb].every((g) => Math.abs(g) < 1e-7), "zero gradient at the optimum");
+  assertMatch(
+    assertThrows(() => fitLogisticRegression(x, y.map((v) => v + 0.5)), Error).message,
+    /label 0 is 0\.5; labels must be integers/,
+  );
+  assertMatch(assertThrows(() => fitLogisticRegression(x, y.slice(1)), Error).message, /90 rows but 89 labels/);
 });
 
 Deno.test("minimizeLbfgs: finds the Rosenbrock minimum (1, 1)", () => {
@@ -90,19 +93,19 @@ Deno.test("minimizeLbfgs: finds the Rosenbrock minimum (1, 1)", () => {
     g[1] = 200 * (b - a * a);
     return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
   }, Float64Array.of(-1.2, 1));
-  assert.ok(result.converged);
-  assert.ok(Math.abs(result.x[0] - 1) < 1e-6 && Math.abs(result.x[1] - 1) < 1e-6, `${result.x}`);
+  assert(result.converged);
+  assert(Math.abs(result.x[0] - 1) < 1e-6 && Math.abs(result.x[1] - 1) < 1e-6, `${result.x}`);
 });
 
 Deno.test("stratifiedSplit: disjoint, complete, per-class shares, seeded", () => {
   const labels = [...Array(50).fill(0), ...Array(30).fill(1), ...Array(5).fill(2), 3];
   const split = stratifiedSplit(labels, 0.2, 7);
   const all = [...split.train, ...split.test].sort((a, b) => a - b);
-  assert.deepEqual(all, labels.map((_, i) => i));
+  assertEquals(all, labels.map((_, i) => i));
   const testCounts = [0, 1, 2, 3].map((c) => [...split.test].filter((i) => labels[i] === c).length);
-  assert.deepEqual(testCounts, [10, 6, 1, 0]);
-  assert.deepEqual(stratifiedSplit(labels, 0.2, 7), split);
-  assert.notDeepEqual(stratifiedSplit(labels, 0.2, 8).test, split.test);
+  assertEquals(testCounts, [10, 6, 1, 0]);
+  assertEquals(stratifiedSplit(labels, 0.2, 7), split);
+  assertNotEquals(stratifiedSplit(labels, 0.2, 8).test, split.test);
 });
 
 Deno.test("linearProbe: an informative feature set beats noise, which stays near the majority baseline", () => {
@@ -120,12 +123,12 @@ Deno.test("linearProbe: an informative feature set beats noise, which stays near
   const split = stratifiedSplit(labels, 0.25, 1);
   const good = linearProbe(informative, labels, { split });
   const bad = linearProbe(noise, labels, { split });
-  assert.equal(good.testSize, 60); // 45 of the 180 class-0 rows, 15 of the 60 class-1 rows
-  assert.equal(good.classes, 2);
-  assert.ok(Math.abs(good.majorityAccuracy - 0.75) < 1e-12, `majority ${good.majorityAccuracy}`);
-  assert.ok(good.testAccuracy >= 0.95, `informative ${good.testAccuracy}`);
-  assert.ok(bad.testAccuracy <= good.majorityAccuracy + 0.1, `noise ${bad.testAccuracy}`);
+  assertEquals(good.testSize, 60); // 45 of the 180 class-0 rows, 15 of the 60 class-1 rows
+  assertEquals(good.classes, 2);
+  assert(Math.abs(good.majorityAccuracy - 0.75) < 1e-12, `majority ${good.majorityAccuracy}`);
+  assert(good.testAccuracy >= 0.95, `informative ${good.testAccuracy}`);
+  assert(bad.testAccuracy <= good.majorityAccuracy + 0.1, `noise ${bad.testAccuracy}`);
   // Labels need not be 0-based or contiguous.
   const shifted = linearProbe(informative, labels.map((v) => 10 + 5 * v), { split });
-  assert.equal(shifted.testAccuracy, good.testAccuracy);
+  assertStrictEquals(shifted.testAccuracy, good.testAccuracy);
 });

@@ -19,7 +19,6 @@
  */
 export * from "./matrix.ts";
 export * from "./random.ts";
-export * from "./eigen.ts";
 export * from "./pca.ts";
 export * from "./tsne.ts";
 export * from "./quality.ts";

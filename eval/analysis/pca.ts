@@ -1,11 +1,11 @@
 /**
- * Principal component analysis in float64: centre, then the leading eigenvectors of the covariance (d × d) or, with
- * fewer points than features, of the Gram matrix (n × n), by a full symmetric eigendecomposition. Components follow scikit-learn's conventions (covariance
- * over n − 1) with a deterministic sign: each component's largest-magnitude loading is positive.
+ * Principal component analysis in float64 by `ml-pca`: the eigendecomposition of the covariance (d × d) or, with
+ * fewer points than features, an SVD of the centred data. Components follow scikit-learn's conventions (covariance over n − 1) with a deterministic
+ * sign: each component's largest-magnitude loading is positive.
  * @module
  */
-import { assertFinite, type Matrix, zerosMatrix } from "./matrix.ts";
-import { symmetricEigen } from "./eigen.ts";
+import { PCA } from "ml-pca";
+import { assertFinite, type Matrix, matrixRow, zerosMatrix } from "./matrix.ts";
 
 /** Options of {@link pca}. */
 export interface PcaOptions {
@@ -38,6 +38,8 @@ export function pca(x: Matrix, options: PcaOptions = {}): PcaResult {
     throw new Error(`pca: components must be an integer in 1..${Math.min(n, d)} for ${n} points of ${d} features`);
   }
   assertFinite(x, "pca input");
+  const rows = Array.from({ length: n }, (_, i) => Array.from(matrixRow(x, i)));
+  const fit = new PCA(rows, { method: d <= n ? "covarianceMatrix" : "SVD", center: true, scale: false });
   const mean = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x.data[i * d + j];
   for (let j = 0; j < d; j++) mean[j] /= n;
@@ -49,54 +51,15 @@ export function pca(x: Matrix, options: PcaOptions = {}): PcaResult {
 
   const components = zerosMatrix(k, d);
   const explainedVariance = new Float64Array(k);
-  if (d <= n) {
-    const cov = new Float64Array(d * d);
-    for (let i = 0; i < n; i++) {
-      const r = i * d;
-      for (let a = 0; a < d; a++) {
-        const xa = xc[r + a];
-        if (xa === 0) continue;
-        for (let b = a; b < d; b++) cov[a * d + b] += xa * xc[r + b];
-      }
-    }
-    for (let a = 0; a < d; a++) {
-      for (let b = a; b < d; b++) {
-        cov[a * d + b] /= n - 1;
-        cov[b * d + a] = cov[a * d + b];
-      }
-    }
-    const eig = symmetricEigen(cov, d);
-    components.data.set(eig.vectors.subarray(0, k * d));
-    explainedVariance.set(eig.values.subarray(0, k));
-  } else {
-    const gram = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = i; j < n; j++) {
-        let s = 0;
-        for (let l = 0; l < d; l++) s += xc[i * d + l] * xc[j * d + l];
-        gram[i * n + j] = s / (n - 1);
-        gram[j * n + i] = s / (n - 1);
-      }
-    }
-    const eig = symmetricEigen(gram, n);
-    explainedVariance.set(eig.values.subarray(0, k));
-    for (let c = 0; c < k; c++) {
-      const axis = components.data.subarray(c * d, (c + 1) * d);
-      for (let i = 0; i < n; i++) {
-        const u = eig.vectors[c * n + i];
-        for (let l = 0; l < d; l++) axis[l] += u * xc[i * d + l];
-      }
-      let norm = 0;
-      for (const v of axis) norm += v * v;
-      if (norm > 0) { for (let l = 0; l < d; l++) axis[l] /= Math.sqrt(norm); }
-    }
-  }
+  const loadings = fit.getLoadings();
+  const eigenvalues = fit.getEigenvalues();
   for (let c = 0; c < k; c++) {
     const axis = components.data.subarray(c * d, (c + 1) * d);
+    axis.set(loadings.getRow(c));
     let big = 0;
     for (let l = 1; l < d; l++) if (Math.abs(axis[l]) > Math.abs(axis[big])) big = l;
     if (axis[big] < 0) { for (let l = 0; l < d; l++) axis[l] = -axis[l]; }
-    explainedVariance[c] = Math.max(0, explainedVariance[c]);
+    explainedVariance[c] = Math.max(0, eigenvalues[c] ?? 0);
   }
   const projection = zerosMatrix(n, k);
   for (let i = 0; i < n; i++) {

@@ -1,9 +1,9 @@
 /**
- * Uniform, normal and permutation draws from the project's seeded generator (mulberry32, `@hyperdecoders/random`), so
+ * Uniform, normal and permutation draws from the project's seeded generator (mulberry32, `@hyperdecoders/kernels/random`), so
  * that every analysis result (t-SNE init, train/test splits, subsamples) is reproducible from its seed.
  * @module
  */
-import { mulberry32 } from "@hyperdecoders/random";
+import { mulberry32 } from "@hyperdecoders/kernels/random";
 
 /** Seeded pseudo-random numbers (mulberry32; not cryptographic). */
 export class SeededRandom {

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { DOMParser } from "@xmldom/xmldom";
 import { analyzeEmbeddings, safeName } from "./report.ts";
 import { labelName, labelSetOf, OTHER_LABEL } from "./labels.ts";
@@ -54,41 +54,41 @@ Deno.test("analyzeEmbeddings: plots by task and by predicted label, probes on on
     split: "validation",
     onStep: (m) => steps.push(m),
   });
-  assert.deepEqual(report.plots, ["pca_task.svg", "tsne_task.svg", "pca_label_topic.svg", "tsne_label_topic.svg"]);
-  assert.equal(circles(report.files["pca_task.svg"]).length, 120);
-  assert.equal(circles(report.files["tsne_task.svg"]).length, 80, "t-SNE on a stratified subsample");
-  assert.equal(circles(report.files["pca_label_topic.svg"]).length, 60);
+  assertEquals(report.plots, ["pca_task.svg", "tsne_task.svg", "pca_label_topic.svg", "tsne_label_topic.svg"]);
+  assertEquals(circles(report.files["pca_task.svg"]).length, 120);
+  assertEquals(circles(report.files["tsne_task.svg"]).length, 80, "t-SNE on a stratified subsample");
+  assertEquals(circles(report.files["pca_label_topic.svg"]).length, 60);
   // Predicted labels: "nonsense" is shown as the grey "(other)" group.
   const colors = circles(report.files["pca_label_topic.svg"]).map((c) => c.getAttribute("fill"));
-  assert.equal(colors.filter((c) => c === "#9e9e9e").length, 6);
-  assert.match(report.files["pca_label_topic.svg"], /\(other\) \(6\)/);
-  assert.match(report.files["pca_label_topic.svg"], /greedy predictions 90\.0% correct/);
+  assertEquals(colors.filter((c) => c === "#9e9e9e").length, 6);
+  assertMatch(report.files["pca_label_topic.svg"], /\(other\) \(6\)/);
+  assertMatch(report.files["pca_label_topic.svg"], /greedy predictions 90\.0% correct/);
 
   const byName = Object.fromEntries(report.probes.map((p) => [`${p.target} / ${p.features}`, p]));
-  assert.deepEqual(Object.keys(byName), [
+  assertEquals(Object.keys(byName), [
     "task / encoder (mean-pooled)",
     "task / hypernetwork e",
     "label: topic / encoder (mean-pooled)",
     "label: topic / hypernetwork e",
   ]);
-  assert.equal(byName["task / hypernetwork e"].testAccuracy, 1);
-  assert.equal(byName["label: topic / hypernetwork e"].testAccuracy, 1, "e carries the label");
-  assert.ok(byName["label: topic / encoder (mean-pooled)"].testAccuracy < 0.9, "the pooled features do not");
-  assert.equal(
+  assertEquals(byName["task / hypernetwork e"].testAccuracy, 1);
+  assertEquals(byName["label: topic / hypernetwork e"].testAccuracy, 1, "e carries the label");
+  assert(byName["label: topic / encoder (mean-pooled)"].testAccuracy < 0.9, "the pooled features do not");
+  assertStrictEquals(
     byName["label: topic / encoder (mean-pooled)"].testSize,
     byName["label: topic / hypernetwork e"].testSize,
   );
-  assert.ok(steps.some((s) => s.startsWith("t-SNE of 80 points")));
+  assert(steps.some((s) => s.startsWith("t-SNE of 80 points")));
 
   const summary = JSON.parse(report.files["analysis.json"]);
-  assert.equal(summary.examples, 120);
-  assert.equal(summary.tasks.topic.predictionAccuracy, 0.9);
-  assert.equal(summary.tasks.gen.classification, false);
-  assert.ok(summary.tsne.trustworthiness > 0.8);
+  assertEquals(summary.examples, 120);
+  assertEquals(summary.tasks.topic.predictionAccuracy, 0.9);
+  assertEquals(summary.tasks.gen.classification, false);
+  assert(summary.tsne.trustworthiness > 0.8);
   const csv = report.files["points.csv"].trim().split("\n");
-  assert.equal(csv.length, 121);
-  assert.equal(csv.slice(1).filter((l) => l.split(",").at(-1) !== "").length, 80, "t-SNE coordinates of the subsample");
-  assert.equal(report.files["probe.md"].trim().split("\n").length, 6);
+  assertEquals(csv.length, 121);
+  assertEquals(csv.slice(1).filter((l) => l.split(",").at(-1) !== "").length, 80, "t-SNE coordinates of the subsample");
+  assertEquals(report.files["probe.md"].trim().split("\n").length, 6);
 });
 
 Deno.test("analyzeEmbeddings: one task without labels gives plots and no probe", () => {
@@ -101,24 +101,27 @@ Deno.test("analyzeEmbeddings: one task without labels gives plots and no probe",
     pooled: { rows: 10, cols: 6, data: set.pooled.data.slice(60) },
   };
   const report = analyzeEmbeddings(only, { tsneIterations: 100 });
-  assert.deepEqual(report.plots, ["pca_task.svg", "tsne_task.svg"]);
-  assert.deepEqual(report.probes, []);
-  assert.match(report.files["probe.md"], /No probe/);
-  assert.throws(() => analyzeEmbeddings({ ...only, tasks: ["gen"] }), /at least 2 are needed/);
+  assertEquals(report.plots, ["pca_task.svg", "tsne_task.svg"]);
+  assertEquals(report.probes, []);
+  assertMatch(report.files["probe.md"], /No probe/);
+  assertMatch(
+    assertThrows(() => analyzeEmbeddings({ ...only, tasks: ["gen"] }), Error).message,
+    /at least 2 are needed/,
+  );
 });
 
 Deno.test("labelSetOf: registry labels, regression and generation tasks, user tasks by their references", () => {
-  assert.deepEqual(labelSetOf("demo_label", []), { values: ["negative", "positive"], names: ["negative", "positive"] });
-  assert.deepEqual(labelSetOf("mnli", []), {
+  assertEquals(labelSetOf("demo_label", []), { values: ["negative", "positive"], names: ["negative", "positive"] });
+  assertEquals(labelSetOf("mnli", []), {
     values: ["0", "1", "2"],
     names: ["entailment", "neutral", "contradiction"],
   });
-  assert.deepEqual(labelSetOf("art", [])?.values, ["1", "2"]);
-  assert.equal(labelSetOf("demo_count", ["1.0", "1.0"]), null);
-  assert.equal(labelSetOf("demo_extract", ["x", "x"]), null);
-  assert.deepEqual(labelSetOf("my_task", ["yes", "no", "yes", "no ", "yes"])?.values, ["no", "yes"]);
-  assert.equal(labelSetOf("my_task", ["a", "b", "c", "d"]), null, "every reference distinct: not classification");
-  assert.equal(labelName(labelSetOf("mnli", [])!, " 2 "), "contradiction");
-  assert.equal(labelName(labelSetOf("mnli", [])!, "maybe"), OTHER_LABEL);
-  assert.equal(safeName("SQuAD/v1 x"), "SQuAD_v1_x");
+  assertEquals(labelSetOf("art", [])?.values, ["1", "2"]);
+  assertEquals(labelSetOf("demo_count", ["1.0", "1.0"]), null);
+  assertEquals(labelSetOf("demo_extract", ["x", "x"]), null);
+  assertEquals(labelSetOf("my_task", ["yes", "no", "yes", "no ", "yes"])?.values, ["no", "yes"]);
+  assertEquals(labelSetOf("my_task", ["a", "b", "c", "d"]), null, "every reference distinct: not classification");
+  assertEquals(labelName(labelSetOf("mnli", [])!, " 2 "), "contradiction");
+  assertStrictEquals(labelName(labelSetOf("mnli", [])!, "maybe"), OTHER_LABEL);
+  assertEquals(safeName("SQuAD/v1 x"), "SQuAD_v1_x");
 });

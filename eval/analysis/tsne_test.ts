@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertNotEquals, assertThrows } from "@std/assert";
 import { conditionalAffinities, jointAffinities, klDivergence, tsne, tsneGradient } from "./tsne.ts";
 import { neighbourPreservation, trustworthiness } from "./quality.ts";
 import { type Matrix, matrixFromRows, squaredDistances, zerosMatrix } from "./matrix.ts";
@@ -33,12 +33,15 @@ Deno.test("conditionalAffinities: every row is a distribution whose perplexity i
         sum += v;
         if (v > 0) h -= v * Math.log(v);
       }
-      assert.equal(p[i * n + i], 0);
-      assert.ok(Math.abs(sum - 1) < 1e-12, `row ${i} sums to ${sum}`);
-      assert.ok(Math.abs(Math.exp(h) - perplexity) < 1e-3 * perplexity, `row ${i}: perplexity ${Math.exp(h)}`);
+      assertEquals(p[i * n + i], 0);
+      assert(Math.abs(sum - 1) < 1e-12, `row ${i} sums to ${sum}`);
+      assert(Math.abs(Math.exp(h) - perplexity) < 1e-3 * perplexity, `row ${i}: perplexity ${Math.exp(h)}`);
     }
   }
-  assert.throws(() => conditionalAffinities(squaredDistances(x), n, n), /perplexity must be in \(0, 40\)/);
+  assertMatch(
+    assertThrows(() => conditionalAffinities(squaredDistances(x), n, n), Error).message,
+    /perplexity must be in \(0, 40\)/,
+  );
 });
 
 Deno.test("tsneGradient: matches central finite differences of KL(P ‖ Q), in 2-D and in 3-D", () => {
@@ -56,8 +59,8 @@ Deno.test("tsneGradient: matches central finite differences of KL(P ‖ Q), in 2
   const grad3 = new Float64Array(n * 3);
   tsneGradient(p, y3, n, 3, 1, grad3);
   for (let i = 0; i < n; i++) {
-    for (let k = 0; k < 2; k++) assert.ok(Math.abs(grad3[3 * i + k] - grad[2 * i + k]) < 1e-14, "3-D path");
-    assert.equal(grad3[3 * i + 2], 0);
+    for (let k = 0; k < 2; k++) assert(Math.abs(grad3[3 * i + k] - grad[2 * i + k]) < 1e-14, "3-D path");
+    assertEquals(grad3[3 * i + 2], 0);
   }
   const h = 1e-6;
   for (let k = 0; k < y.data.length; k++) {
@@ -68,7 +71,7 @@ Deno.test("tsneGradient: matches central finite differences of KL(P ‖ Q), in 2
     const down = klDivergence(p, y);
     y.data[k] = keep;
     const numeric = (up - down) / (2 * h);
-    assert.ok(Math.abs(numeric - grad[k]) < 1e-6 + 1e-5 * Math.abs(numeric), `∂/∂y[${k}]: ${grad[k]} vs ${numeric}`);
+    assert(Math.abs(numeric - grad[k]) < 1e-6 + 1e-5 * Math.abs(numeric), `∂/∂y[${k}]: ${grad[k]} vs ${numeric}`);
   }
 });
 
@@ -84,7 +87,7 @@ Deno.test("tsne: separates well-separated clusters and keeps neighbourhoods; see
       dy[i * n + a] - dy[i * n + b]
     )
       .slice(0, 5);
-    assert.ok(near.every((j) => label[j] === label[i]), `point ${i} has a neighbour from another cluster`);
+    assert(near.every((j) => label[j] === label[i]), `point ${i} has a neighbour from another cluster`);
   }
   // The clusters are far apart relative to their spread.
   const centre = (c: number) =>
@@ -100,39 +103,36 @@ Deno.test("tsne: separates well-separated clusters and keeps neighbourhoods; see
   for (let a = 0; a < 3; a++) {
     for (let b = a + 1; b < 3; b++) {
       const gap = Math.hypot(centres[a][0] - centres[b][0], centres[a][1] - centres[b][1]);
-      assert.ok(
-        gap > 2 * spread,
-        `clusters ${a} and ${b}: centres ${gap.toFixed(2)} apart, radius ${spread.toFixed(2)}`,
-      );
+      assert(gap > 2 * spread, `clusters ${a} and ${b}: centres ${gap.toFixed(2)} apart, radius ${spread.toFixed(2)}`);
     }
   }
   const trust = trustworthiness(x, y, 5);
   const rng = new SeededRandom(8);
   const random = zerosMatrix(n, 2);
   for (let k = 0; k < random.data.length; k++) random.data[k] = rng.normal();
-  assert.ok(trust > 0.9, `trustworthiness ${trust}`);
-  assert.ok(trust > trustworthiness(x, random, 5) + 0.2, "better than a random layout");
-  assert.ok(neighbourPreservation(x, y, 5) > neighbourPreservation(x, random, 5) + 0.2);
-  assert.ok(run.klDivergence < klDivergence(jointAffinities(x, 10), random), "lower KL than a random layout");
-  assert.ok(Math.abs(y.data.reduce((s, v, k) => s + (k % 2 === 0 ? v : 0), 0)) < 1e-9, "centred");
+  assert(trust > 0.9, `trustworthiness ${trust}`);
+  assert(trust > trustworthiness(x, random, 5) + 0.2, "better than a random layout");
+  assert(neighbourPreservation(x, y, 5) > neighbourPreservation(x, random, 5) + 0.2);
+  assert(run.klDivergence < klDivergence(jointAffinities(x, 10), random), "lower KL than a random layout");
+  assert(Math.abs(y.data.reduce((s, v, k) => s + (k % 2 === 0 ? v : 0), 0)) < 1e-9, "centred");
 
   const again = tsne(x, { perplexity: 10, iterations: 500, seed: 11 });
-  assert.deepEqual([...again.embedding.data], [...y.data], "same seed, same layout");
+  assertEquals([...again.embedding.data], [...y.data], "same seed, same layout");
   const other = tsne(x, { perplexity: 10, iterations: 50, seed: 12 });
-  assert.notDeepEqual([...other.embedding.data], [
+  assertNotEquals([...other.embedding.data], [
     ...tsne(x, { perplexity: 10, iterations: 50, seed: 11 }).embedding.data,
   ]);
   const viaPca = tsne(x, { perplexity: 10, iterations: 500, init: "pca" });
-  assert.ok(trustworthiness(x, viaPca.embedding, 5) > 0.9, "pca init");
+  assert(trustworthiness(x, viaPca.embedding, 5) > 0.9, "pca init");
 });
 
 Deno.test("tsne: lowers the perplexity for few points and rejects bad input", () => {
   const { x } = clusters(1, 7, 5);
-  assert.equal(tsne(x, { iterations: 10 }).perplexity, 2);
-  assert.throws(() => tsne(zerosMatrix(2, 3)), /at least 3 points/);
+  assertEquals(tsne(x, { iterations: 10 }).perplexity, 2);
+  assertMatch(assertThrows(() => tsne(zerosMatrix(2, 3)), Error).message, /at least 3 points/);
   const bad = zerosMatrix(4, 2);
   bad.data[2] = Infinity;
-  assert.throws(() => tsne(bad), /tsne input: value at row 1, column 0 is Infinity/);
+  assertMatch(assertThrows(() => tsne(bad), Error).message, /tsne input: value at row 1, column 0 is Infinity/);
 });
 
 Deno.test("trustworthiness and neighbour preservation: a hand-computed 1-D example", () => {
@@ -141,10 +141,13 @@ Deno.test("trustworthiness and neighbour preservation: a hand-computed 1-D examp
   // T = 1 − 2 / (6 · 1 · (12 − 3 − 1)) · 10 = 1 − 20 / 48; points 2, 3 and 4 keep their neighbour: 3 / 6.
   const x = matrixFromRows([[0], [1], [3], [6], [10], [15]]);
   const y = matrixFromRows([[15], [1], [3], [6], [10], [0]]);
-  assert.ok(Math.abs(trustworthiness(x, y, 1) - (1 - 20 / 48)) < 1e-15);
-  assert.equal(neighbourPreservation(x, y, 1), 0.5);
-  assert.equal(trustworthiness(x, x, 2), 1);
-  assert.equal(neighbourPreservation(x, x, 2), 1);
-  assert.throws(() => trustworthiness(x, y, 3), /k must be below n \/ 2 = 3/);
-  assert.throws(() => trustworthiness(x, matrixFromRows([[1], [2], [3]]), 1), /6 original points but 3 embedded/);
+  assert(Math.abs(trustworthiness(x, y, 1) - (1 - 20 / 48)) < 1e-15);
+  assertEquals(neighbourPreservation(x, y, 1), 0.5);
+  assertEquals(trustworthiness(x, x, 2), 1);
+  assertEquals(neighbourPreservation(x, x, 2), 1);
+  assertMatch(assertThrows(() => trustworthiness(x, y, 3), Error).message, /k must be below n \/ 2 = 3/);
+  assertMatch(
+    assertThrows(() => trustworthiness(x, matrixFromRows([[1], [2], [3]]), 1), Error).message,
+    /6 original points but 3 embedded/,
+  );
 });

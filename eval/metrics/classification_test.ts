@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import {
   accuracy,
   averageRanks,
@@ -11,26 +11,26 @@ import {
 import reference from "./testdata/sklearn_scipy.json" with { type: "json" };
 
 function close(actual: number, expected: number, tol = 1e-12, what = ""): void {
-  ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} vs ${expected}`);
+  assert(Math.abs(actual - expected) <= tol, `${what}: ${actual} vs ${expected}`);
 }
 
 Deno.test("accuracy and binary F1 on hand-counted cases", () => {
-  strictEqual(accuracy([1, 0, 1, 1], [1, 1, 1, 0]), 0.5);
-  strictEqual(accuracy(["a", "b"], ["a", "b"]), 1);
-  ok(Number.isNaN(accuracy([], [])));
+  assertEquals(accuracy([1, 0, 1, 1], [1, 1, 1, 0]), 0.5);
+  assertEquals(accuracy(["a", "b"], ["a", "b"]), 1);
+  assert(Number.isNaN(accuracy([], [])));
   // TP = 2, FP = 1, FN = 1 → 2·2 / (2·2 + 1 + 1)
   close(binaryF1([1, 1, 0, 0, 1], [1, 0, 1, 0, 1]), 4 / 6);
   // positive class 0: TP = 1, FP = 1, FN = 1
   close(binaryF1([1, 1, 0, 0, 1], [1, 0, 1, 0, 1], 0), 2 / 4);
-  strictEqual(binaryF1([0, 0], [0, 0]), 0); // no positives at all: sklearn's zero_division = 0
-  strictEqual(binaryF1(["yes", "no"], ["yes", "yes"], "yes"), 2 / 3);
-  throws(() => accuracy([1], [1, 2]), /1 predictions but 2 references/);
+  assertEquals(binaryF1([0, 0], [0, 0]), 0); // no positives at all: sklearn's zero_division = 0
+  assertStrictEquals(binaryF1(["yes", "no"], ["yes", "yes"], "yes"), 2 / 3);
+  assertMatch(assertThrows(() => accuracy([1], [1, 2]), Error).message, /1 predictions but 2 references/);
 });
 
 Deno.test("f1WithInvalid counts an invalid prediction as the wrong class", () => {
   // [1, -1, 0, -1] with references [1, 1, 0, 0] becomes [1, 0, 0, 1]: TP 1, FN 1, FP 1.
   close(f1WithInvalid([1, -1, 0, -1], [1, 1, 0, 0]), 0.5);
-  throws(() => f1WithInvalid([1], [2]), /reference 0 is 2/);
+  assertMatch(assertThrows(() => f1WithInvalid([1], [2]), Error).message, /reference 0 is 2/);
 });
 
 Deno.test("Matthews correlation: textbook binary, multiclass with an invalid class, degenerate", () => {
@@ -38,9 +38,9 @@ Deno.test("Matthews correlation: textbook binary, multiclass with an invalid cla
   const refs = [...Array(6).fill(1), ...Array(3).fill(0), 0, 1, 1];
   const preds = [...Array(6).fill(1), ...Array(3).fill(0), 1, 0, 0];
   close(matthewsCorrelation(preds, refs), (6 * 3 - 1 * 2) / Math.sqrt(7 * 8 * 4 * 5));
-  strictEqual(matthewsCorrelation([0, 1, 1, 0], [0, 1, 1, 0]), 1);
-  strictEqual(matthewsCorrelation([1, 0, 0, 1], [0, 1, 1, 0]), -1);
-  strictEqual(matthewsCorrelation([1, 1, 1, 1], [0, 1, 1, 0]), 0); // constant predictions
+  assertEquals(matthewsCorrelation([0, 1, 1, 0], [0, 1, 1, 0]), 1);
+  assertEquals(matthewsCorrelation([1, 0, 0, 1], [0, 1, 1, 0]), -1);
+  assertEquals(matthewsCorrelation([1, 1, 1, 1], [0, 1, 1, 0]), 0); // constant predictions
   // c = 4 correct of s = 6; predicted counts {0:2, 1:1, 2:2, -1:1}, true counts {0:2, 1:2, 2:2}
   close(
     matthewsCorrelation([0, 0, 1, 2, 2, -1], [0, 0, 1, 1, 2, 2]),
@@ -49,18 +49,18 @@ Deno.test("Matthews correlation: textbook binary, multiclass with an invalid cla
 });
 
 Deno.test("Pearson and Spearman on hand-computed cases, ties and degenerate input", () => {
-  strictEqual(pearson([1, 2, 3], [1, 2, 3]), 1);
-  strictEqual(pearson([1, 2, 3], [3, 2, 1]), -1);
+  assertEquals(pearson([1, 2, 3], [1, 2, 3]), 1);
+  assertEquals(pearson([1, 2, 3], [3, 2, 1]), -1);
   close(pearson([1, 2, 3, 4], [2, 1, 4, 3]), 3 / 5);
-  deepStrictEqual(averageRanks([10, 20, 20, 30]), [1, 2.5, 2.5, 4]);
-  deepStrictEqual(averageRanks([3, 1, 2, 1]), [4, 1.5, 3, 1.5]);
+  assertEquals(averageRanks([10, 20, 20, 30]), [1, 2.5, 2.5, 4]);
+  assertEquals(averageRanks([3, 1, 2, 1]), [4, 1.5, 3, 1.5]);
   // ranks of y = [1, 4, 2.5, 2.5]; Σdxdy = 1.5, Σdx² = 5, Σdy² = 4.5
   close(spearman([1, 2, 3, 4], [1, 3, 2, 2]), 1.5 / Math.sqrt(5 * 4.5));
-  strictEqual(spearman([1, 2, Infinity], [1, 2, 3]), 1);
-  ok(Number.isNaN(pearson([0.1, 0.1, 0.1], [1, 2, 3])), "constant input");
-  ok(Number.isNaN(pearson([1], [1])), "fewer than 2 values");
-  ok(Number.isNaN(pearson([1, 2, Infinity], [1, 2, 3])), "infinite input");
-  ok(Number.isNaN(spearman([1, NaN, 3], [1, 2, 3])), "NaN input");
+  assertEquals(spearman([1, 2, Infinity], [1, 2, 3]), 1);
+  assert(Number.isNaN(pearson([0.1, 0.1, 0.1], [1, 2, 3])), "constant input");
+  assert(Number.isNaN(pearson([1], [1])), "fewer than 2 values");
+  assert(Number.isNaN(pearson([1, 2, Infinity], [1, 2, 3])), "infinite input");
+  assert(Number.isNaN(spearman([1, NaN, 3], [1, 2, 3])), "NaN input");
 });
 
 Deno.test("matches scikit-learn and SciPy on generated cases (testdata/sklearn_scipy.json)", () => {
@@ -72,11 +72,11 @@ Deno.test("matches scikit-learn and SciPy on generated cases (testdata/sklearn_s
     }
   }
   for (const [i, c] of reference.correlation.entries()) {
-    deepStrictEqual(averageRanks(c.y), c.ranks_y, `ranks ${i}`);
+    assertEquals(averageRanks(c.y), c.ranks_y, `ranks ${i}`);
     for (const [name, fn] of [["pearson", pearson], ["spearman", spearman]] as const) {
       const expected = c[name];
       const actual = fn(c.x, c.y);
-      if (expected === null) ok(Number.isNaN(actual), `${name} ${i} should be NaN, got ${actual}`);
+      if (expected === null) assert(Number.isNaN(actual), `${name} ${i} should be NaN, got ${actual}`);
       else close(actual, expected, 1e-12, `${name} ${i}`);
     }
   }

@@ -1,4 +1,4 @@
-import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
+import { assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { type PorterMode, PorterStemmer } from "./porter_stemmer.ts";
 import reference from "./testdata/porter_nltk.json" with { type: "json" };
 
@@ -27,21 +27,21 @@ Deno.test("Porter: the paper's examples and NLTK-extension behaviour", () => {
     ["controll", "control"],
     ["happy", "happi"],
   ];
-  for (const [word, stem] of known) strictEqual(nltk.stem(word), stem, word);
+  for (const [word, stem] of known) assertStrictEquals(nltk.stem(word), stem, word);
   // NLTK_EXTENSIONS only: irregular forms, "ies"/"ied" on 4-letter words, y → i after a consonant.
-  strictEqual(nltk.stem("dying"), "die");
-  strictEqual(original.stem("dying"), "dy");
-  strictEqual(nltk.stem("skies"), "sky");
-  strictEqual(nltk.stem("ties"), "tie");
-  strictEqual(original.stem("ties"), "ti");
-  strictEqual(nltk.stem("cried"), "cri");
-  strictEqual(nltk.stem("enjoy"), "enjoy");
-  strictEqual(nltk.stem("spy"), "spi");
-  strictEqual(original.stem("spy"), "spy");
-  strictEqual(nltk.stem("is"), "is"); // ≤ 2 characters are left alone
-  strictEqual(nltk.stem("Caresses"), "caress"); // lower-cased first
-  strictEqual(nltk.stem("Caresses", false), "Caress");
-  throws(() => new PorterStemmer("PORTER2" as PorterMode), /unknown mode/);
+  assertEquals(nltk.stem("dying"), "die");
+  assertEquals(original.stem("dying"), "dy");
+  assertEquals(nltk.stem("skies"), "sky");
+  assertEquals(nltk.stem("ties"), "tie");
+  assertEquals(original.stem("ties"), "ti");
+  assertEquals(nltk.stem("cried"), "cri");
+  assertEquals(nltk.stem("enjoy"), "enjoy");
+  assertEquals(nltk.stem("spy"), "spi");
+  assertEquals(original.stem("spy"), "spy");
+  assertEquals(nltk.stem("is"), "is"); // ≤ 2 characters are left alone
+  assertEquals(nltk.stem("Caresses"), "caress"); // lower-cased first
+  assertEquals(nltk.stem("Caresses", false), "Caress");
+  assertMatch(assertThrows(() => new PorterStemmer("PORTER2" as PorterMode), Error).message, /unknown mode/);
 });
 
 Deno.test("Porter matches NLTK 3.8 in all three modes on 3,382 words (testdata/porter_nltk.json)", () => {
@@ -51,6 +51,6 @@ Deno.test("Porter matches NLTK 3.8 in all three modes on 3,382 words (testdata/p
     const mismatches = reference.words
       .map((w, i) => [w, actual[i], reference[mode][i]])
       .filter(([, a, e]) => a !== e);
-    deepStrictEqual(mismatches.slice(0, 10), [], `${mode}: ${mismatches.length} words differ (word, ours, NLTK)`);
+    assertEquals(mismatches.slice(0, 10), [], `${mode}: ${mismatches.length} words differ (word, ours, NLTK)`);
   }
 });

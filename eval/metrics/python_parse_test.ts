@@ -1,4 +1,4 @@
-import { strictEqual } from "node:assert/strict";
+import { assertEquals, assertStrictEquals } from "@std/assert";
 import { parsePythonFloat, parsePythonInt, pythonSplit, pythonStrip } from "./python_parse.ts";
 
 // Expected values: what CPython 3.11's float() / int() return (ERR = ValueError → the fallback −1).
@@ -34,17 +34,17 @@ const CASES: [string, number, number][] = [
 
 Deno.test("parsePythonFloat and parsePythonInt follow CPython's float() and int()", () => {
   for (const [text, asFloat, asInt] of CASES) {
-    strictEqual(parsePythonFloat(text), asFloat, `float(${JSON.stringify(text)})`);
-    strictEqual(parsePythonInt(text), asInt, `int(${JSON.stringify(text)})`);
+    assertStrictEquals(parsePythonFloat(text), asFloat, `float(${JSON.stringify(text)})`);
+    assertStrictEquals(parsePythonInt(text), asInt, `int(${JSON.stringify(text)})`);
   }
-  strictEqual(Number.isNaN(parsePythonFloat(" NaN ")), true);
-  strictEqual(parsePythonFloat("x", -7), -7);
-  strictEqual(parsePythonInt("x", 9), 9);
+  assertEquals(Number.isNaN(parsePythonFloat(" NaN ")), true);
+  assertEquals(parsePythonFloat("x", -7), -7);
+  assertEquals(parsePythonInt("x", 9), 9);
 });
 
 Deno.test("pythonStrip and pythonSplit use Python's whitespace set, not JS \\s", () => {
-  strictEqual(pythonStrip("\x1c a \x85"), "a");
-  strictEqual(pythonStrip("\ufeffa"), "\ufeffa"); // U+FEFF is not whitespace in Python
-  strictEqual(JSON.stringify(pythonSplit(" \x1c a \x85b\u3000c ")), JSON.stringify(["a", "b", "c"]));
-  strictEqual(pythonSplit("  ").length, 0);
+  assertEquals(pythonStrip("\x1c a \x85"), "a");
+  assertEquals(pythonStrip("\ufeffa"), "\ufeffa"); // U+FEFF is not whitespace in Python
+  assertStrictEquals(JSON.stringify(pythonSplit(" \x1c a \x85b\u3000c ")), JSON.stringify(["a", "b", "c"]));
+  assertEquals(pythonSplit("  ").length, 0);
 });

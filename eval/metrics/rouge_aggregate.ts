@@ -7,7 +7,7 @@
  * @module
  */
 
-import { mulberry32 } from "@hyperdecoders/random";
+import { mulberry32 } from "@hyperdecoders/kernels/random";
 import type { RougeScore } from "./rouge.ts";
 
 /** Low / mid / high percentiles of the bootstrap distribution of the mean. */

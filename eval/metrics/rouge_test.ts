@@ -1,20 +1,20 @@
-import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
 import { PorterStemmer } from "./porter_stemmer.ts";
 import { lcsIndices, lcsLength, rougeLsum, type RougeScore, RougeScorer, rougeTokenize } from "./rouge.ts";
 import reference from "./testdata/rouge_score.json" with { type: "json" };
 
 function closeScore(actual: RougeScore, p: number, r: number, f: number, what: string, tol = 1e-12): void {
-  ok(
+  assert(
     Math.abs(actual.precision - p) <= tol && Math.abs(actual.recall - r) <= tol && Math.abs(actual.fmeasure - f) <= tol,
     `${what}: got ${JSON.stringify(actual)}, expected P ${p} R ${r} F ${f}`,
   );
 }
 
 Deno.test("rouge tokenizer: lower-case, ASCII alphanumerics only, stems tokens longer than 3", () => {
-  deepStrictEqual(rougeTokenize("The U.S. café, 2020's co-op!"), ["the", "u", "s", "caf", "2020", "s", "co", "op"]);
+  assertEquals(rougeTokenize("The U.S. café, 2020's co-op!"), ["the", "u", "s", "caf", "2020", "s", "co", "op"]);
   const porter = new PorterStemmer();
-  deepStrictEqual(rougeTokenize("Cats are running; ponies ran.", porter), ["cat", "are", "run", "poni", "ran"]);
-  deepStrictEqual(rougeTokenize("  \n "), []);
+  assertEquals(rougeTokenize("Cats are running; ponies ran.", porter), ["cat", "are", "run", "poni", "ran"]);
+  assertEquals(rougeTokenize("  \n "), []);
 });
 
 Deno.test("rouge_score's own unit tests (rouge_scorer_test.py)", () => {
@@ -34,10 +34,12 @@ Deno.test("rouge_score's own unit tests (rouge_scorer_test.py)", () => {
   closeScore(rougeLsum([["reference"]], [[]]), 0, 0, 0, "Lsum empty candidate sentence");
   // LCS helpers on rouge_score's integer example, as strings.
   const ref = ["1", "2", "3", "4", "5"];
-  strictEqual(lcsLength(ref, ["2", "5", "3", "4"]), 3);
-  deepStrictEqual(lcsIndices(ref, ["2", "5", "3", "4"]), [1, 2, 3]);
-  deepStrictEqual(lcsIndices(ref, ["8", "9"]), []);
-  for (const bad of ["rougen", "rouge0", "rouge10", "rougeX"]) throws(() => s([bad]), /invalid rouge type/);
+  assertEquals(lcsLength(ref, ["2", "5", "3", "4"]), 3);
+  assertEquals(lcsIndices(ref, ["2", "5", "3", "4"]), [1, 2, 3]);
+  assertEquals(lcsIndices(ref, ["8", "9"]), []);
+  for (const bad of ["rougen", "rouge0", "rouge10", "rougeX"]) {
+    assertMatch(assertThrows(() => s([bad]), Error).message, /invalid rouge type/);
+  }
 });
 
 Deno.test("ROUGE by hand: repeated tokens are clipped; Lsum follows rouge_score's LCS choice", () => {
@@ -50,7 +52,7 @@ Deno.test("ROUGE by hand: repeated tokens are clipped; Lsum follows rouge_score'
   // rouge_score's backtrack picks target positions {4, 5} for "the cat" (twice) and {0} for "the dog"; the union
   // {0, 4, 5} gives 3 hits of 6 tokens on each side, although other LCS choices would cover more of the target.
   const c = scorer.score("the cat the cat the cat", "the cat\nthe cat\nthe dog").rougeLsum;
-  deepStrictEqual(lcsIndices(["the", "cat", "the", "cat", "the", "cat"], ["the", "dog"]), [0]);
+  assertEquals(lcsIndices(["the", "cat", "the", "cat", "the", "cat"], ["the", "dog"]), [0]);
   closeScore(c, 0.5, 0.5, 0.5, "Lsum union");
 });
 

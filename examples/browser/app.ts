@@ -9,6 +9,7 @@ import {
   type AdaptedT5,
   type AdapterMode,
   blobReader,
+  type EncoderDecoder,
   greedySearch,
   loadMethodWeights,
   loadT5FromSource,
@@ -17,6 +18,7 @@ import {
   type T5Model,
 } from "@hyperdecoders/models";
 import { Tokenizer } from "@hyperdecoders/data";
+import { parseHubRef } from "@hyperdecoders/data/hub/ref";
 
 const TASK_MODES: readonly AdapterMode[] = ["task", "manual_specific", "skills"];
 
@@ -43,9 +45,11 @@ export interface ModelFiles {
 /** A loaded model ready to generate. */
 export interface LoadedModel {
   /** The model generation runs: the base T5, or the adapted one when an adapter was given. */
-  model: T5Model;
+  model: EncoderDecoder;
   /** The adapted model, or null without an adapter. */
   adapted: AdaptedT5 | null;
+  /** The base T5 (owned by this result: dispose `adapted`, then `base`). */
+  base: T5Model;
   /** The tokenizer. */
   tokenizer: Tokenizer;
   /** Tasks to choose from when the method conditions on the task (task, per-task or skills adapters), else empty. */
@@ -62,6 +66,47 @@ export interface Answer {
   outputIds: number[];
   /** The decoded answer (special tokens skipped). */
   text: string;
+}
+
+/** Default Hub endpoint of {@link hubModelFiles}. */
+export const HUB_ENDPOINT = "https://huggingface.co";
+
+/**
+ * Fetches a public Hub model's `config.json`, `model.safetensors` and tokenizer (`tokenizer.json`, else
+ * `spiece.model`) from its `resolve` URLs (`<endpoint>/<org>/<name>/resolve/<revision>/<file>`), as the files the page
+ * would otherwise have the user pick. The browser caches them as it caches any download; gated models, sharded and
+ * PyTorch-only checkpoints are refused with a message (they load under Deno through the Hub cache).
+ */
+export async function hubModelFiles(
+  reference: string,
+  options: { endpoint?: string; fetch?: typeof fetch } = {},
+): Promise<{ checkpoint: NamedBlob[]; tokenizer: NamedBlob }> {
+  const ref = parseHubRef(reference.trim());
+  if (ref.type !== "model") {
+    throw new Error(`${reference}: a model reference is expected (hf:<org>/<name>[@<revision>])`);
+  }
+  const base = `${(options.endpoint ?? HUB_ENDPOINT).replace(/\/+$/, "")}/${ref.repo}/resolve/${
+    encodeURIComponent(ref.revision)
+  }/`;
+  const get = async (name: string, optional = false): Promise<NamedBlob | null> => {
+    const res = await (options.fetch ?? fetch)(base + name);
+    if (res.ok) return { name, blob: await res.blob() };
+    await res.body?.cancel();
+    if (res.status === 404 && optional) return null;
+    if (res.status === 401 || res.status === 403) {
+      throw new Error(`${reference}: gated or private on the Hub; download it and pick its files instead`);
+    }
+    if (res.status === 404) throw new Error(`${reference}: no ${name} (no such repository, revision or file)`);
+    throw new Error(`${reference}: ${name}: the Hub answered ${res.status}`);
+  };
+  const config = (await get("config.json"))!;
+  const weights = await get("model.safetensors", true);
+  if (!weights) {
+    throw new Error(`${reference}: no model.safetensors (sharded and PyTorch checkpoints load under Deno only)`);
+  }
+  const tokenizer = (await get("tokenizer.json", true)) ?? (await get("spiece.model", true));
+  if (!tokenizer) throw new Error(`${reference}: neither tokenizer.json nor spiece.model in the repository`);
+  return { checkpoint: [config, weights], tokenizer };
 }
 
 /** Sorts the picked files of a checkpoint folder into config and weights; errors say which file is missing. */
@@ -107,7 +152,7 @@ export async function loadModel(files: ModelFiles): Promise<LoadedModel> {
   const params = [...base.params.values()].reduce((n, t) => n + t.size, 0);
   let summary = `T5 ${config.numLayers}+${config.numDecoderLayers} layers, d_model ${config.dModel}, ` +
     `vocab ${config.vocabSize}, ${params.toLocaleString("en")} parameters`;
-  if (!files.adapter) return { model: base, adapted: null, tokenizer, tasks: [], summary };
+  if (!files.adapter) return { model: base, adapted: null, base, tokenizer, tasks: [], summary };
   let adapted: AdaptedT5;
   try {
     adapted = loadMethodWeights(
@@ -123,7 +168,7 @@ export async function loadModel(files: ModelFiles): Promise<LoadedModel> {
   const needsTask = [m.encoder, m.decoder].some((mode) => TASK_MODES.includes(mode));
   summary += `; method encoder "${m.encoder}" / decoder "${m.decoder}", ` +
     `${adapted.countParameters().trainable.toLocaleString("en")} trained parameters`;
-  return { model: adapted, adapted, tokenizer, tasks: needsTask ? [...m.tasks] : [], summary };
+  return { model: adapted, adapted, base, tokenizer, tasks: needsTask ? [...m.tasks] : [], summary };
 }
 
 /**

@@ -4,10 +4,10 @@
  * packages must load in a browser. `deno run -A examples/browser/build.ts [out-dir]`.
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { fromFileUrl } from "@std/path";
 
 /** Folder of the example page. */
-export const EXAMPLE_DIR: string = fileURLToPath(new URL(".", import.meta.url));
+export const EXAMPLE_DIR: string = fromFileUrl(new URL(".", import.meta.url));
 
 /** Bundles `entry` (a path) for the browser into `out` and returns the bundle's text. */
 export async function bundleForBrowser(entry: string, out: string): Promise<string> {
@@ -24,7 +24,7 @@ export async function bundleForBrowser(entry: string, out: string): Promise<stri
     out,
     entry,
   ];
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "piped" }).output();
+  const { code, stderr } = await new Deno.Command("deno", { args, stdout: "null", stderr: "piped" }).output();
   if (code !== 0) throw new Error(`deno ${args.join(" ")} failed:\n${new TextDecoder().decode(stderr)}`);
   const text = await Deno.readTextFile(out);
   const node = [...text.matchAll(/^import [^;]*?from "(node:[^"]+)"/gm)].map((m) => m[1]);

@@ -11,12 +11,13 @@
  * `screenshot_demo.ts`, not from here.
  * @module
  */
-import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { assert, assertEquals, assertMatch, assertNotEquals, assertStrictEquals } from "@std/assert";
+import { fromFileUrl } from "@std/path";
 import { initEngine, tensor, writeTensor } from "@hyperdecoders/core";
 import { randomNormal } from "@hyperdecoders/core/testing";
 import {
   AdaptedT5,
+  type EncoderDecoder,
   greedySearch,
   loadMethodWeights,
   loadT5,
@@ -37,7 +38,7 @@ const TOKENIZER = fixturePath("spm-2k", "spiece.model");
 const BROWSER_ENTRIES = ["core", "kernels", "models", "data", "eval"];
 
 /** Generates under Deno: the reference the page must reproduce. */
-async function denoIds(model: T5Model, inputIds: number[], adapted: AdaptedT5 | null): Promise<number[]> {
+async function denoIds(model: EncoderDecoder, inputIds: number[], adapted: AdaptedT5 | null): Promise<number[]> {
   const ids = tensor(Int32Array.from(inputIds), [1, inputIds.length], "i32");
   const mask = tensor(new Float32Array(inputIds.length).fill(1), [1, inputIds.length]);
   const [out] = await greedySearch(model, ids, mask, {
@@ -58,7 +59,7 @@ async function makeAdapter(base: T5Model): Promise<Uint8Array> {
   let seed = 1;
   for (const t of model.methodParams.values()) writeTensor(t, Float32Array.from(randomNormal(t.size, seed++, 0.3)));
   const bytes = await saveMethodWeights(model, { note: "browser example test" });
-  model.disposeMethod();
+  model.dispose();
   return bytes;
 }
 
@@ -77,7 +78,7 @@ Deno.test({
   async fn() {
     const { page, dist, server } = session!;
     for (const pkg of BROWSER_ENTRIES) {
-      await bundleForBrowser(fileURLToPath(new URL(`../../${pkg}/mod.ts`, import.meta.url)), `${dist}/${pkg}.js`);
+      await bundleForBrowser(fromFileUrl(new URL(`../../${pkg}/mod.ts`, import.meta.url)), `${dist}/${pkg}.js`);
       const result = await page.evaluate(async (url: string) => {
         try {
           return { exports: Object.keys(await import(url)).length, error: null };
@@ -85,8 +86,8 @@ Deno.test({
           return { exports: 0, error: String(e) };
         }
       }, `${server.url}dist/${pkg}.js`);
-      assert.equal(result.error, null, `@hyperdecoders/${pkg} failed to import in Chromium: ${result.error}`);
-      assert.ok(result.exports > 5, `@hyperdecoders/${pkg}: only ${result.exports} exports in the browser bundle`);
+      assertEquals(result.error, null, `@hyperdecoders/${pkg} failed to import in Chromium: ${result.error}`);
+      assert(result.exports > 5, `@hyperdecoders/${pkg}: only ${result.exports} exports in the browser bundle`);
     }
   },
 });
@@ -108,7 +109,8 @@ Deno.test({
       const baseIds = await denoIds(base, inputIds, null);
       const adaptedIds = await denoIds(adapted, inputIds, adapted);
       adapted.dispose();
-      assert.notDeepEqual(adaptedIds, baseIds, "the adapter should change the generated ids (test premise)");
+      base.dispose();
+      assertNotEquals(adaptedIds, baseIds, "the adapter should change the generated ids (test premise)");
       const adapterPath = await Deno.makeTempFile({ prefix: "trainable-", suffix: ".safetensors" });
       await Deno.writeFile(adapterPath, adapterBytes);
 
@@ -120,16 +122,16 @@ Deno.test({
       }, errors);
 
       const plain = await generateOnPage(page, TEXT, MAX_NEW_TOKENS, errors);
-      assert.deepEqual(plain.input, inputIds, "the page tokenized differently from Deno");
-      assert.deepEqual(plain.output, baseIds, "base model: the page generated other ids than Deno");
+      assertEquals(plain.input, inputIds, "the page tokenized differently from Deno");
+      assertEquals(plain.output, baseIds, "base model: the page generated other ids than Deno");
       const expected = tokenizer.decode(baseIds);
-      if (expected) assert.equal(plain.answer, expected, "the page decoded differently from Deno");
+      if (expected) assertStrictEquals(plain.answer, expected, "the page decoded differently from Deno");
 
       await page.setInputFiles("#adapter", adapterPath);
       const withAdapter = await generateOnPage(page, TEXT, MAX_NEW_TOKENS, errors);
-      assert.deepEqual(withAdapter.output, adaptedIds, "with the adapter: the page generated other ids than Deno");
-      assert.match(withAdapter.summary, /method encoder "manual" \/ decoder "generated"/);
-      assert.deepEqual(errors, []);
+      assertEquals(withAdapter.output, adaptedIds, "with the adapter: the page generated other ids than Deno");
+      assertMatch(withAdapter.summary, /method encoder "manual" \/ decoder "generated"/);
+      assertEquals(errors, []);
       await Deno.remove(adapterPath);
     } finally {
       await session!.close();

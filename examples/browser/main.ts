@@ -6,7 +6,14 @@
  * @module
  */
 import { initEngine } from "@hyperdecoders/core";
-import { generateAnswer, type LoadedModel, loadModel, type NamedBlob, pickCheckpointFiles } from "./app.ts";
+import {
+  generateAnswer,
+  hubModelFiles,
+  type LoadedModel,
+  loadModel,
+  type NamedBlob,
+  pickCheckpointFiles,
+} from "./app.ts";
 
 function $<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -17,6 +24,7 @@ function $<T extends HTMLElement>(id: string): T {
 const checkpointInput = $<HTMLInputElement>("checkpoint");
 const adapterInput = $<HTMLInputElement>("adapter");
 const tokenizerInput = $<HTMLInputElement>("tokenizer");
+const hubInput = $<HTMLInputElement>("hub");
 const textInput = $<HTMLTextAreaElement>("text");
 const maxInput = $<HTMLInputElement>("max-new-tokens");
 const taskSelect = $<HTMLSelectElement>("task");
@@ -47,14 +55,18 @@ function filesKey(files: NamedBlob[]): string {
 }
 
 async function load(): Promise<LoadedModel> {
-  const checkpoint = named(checkpointInput.files);
+  const hub = hubInput.value.trim();
   const adapter = named(adapterInput.files);
-  const tokenizer = named(tokenizerInput.files);
+  if (hub && loaded?.key === `${hub}|${filesKey(adapter)}`) return loaded.model;
+  const fromHub = hub ? await hubModelFiles(hub) : null;
+  const checkpoint = fromHub ? fromHub.checkpoint : named(checkpointInput.files);
+  const tokenizer = fromHub ? [fromHub.tokenizer] : named(tokenizerInput.files);
   if (tokenizer.length !== 1) throw new Error("pick the tokenizer: spiece.model or tokenizer.json");
-  const key = filesKey([...checkpoint, ...adapter, ...tokenizer]);
+  const key = hub ? `${hub}|${filesKey(adapter)}` : filesKey([...checkpoint, ...adapter, ...tokenizer]);
   if (loaded?.key === key) return loaded.model;
   if (loaded) {
-    loaded.model.model.dispose();
+    loaded.model.adapted?.dispose();
+    loaded.model.base.dispose();
     loaded = null;
   }
   const model = await loadModel({

@@ -8,12 +8,12 @@
  * `deno run -A examples/browser/screenshot_demo.ts --adapter runs/demo/checkpoints/checkpoint-00000300/trainable.safetensors [--out screenshot.png]`
  * @module
  */
-import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
+import { parseCommandOrExit } from "../../scripts/command_line.ts";
+import { fromFileUrl } from "@std/path";
 import { EXAMPLE_DIR } from "./build.ts";
 import { generateOnPage, openExamplePage, pickFiles } from "./harness.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = fromFileUrl(new URL("../../", import.meta.url));
 const BASE = `${ROOT}configs/demo/base`;
 const TOKENIZER = `${ROOT}configs/demo/spiece.model`;
 const MAX_NEW_TOKENS = 4;
@@ -27,10 +27,12 @@ const RUNS: { text: string; expect: string }[] = [
   { text: "extract text: the server turtle window request", expect: "turtle" },
 ];
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { adapter: { type: "string" }, out: { type: "string", default: `${EXAMPLE_DIR}screenshot.png` } },
-});
+const { values } = parseCommandOrExit(
+  "screenshot_demo",
+  "usage: deno run -A examples/browser/screenshot_demo.ts [--adapter <file>] [--out <png>]",
+  Deno.args,
+  { string: ["adapter", "out"], default: { out: `${EXAMPLE_DIR}screenshot.png` } },
+);
 if (!values.adapter) {
   throw new Error(
     "--adapter is required: a demo run's trainable.safetensors, e.g. " +

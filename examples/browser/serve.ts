@@ -3,7 +3,7 @@
  * `deno run -A examples/browser/serve.ts [--port 8000]`, then open the printed address in Chrome or Edge.
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCommandOrExit } from "../../scripts/command_line.ts";
 import { buildExample, EXAMPLE_DIR } from "./build.ts";
 
 const TYPES: Record<string, string> = {
@@ -55,8 +55,11 @@ export function serveStatic(mounts: Record<string, string>, port = 0): Promise<S
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ args: Deno.args, options: { port: { type: "string", default: "8000" } } });
-  const dist = await buildExample();
+  const { values } = parseCommandOrExit("browser", "usage: deno task browser [--port 8000]", Deno.args, {
+    string: ["port"],
+    default: { port: "8000" },
+  });
+  const dist = await buildExample("runs/browser");
   const server = await serveStatic({ "/": EXAMPLE_DIR, "/dist/": dist }, Number(values.port));
   console.log(`serving the example on ${server.url} (Ctrl-C stops)`);
 }

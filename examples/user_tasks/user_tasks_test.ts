@@ -2,12 +2,13 @@
  * The user-task example end to end through the same commands a user types: `deno task data prepare --task user`,
  * a few steps of `deno task train --config examples/user_tasks/config.json`, then `deno task eval` on the run.
  */
-import assert from "node:assert/strict";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { fromFileUrl, join } from "@std/path";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const tmp = await Deno.makeTempDir({ prefix: "hd-user-tasks-" });
+const ROOT = fromFileUrl(new URL("../..", import.meta.url));
+// Under runs/: the tasks write only where their declared permissions allow (deno.json; README "Permissions").
+await Deno.mkdir(join(ROOT, "runs"), { recursive: true });
+const tmp = await Deno.makeTempDir({ dir: join(ROOT, "runs"), prefix: "test-user-tasks-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
 
 async function denoTask(...args: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -19,7 +20,7 @@ async function denoTask(...args: string[]): Promise<{ stdout: string; stderr: st
   })
     .output();
   const stdout = new TextDecoder().decode(out.stdout), stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, `deno task ${args.join(" ")} failed:\n${stdout}\n${stderr}`);
+  assertEquals(out.code, 0, `deno task ${args.join(" ")} failed:\n${stdout}\n${stderr}`);
   return { stdout, stderr };
 }
 
@@ -27,7 +28,7 @@ Deno.test("examples/user_tasks: prepare, train a few steps and evaluate with the
   const data = join(tmp, "data"), run = join(tmp, "run");
   const prepared = await denoTask("data", "prepare", "--task", "user", "--input", "examples/user_tasks", "--out", data);
   for (const line of ["sentiment\ttrain\t60", "find_name\ttrain\t60", "sentiment\tvalidation\t10"]) {
-    assert.ok(prepared.stdout.includes(line), `prepare output lacks "${line}":\n${prepared.stdout}`);
+    assert(prepared.stdout.includes(line), `prepare output lacks "${line}":\n${prepared.stdout}`);
   }
 
   const trained = await denoTask(
@@ -49,17 +50,17 @@ Deno.test("examples/user_tasks: prepare, train a few steps and evaluate with the
     "--eval.maxNewTokens",
     "7",
   );
-  assert.match(trained.stdout, /validation results \(step 3\)/);
+  assertMatch(trained.stdout, /validation results \(step 3\)/);
   const results = JSON.parse(await Deno.readTextFile(join(run, "results.json")));
-  assert.deepEqual(Object.keys(results.splits.validation.tasks).sort(), ["find_name", "sentiment"]);
+  assertEquals(Object.keys(results.splits.validation.tasks).sort(), ["find_name", "sentiment"]);
   const metrics = (await Deno.readTextFile(join(run, "metrics.jsonl"))).trim().split("\n").map((l) => JSON.parse(l));
-  assert.deepEqual(metrics.filter((m) => "loss" in m).map((m) => m.step), [1, 2, 3]);
+  assertEquals(metrics.filter((m) => "loss" in m).map((m) => m.step), [1, 2, 3]);
 
   const evaluated = await denoTask("eval", "--checkpoint", run);
-  for (const task of ["sentiment", "find_name", "average"]) assert.match(evaluated.stdout, new RegExp(`\\|${task}\\|`));
+  for (const task of ["sentiment", "find_name", "average"]) assertMatch(evaluated.stdout, new RegExp(`\\|${task}\\|`));
   const evalDir = join(run, "eval", `checkpoint-${String(results.best.step).padStart(8, "0")}-validation`);
   const evalResults = JSON.parse(await Deno.readTextFile(join(evalDir, "results.json")));
-  assert.deepEqual(evalResults.tasks, results.splits.validation.tasks, "eval differs from the trainer's final scores");
+  assertEquals(evalResults.tasks, results.splits.validation.tasks, "eval differs from the trainer's final scores");
   const predictions = (await Deno.readTextFile(join(evalDir, "predictions.jsonl"))).trim().split("\n");
-  assert.equal(predictions.length, 20);
+  assertEquals(predictions.length, 20);
 });

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import {
   bf16BitsToFloat32,
   decodeTensorBytes,
@@ -37,8 +37,8 @@ Deno.test("f16 decode matches Float16Array for all 65536 bit patterns", () => {
   const ours = f16BitsToFloat32(bits);
   const oracle = new Float16Array(bits.buffer);
   for (let i = 0; i < bits.length; i++) {
-    if (Number.isNaN(oracle[i])) assert.ok(Number.isNaN(ours[i]), `bits ${i}`);
-    else assert.ok(Object.is(ours[i], oracle[i]), `bits 0x${i.toString(16)}: ${ours[i]} vs ${oracle[i]}`);
+    if (Number.isNaN(oracle[i])) assert(Number.isNaN(ours[i]), `bits ${i}`);
+    else assert(Object.is(ours[i], oracle[i]), `bits 0x${i.toString(16)}: ${ours[i]} vs ${oracle[i]}`);
   }
 });
 
@@ -47,8 +47,8 @@ Deno.test("f32 → f16 rounding matches Float16Array (nearest even, subnormals, 
   const ours = f16BitsToFloat32(float32ToF16Bits(values));
   const oracle = new Float16Array(values);
   for (let i = 0; i < values.length; i++) {
-    if (Number.isNaN(values[i])) assert.ok(Number.isNaN(ours[i]));
-    else assert.ok(Object.is(ours[i], oracle[i]), `${values[i]} → ${ours[i]}, expected ${oracle[i]}`);
+    if (Number.isNaN(values[i])) assert(Number.isNaN(ours[i]));
+    else assert(Object.is(ours[i], oracle[i]), `${values[i]} → ${ours[i]}, expected ${oracle[i]}`);
   }
 });
 
@@ -59,14 +59,14 @@ Deno.test("f32 → bf16 picks the nearest bf16 value, ties to even", () => {
   for (let i = 0; i < values.length; i++) {
     const x = values[i];
     if (Number.isNaN(x)) {
-      assert.ok(Number.isNaN(rounded[i]));
+      assert(Number.isNaN(rounded[i]));
       continue;
     }
     // Candidates: truncation toward zero and the next bf16 away from zero (exact in float64).
     const lo = new Float32Array(new Uint32Array([u[i] & 0xffff0000]).buffer)[0];
     const hi = new Float32Array(new Uint32Array([(u[i] & 0xffff0000) + 0x10000]).buffer)[0];
     if (lo === x) {
-      assert.ok(Object.is(rounded[i], x), `${x} is exact in bf16`);
+      assert(Object.is(rounded[i], x), `${x} is exact in bf16`);
       continue;
     }
     // Past the largest finite bf16, measure the distance to 2^128 (where the next step would be): it rounds to ±Inf.
@@ -75,15 +75,15 @@ Deno.test("f32 → bf16 picks the nearest bf16 value, ties to even", () => {
     const dHi = Math.abs(hiValue - x);
     const loEven = ((u[i] >>> 16) & 1) === 0;
     const expected = dLo < dHi || (dLo === dHi && loEven) ? lo : hi;
-    assert.ok(Object.is(rounded[i], expected), `${x} → ${rounded[i]}, expected ${expected}`);
+    assert(Object.is(rounded[i], expected), `${x} → ${rounded[i]}, expected ${expected}`);
   }
 });
 
 Deno.test("bf16 decode puts the bits in the top half of a float32", () => {
   const bits = new Uint16Array([0x3f80, 0xc049, 0x7f80, 0x8000, 0x0001]);
   const out = bf16BitsToFloat32(bits);
-  assert.deepEqual([...out.slice(0, 4)], [1, -3.140625, Infinity, -0]);
-  assert.equal(out[4], 2 ** -133);
+  assertEquals([...out.slice(0, 4)], [1, -3.140625, Infinity, -0]);
+  assertStrictEquals(out[4], 2 ** -133);
 });
 
 Deno.test("decodeTensorBytes copies unaligned input and rejects partial elements", () => {
@@ -91,15 +91,24 @@ Deno.test("decodeTensorBytes copies unaligned input and rejects partial elements
   new DataView(buf.buffer).setFloat32(1, 2.5, true);
   new DataView(buf.buffer).setFloat32(5, -1, true);
   const f = decodeTensorBytes("F32", buf.subarray(1), "t");
-  assert.deepEqual([...f], [2.5, -1]);
-  assert.throws(() => decodeTensorBytes("I64", new Uint8Array(12), "tensor 'x'"), /tensor 'x'.*12 bytes/);
+  assertEquals([...f], [2.5, -1]);
+  assertMatch(
+    assertThrows(() => decodeTensorBytes("I64", new Uint8Array(12), "tensor 'x'"), Error).message,
+    /tensor 'x'.*12 bytes/,
+  );
 });
 
 Deno.test("integer helpers convert I64 and refuse values that do not fit", () => {
   const big = new BigInt64Array([1n, -100n, 2147483647n]);
-  assert.deepEqual([...toInt32Array(big)], [1, -100, 2147483647]);
-  assert.deepEqual(toNumberArray(new BigInt64Array([2n ** 40n])), [2 ** 40]);
-  assert.throws(() => toInt32Array(new BigInt64Array([2n ** 31n]), "ids"), /ids: element 0 .* int32/);
-  assert.throws(() => toNumberArray(new BigInt64Array([2n ** 60n]), "ids"), /ids: element 0/);
-  assert.throws(() => toInt32Array(new Float32Array([1.5]), "mask"), /floating-point/);
+  assertEquals([...toInt32Array(big)], [1, -100, 2147483647]);
+  assertEquals(toNumberArray(new BigInt64Array([2n ** 40n])), [2 ** 40]);
+  assertMatch(
+    assertThrows(() => toInt32Array(new BigInt64Array([2n ** 31n]), "ids"), Error).message,
+    /ids: element 0 .* int32/,
+  );
+  assertMatch(
+    assertThrows(() => toNumberArray(new BigInt64Array([2n ** 60n]), "ids"), Error).message,
+    /ids: element 0/,
+  );
+  assertMatch(assertThrows(() => toInt32Array(new Float32Array([1.5]), "mask"), Error).message, /floating-point/);
 });

@@ -2,7 +2,7 @@
  * Deno-only: opens a Hugging Face checkpoint folder (or one weights file) as a {@link TensorSource}.
  * @module
  */
-import { baseName as basename, joinPath as join } from "./path.ts";
+import { basename, join } from "@std/path";
 import type { Float32Tensor, StoredTensor } from "./dtype.ts";
 import { openFileReader } from "./file_reader.ts";
 import { SafetensorsSource } from "./safetensors.ts";

@@ -1,5 +1,5 @@
-import assert from "node:assert/strict";
-import { join } from "node:path";
+import { assertEquals, assertMatch, assertRejects, assertStrictEquals } from "@std/assert";
+import { join } from "@std/path";
 import { fixturePath } from "../../tests/fixtures.ts";
 import { openCheckpoint } from "./open_checkpoint.ts";
 import { decodeSafetensors } from "./safetensors.ts";
@@ -17,11 +17,11 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
 Deno.test("openCheckpoint prefers model.safetensors when pytorch_model.bin is also there", async () => {
   const ckpt = await openCheckpoint(fixturePath("t5-tiny-v1_1"));
   try {
-    assert.equal(ckpt.format, "safetensors");
-    assert.match(ckpt.label, /model\.safetensors$/);
+    assertEquals(ckpt.format, "safetensors");
+    assertMatch(ckpt.label, /model\.safetensors$/);
     const t = await ckpt.readFloat32("shared.weight");
-    assert.deepEqual(t.shape, [300, 64]);
-    assert.equal(t.data.length, 300 * 64);
+    assertEquals(t.shape, [300, 64]);
+    assertStrictEquals(t.data.length, 300 * 64);
   } finally {
     ckpt.close();
   }
@@ -34,8 +34,8 @@ Deno.test("openCheckpoint falls back to pytorch_model.bin, then to sharded index
   await withTempDir(async (dir) => {
     await Deno.copyFile(fixturePath("t5-tiny-v1_1", "pytorch_model.bin"), join(dir, "pytorch_model.bin"));
     const bin = await openCheckpoint(dir);
-    assert.equal(bin.format, "pytorch");
-    assert.deepEqual((await bin.read("lm_head.weight")).data, tensors["lm_head.weight"].data);
+    assertEquals(bin.format, "pytorch");
+    assertEquals((await bin.read("lm_head.weight")).data, tensors["lm_head.weight"].data);
     bin.close();
 
     // A sharded safetensors index wins over pytorch_model.bin.
@@ -51,17 +51,17 @@ Deno.test("openCheckpoint falls back to pytorch_model.bin, then to sharded index
     await Deno.writeTextFile(join(dir, "model.safetensors.index.json"), JSON.stringify({ weight_map: weightMap }));
     const sharded = await openCheckpoint(dir);
     try {
-      assert.equal(sharded.format, "safetensors-sharded");
-      assert.deepEqual(sharded.names(), names);
+      assertEquals(sharded.format, "safetensors-sharded");
+      assertEquals(sharded.names(), names);
       for (const n of [names[0], names[names.length - 1]]) {
-        assert.deepEqual((await sharded.read(n)).data, tensors[n].data, n);
+        assertEquals((await sharded.read(n)).data, tensors[n].data, n);
       }
     } finally {
       sharded.close();
     }
     // A single file can be named directly.
     const direct = await openCheckpoint(join(dir, "pytorch_model.bin"));
-    assert.equal(direct.format, "pytorch");
+    assertEquals(direct.format, "pytorch");
     direct.close();
   });
 });
@@ -69,10 +69,13 @@ Deno.test("openCheckpoint falls back to pytorch_model.bin, then to sharded index
 Deno.test("openCheckpoint lists what it looked for when the folder has no weights", async () => {
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(join(dir, "config.json"), "{}");
-    await assert.rejects(
-      () => openCheckpoint(dir),
+    assertMatch(
+      (await assertRejects(() => openCheckpoint(dir), Error)).message,
       /no checkpoint weights in '.*': looked for model\.safetensors, model\.safetensors\.index\.json, pytorch_model\.bin, pytorch_model\.bin\.index\.json; the folder holds config\.json/,
     );
   });
-  await assert.rejects(() => openCheckpoint("/nonexistent/hd-checkpoint"), /checkpoint '\/nonexistent\/hd-checkpoint'/);
+  assertMatch(
+    (await assertRejects(() => openCheckpoint("/nonexistent/hd-checkpoint"), Error)).message,
+    /checkpoint '\/nonexistent\/hd-checkpoint'/,
+  );
 });

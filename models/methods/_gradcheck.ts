@@ -16,7 +16,7 @@
  * grow ×10 with the noise). Everything is seeded, so the outcome is deterministic.
  * @module
  */
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import { backward, scope, writeTensor } from "@hyperdecoders/core";
 import { methodPreset } from "./config.ts";
 import { InitRandom } from "./init.ts";
@@ -49,7 +49,7 @@ export async function gradientCheck(
 ): Promise<Probe[]> {
   const h = options.h ?? 3e-3;
   const fwd = { training: true, seed: options.seed, tasks: batch.tasks };
-  scope(() => backward(model.forward(batch, fwd).loss!));
+  scope(() => backward(model.forward(batch, fwd).loss));
   const base = await lossValue(model, batch, fwd);
   const rng = new InitRandom(options.seed + 17);
   const probes: Probe[] = [];
@@ -57,7 +57,7 @@ export async function gradientCheck(
   const stride = options.stride ?? 1;
   for (let k = 0; k < named.length; k += stride) {
     const [name, t] = named[k];
-    assert.ok(t.grad, `${name}: no gradient after backward`);
+    assert(t.grad, `${name}: no gradient after backward`);
     const theta = Float32Array.from((await t.data()) as Float32Array);
     const g = (await t.grad!.data()) as Float32Array;
     let norm = 0;
@@ -67,7 +67,7 @@ export async function gradientCheck(
       if (Math.abs(g[i]) > Math.abs(g[argmax])) argmax = i;
     }
     norm = Math.sqrt(norm);
-    assert.ok(norm > 0, `${name}: gradient is exactly zero`);
+    assert(norm > 0, `${name}: gradient is exactly zero`);
     const evaluate = async (v: Float32Array, h: number): Promise<[number, number, number]> => {
       const plus = theta.map((x, i) => x + h * v[i]);
       const minus = theta.map((x, i) => x - h * v[i]);
@@ -119,7 +119,7 @@ export function assertProbes(probes: Probe[]): void {
   const scale = new Map<string, number>();
   for (const p of probes) scale.set(p.name, Math.max(scale.get(p.name) ?? 0, Math.abs(p.analytic)));
   const bad = probes.filter((p) => !probeOk(p, scale.get(p.name)!));
-  assert.equal(
+  assertEquals(
     bad.length,
     0,
     `gradient mismatches:\n${
@@ -142,4 +142,5 @@ export async function checkPreset(
   randomizeMethod(model, 5, 0.25);
   assertProbes(await gradientCheck(model, tinyBatch(), { seed: 3, probes }));
   model.dispose();
+  model.base.dispose();
 }

@@ -89,7 +89,7 @@ export function randomizeMethod(model: AdaptedT5, seed: number, std: number): vo
 
 /** Mean token loss of one teacher-forced pass, read back (no gradients). */
 export async function lossValue(model: AdaptedT5, batch: TinyBatch, options: AdaptedForwardOptions): Promise<number> {
-  const loss = noGrad(() => scope(() => model.forward(batch, options).loss!));
+  const loss = noGrad(() => scope(() => model.forward(batch, options).loss));
   const value = await loss.item();
   loss.dispose();
   return value;
@@ -97,7 +97,7 @@ export async function lossValue(model: AdaptedT5, batch: TinyBatch, options: Ada
 
 /** Logits [B, T, V] of one teacher-forced pass, read back. */
 export async function logitsOf(
-  model: T5Model,
+  model: T5Model | AdaptedT5,
   batch: TinyBatch,
   options: AdaptedForwardOptions,
 ): Promise<Float32Array> {

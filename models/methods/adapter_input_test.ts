@@ -9,7 +9,7 @@ import { initEngine } from "@hyperdecoders/core";
 import { manualAdapter } from "./adapters.ts";
 import { methodPreset } from "./config.ts";
 import { AdaptedT5 } from "./model.ts";
-import { adapterPrefix, type T5Stack } from "./names.ts";
+import { manualAdapterNames, type T5Stack } from "./names.ts";
 import { logitsOf, randomizeMethod, TINY_SIZES, tinyBase, tinyBatch } from "./_test_utils.ts";
 import type { FeedForwardHook } from "../t5/model.ts";
 
@@ -22,12 +22,12 @@ Deno.test("adapterInput: pre-norm adapters read h, post-norm ones RMSNorm(h), in
     const model = new AdaptedT5(tinyBase(8), methodPreset("adapter", { ...TINY_SIZES, adapterInput: input }));
     randomizeMethod(model, 5, 0.5);
     const hook = (stack: T5Stack, reads: "h" | "normed"): FeedForwardHook => (layer, h, normed) => {
-      const p = adapterPrefix(stack, layer);
+      const names = manualAdapterNames(stack, layer);
       return manualAdapter(reads === "h" ? h : normed, {
-        downWeight: model.methodParam(`${p}.adapter_down_manual.weight`),
-        downBias: model.methodParam(`${p}.adapter_down_manual.bias`),
-        upWeight: model.methodParam(`${p}.adapter_up_manual.weight`),
-        upBias: model.methodParam(`${p}.adapter_up_manual.bias`),
+        downWeight: model.methodParam(names.downWeight),
+        downBias: model.methodParam(names.downBias),
+        upWeight: model.methodParam(names.upWeight),
+        upBias: model.methodParam(names.upBias),
       });
     };
     const plain = tinyBase(8);
@@ -41,6 +41,7 @@ Deno.test("adapterInput: pre-norm adapters read h, post-norm ones RMSNorm(h), in
     results[input] = got;
     plain.dispose();
     model.dispose();
+    model.base.dispose();
   }
   let diff = 0;
   for (let i = 0; i < results["pre-norm"].length; i++) {

@@ -47,7 +47,8 @@ export function readMethodCheckpointMetadata(bytes: Uint8Array, label = "method 
 /**
  * Builds an {@link AdaptedT5} on `base` from a checkpoint written by {@link saveMethodWeights}: the method config from
  * the metadata, then every stored tensor copied in. Backbone weights in the checkpoint (methods that train a stack)
- * overwrite `base`'s tensors in place. Errors name the file (`label`) and the tensor.
+ * overwrite `base`'s tensors in place. Errors name the file (`label`) and the tensor. The model holds `base` without
+ * owning it (see {@link AdaptedT5}): dispose both.
  */
 export function loadMethodWeights(base: T5Model, bytes: Uint8Array, label = "method checkpoint"): AdaptedT5 {
   const { metadata, tensors } = decodeSafetensors(bytes, label);
@@ -85,7 +86,7 @@ export function loadMethodWeights(base: T5Model, bytes: Uint8Array, label = "met
   const expected = model.namedTrainableParameters();
   for (const name of Object.keys(tensors)) {
     if (!expected.has(name)) {
-      model.disposeMethod();
+      model.dispose();
       throw new Error(`${label}: tensor "${name}" is not a trainable parameter of the stored method`);
     }
   }
@@ -93,18 +94,18 @@ export function loadMethodWeights(base: T5Model, bytes: Uint8Array, label = "met
   for (const [name, t] of expected) {
     const stored = tensors[name];
     if (!stored) {
-      model.disposeMethod();
+      model.dispose();
       throw new Error(`${label}: missing tensor "${name}" (shape [${t.shape}])`);
     }
     if (stored.shape.length !== t.shape.length || stored.shape.some((d, i) => d !== t.shape[i])) {
-      model.disposeMethod();
+      model.dispose();
       throw new Error(`${label}: tensor "${name}" has shape [${stored.shape}], the method needs [${t.shape}]`);
     }
     const data = toFloat32Array(stored.data, `${label}: tensor "${name}"`);
     try {
       assertFiniteWeights(data, `${label}: tensor "${name}"`);
     } catch (error) {
-      model.disposeMethod();
+      model.dispose();
       throw error;
     }
     writes.push([t, data]);

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertMatch, assertNotEquals, assertStrictEquals, assertThrows } from "@std/assert";
 import { initEngine, writeTensor } from "@hyperdecoders/core";
 import { decodeSafetensors } from "../io/safetensors.ts";
 import { serializeSafetensors } from "../io/safetensors_writer.ts";
@@ -29,18 +29,19 @@ Deno.test("method checkpoints: trainable weights only; a loaded model reproduces
     const bytes = await saveMethodWeights(trained, { step: "12" });
 
     const stored = decodeSafetensors(bytes);
-    assert.deepEqual(Object.keys(stored.tensors).sort(), [...trained.namedTrainableParameters().keys()].sort());
-    assert.equal(stored.metadata.format, METHOD_CHECKPOINT_FORMAT);
-    assert.equal(stored.metadata.step, "12");
-    assert.equal(JSON.parse(stored.metadata.method).decoder, trained.method.decoder);
+    assertEquals(Object.keys(stored.tensors).sort(), [...trained.namedTrainableParameters().keys()].sort());
+    assertStrictEquals(stored.metadata.format, METHOD_CHECKPOINT_FORMAT);
+    assertEquals(stored.metadata.step, "12");
+    assertStrictEquals(JSON.parse(stored.metadata.method).decoder, trained.method.decoder);
 
     const loaded = loadMethodWeights(tinyBase(7), bytes, `${preset}.safetensors`);
-    assert.deepEqual(loaded.method, trained.method);
-    assert.deepEqual(await logitsOf(loaded, batch, options), expected, `${preset}: outputs differ after loading`);
+    assertEquals(loaded.method, trained.method);
+    assertEquals(await logitsOf(loaded, batch, options), expected, `${preset}: outputs differ after loading`);
     // A fresh model from the same config and seed (what loading starts from) does differ.
     const fresh = new AdaptedT5(tinyBase(7), trained.method);
-    assert.notDeepEqual(await logitsOf(fresh, batch, options), expected);
+    assertNotEquals(await logitsOf(fresh, batch, options), expected);
     for (const m of [trained, loaded, fresh]) m.dispose();
+    for (const m of [trained, loaded, fresh]) m.base.dispose();
   }
 });
 
@@ -48,26 +49,32 @@ Deno.test("method checkpoints: mismatched backbones, foreign files and missing t
   const model = new AdaptedT5(tinyBase(8), methodPreset("adapter", TINY_SIZES));
   const bytes = await saveMethodWeights(model);
   const wider = randomT5(parseT5Config({ ...toHfConfig(TINY), d_model: 16 }), 1);
-  assert.throws(
-    () => loadMethodWeights(wider, bytes, "a.safetensors"),
+  assertMatch(
+    assertThrows(() => loadMethodWeights(wider, bytes, "a.safetensors"), Error).message,
     /a.safetensors: trained on a backbone with dModel = 12/,
   );
   const foreign = serializeSafetensors({ x: { dtype: "F32", shape: [1], data: [1] } });
-  assert.throws(() => loadMethodWeights(tinyBase(8), foreign, "b.safetensors"), /b.safetensors: __metadata__.format/);
+  assertMatch(
+    assertThrows(() => loadMethodWeights(tinyBase(8), foreign, "b.safetensors"), Error).message,
+    /b.safetensors: __metadata__.format/,
+  );
   const { tensors, metadata } = decodeSafetensors(bytes);
   const name = Object.keys(tensors)[0];
   const partial = Object.fromEntries(
     Object.entries(tensors).filter(([k]) => k !== name).map(([k, t]) => [k, { ...t, dtype: "F32" as const }]),
   );
-  assert.throws(
-    () => loadMethodWeights(tinyBase(8), serializeSafetensors(partial, metadata), "c.safetensors"),
+  assertMatch(
+    assertThrows(() => loadMethodWeights(tinyBase(8), serializeSafetensors(partial, metadata), "c.safetensors"), Error)
+      .message,
     new RegExp(`c.safetensors: missing tensor "${name.replaceAll(".", "\\.")}"`),
   );
   const extra = { ...partial, [name]: { dtype: "F32" as const, shape: [1], data: [0] } };
-  assert.throws(
-    () => loadMethodWeights(tinyBase(8), serializeSafetensors(extra, metadata), "d.safetensors"),
+  assertMatch(
+    assertThrows(() => loadMethodWeights(tinyBase(8), serializeSafetensors(extra, metadata), "d.safetensors"), Error)
+      .message,
     /d.safetensors: tensor .* has shape \[1\]/,
   );
   wider.dispose();
   model.dispose();
+  model.base.dispose();
 });

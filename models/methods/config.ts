@@ -348,7 +348,7 @@ export function methodConfigToJson(c: MethodConfig): Record<string, unknown> {
  * task embedding (e.g. MRQA's out-of-domain test subsets), conditioned on the mean of the trained task embeddings
  * (the paper's Table 5 footnote).
  */
-export const UNSEEN_TASK = -1;
+export const UNSEEN_TASK: number = -1;
 
 /**
  * Resolves task names or ids to task ids, with an error naming any task not in the config's list; with

@@ -1,11 +1,7 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertThrows } from "@std/assert";
 
 function throwsWith(fn: () => unknown, text: string): void {
-  assert.throws(
-    fn,
-    (e: unknown) => e instanceof Error && e.message.includes(text),
-    `expected an error containing "${text}"`,
-  );
+  assertThrows(fn, Error, text);
 }
 import {
   ADAPTER_MODES,
@@ -19,27 +15,27 @@ import {
 
 Deno.test("method presets: named baselines and every Table 8 cell", () => {
   const hd = methodPreset("hyperdecoder");
-  assert.deepEqual([hd.encoder, hd.decoder], ["manual", "generated"]);
-  assert.deepEqual([hd.encoderAdapterDim, hd.decoderAdapterDim, hd.hypernetworkBottleneck], [64, 64, 128]);
-  assert.deepEqual(hd.adapterInput, "pre-norm");
+  assertEquals([hd.encoder, hd.decoder], ["manual", "generated"]);
+  assertEquals([hd.encoderAdapterDim, hd.decoderAdapterDim, hd.hypernetworkBottleneck], [64, 64, 128]);
+  assertEquals(hd.adapterInput, "pre-norm");
   const th = methodPreset("task-hypernet", { tasks: ["a"] });
-  assert.deepEqual([th.encoder, th.decoder, th.encoderAdapterDim, th.hypernetworkBottleneck], [
+  assertEquals([th.encoder, th.decoder, th.encoderAdapterDim, th.hypernetworkBottleneck], [
     "task",
     "task",
     50,
     100,
   ]);
-  assert.deepEqual(methodPreset("full-finetune").encoder, "none");
+  assertEquals(methodPreset("full-finetune").encoder, "none");
   const names = methodPresetNames();
   for (const e of GRID_MODES) {
     for (const d of GRID_MODES) {
       const name = `${e}/${d}`;
-      assert.deepEqual(names.includes(name), true);
+      assertEquals(names.includes(name), true);
       const c = methodPreset(name, { tasks: ["x", "y"] });
-      assert.deepEqual([c.encoder, c.decoder], [e, d]);
+      assertEquals([c.encoder, c.decoder], [e, d]);
     }
   }
-  assert.deepEqual(names.length, 6 + 16);
+  assertEquals(names.length, 6 + 16);
 });
 
 Deno.test("method config: explicit keys override the preset; JSON round trip", () => {
@@ -51,12 +47,12 @@ Deno.test("method config: explicit keys override the preset; JSON round trip", (
     adapterInput: "post-norm",
     skills: { rank: 4 },
   });
-  assert.deepEqual([c.encoderAdapterDim, c.decoderAdapterDim, c.hypernetworkBottleneck], [512, 36, 72]);
-  assert.deepEqual(c.adapterInput, "post-norm");
-  assert.deepEqual(c.skills.rank, 4);
-  assert.deepEqual(c.skills.count, 4);
-  assert.deepEqual(parseMethodConfig(methodConfigToJson(c)), c);
-  assert.deepEqual(parseMethodConfig("adapter").decoder, "manual");
+  assertEquals([c.encoderAdapterDim, c.decoderAdapterDim, c.hypernetworkBottleneck], [512, 36, 72]);
+  assertEquals(c.adapterInput, "post-norm");
+  assertEquals(c.skills.rank, 4);
+  assertEquals(c.skills.count, 4);
+  assertEquals(parseMethodConfig(methodConfigToJson(c)), c);
+  assertEquals(parseMethodConfig("adapter").decoder, "manual");
 });
 
 Deno.test("method config: bad configs give errors naming the field", () => {
@@ -83,8 +79,8 @@ Deno.test("method config: bad configs give errors naming the field", () => {
 
 Deno.test("taskIds: names and ids resolve; unknown tasks are rejected", () => {
   const c = methodPreset("task-hypernet", { tasks: ["rte", "mrpc", "cola"] });
-  assert.deepEqual([...taskIds(c, ["cola", "rte"])], [2, 0]);
-  assert.deepEqual([...taskIds(c, [1, 1])], [1, 1]);
+  assertEquals([...taskIds(c, ["cola", "rte"])], [2, 0]);
+  assertEquals([...taskIds(c, [1, 1])], [1, 1]);
   throwsWith(
     () => taskIds(c, ["rte", "qqp"]),
     'tasks[1]: task "qqp" is not in the method\'s task list [rte, mrpc, cola]',

@@ -3,9 +3,9 @@
  * (the values differ from PyTorch's, which no JavaScript generator reproduces; the distributions are the same).
  * @module
  */
-import { mulberry32 } from "@hyperdecoders/random";
+import { mulberry32 } from "@hyperdecoders/kernels/random";
 
-/** A seeded generator of uniform floats in [0, 1): the project's mulberry32 (`@hyperdecoders/random`). */
+/** A seeded generator of uniform floats in [0, 1): the project's mulberry32 (`@hyperdecoders/kernels/random`). */
 export class InitRandom {
   readonly #next: () => number;
 

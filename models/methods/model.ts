@@ -1,28 +1,35 @@
 /**
  * `AdaptedT5`: a T5 model with a method's adapters in its stacks: the hyperdecoder and every baseline of the paper
- * as one composable model (the methods of the paper's Table 8 grid; README.md, "Methods"). It is a {@link T5Model} whose `encode` and `decode` apply the method, so
- * `forward`, greedy search and beam search work unchanged; `generationOptions()` makes generation compute the
- * per-input decoder adapters once per input instead of at every step.
+ * as one composable model (the methods of the paper's Table 8 grid; README.md, "Methods"). It holds the
+ * {@link T5Model} it adapts and runs it with the method's branches in its hooks, so `forward`, greedy search and beam
+ * search work unchanged; `generationOptions()` makes generation compute the per-input decoder adapters once per
+ * input instead of at every step.
  *
  * @example
  * ```ts
- * const model = new AdaptedT5(await loadT5(dir), methodPreset("hyperdecoder", { tasks: ["rte"] }));
+ * const base = await loadT5(dir);
+ * const model = new AdaptedT5(base, methodPreset("hyperdecoder", { tasks: ["rte"] }));
  * const opt = new AdamW(model.trainableParameters(), { lr: 3e-4 });
  * const { loss } = model.forward({ inputIds, attentionMask, labels, labelShape }, { training: true, seed: step });
  * const tokens = await greedySearch(model, inputIds, attentionMask, { ...model.generationOptions(), maxNewTokens: 4 });
+ * model.dispose(); // the method's tensors; base stays usable
+ * base.dispose();
  * ```
  * @module
  */
-import { keep, noGrad, scope, type Tensor, tensor } from "@hyperdecoders/core";
+import { type CrossEntropyOptions, keep, noGrad, scope, type Tensor, tensor } from "@hyperdecoders/core";
 import type {
   DecoderCache,
+  EncoderDecoder,
   FeedForwardHook,
   ForwardOptions,
   LayerCache,
   ProjectionHook,
   T5Output,
+  TeacherForcedInputs,
 } from "../t5/model.ts";
-import { T5Model } from "../t5/model.ts";
+import { type T5Model, teacherForced } from "../t5/model.ts";
+import type { T5Config } from "../t5/config.ts";
 import type { GenerateOptions, PreparedForward } from "../t5/generate.ts";
 import {
   type AdapterWeights,
@@ -123,8 +130,17 @@ function weightsTensors(w: AdapterWeights): Tensor[] {
   return [w.down, w.downBias, w.up, w.upBias];
 }
 
-/** T5 with a method's adapters: the hyperdecoder and every baseline (see the module doc). */
-export class AdaptedT5 extends T5Model {
+/**
+ * T5 with a method's adapters: the hyperdecoder and every baseline (see the module doc).
+ *
+ * Ownership of GPU memory: the adapted model owns the method's parameters (`methodParams`) and nothing else;
+ * `dispose()` frees them and leaves `base` usable (it may be adapted again). The base model, its weights and its
+ * caches belong to whoever made it: dispose it explicitly, after every model adapting it. The method does set
+ * `requiresGrad` on the base's weights (true exactly for the stacks it trains).
+ */
+export class AdaptedT5 implements EncoderDecoder {
+  /** The T5 model this method adapts (not owned: see the class doc). */
+  readonly base: T5Model;
   /** The resolved method configuration. */
   readonly method: MethodConfig;
   /** The method's own parameters by checkpoint name (all trainable). */
@@ -132,12 +148,12 @@ export class AdaptedT5 extends T5Model {
   readonly #specs: ParameterSpec[];
 
   /**
-   * Adds `method` (a config, a preset name or a JSON object for {@link parseMethodConfig}) to `base`, sharing its
-   * weights. Initialises the method's parameters from `method.seed` and sets `requiresGrad` on the base weights:
-   * true exactly for the stacks the method trains (mode `none`), false for the rest.
+   * Adds `method` (a config, a preset name or a JSON object for {@link parseMethodConfig}) to `base`, which it holds
+   * without owning. Initialises the method's parameters from `method.seed` and sets `requiresGrad` on the base
+   * weights: true exactly for the stacks the method trains (mode `none`), false for the rest.
    */
   constructor(base: T5Model, method: MethodConfig | string | Record<string, unknown>) {
-    super(base.config, base.params);
+    this.base = base;
     this.method = parseMethodConfig(method, "AdaptedT5 method");
     this.#specs = methodParameterSpecs(this.config, this.method);
     const rng = new InitRandom(this.method.seed);
@@ -150,6 +166,21 @@ export class AdaptedT5 extends T5Model {
       t.name ??= name;
       t.requiresGrad = isBackboneTrainable(this.method, name);
     }
+  }
+
+  /** The backbone's configuration. */
+  get config(): T5Config {
+    return this.base.config;
+  }
+
+  /** The backbone's weights by checkpoint name (the base's own map). */
+  get params(): Map<string, Tensor> {
+    return this.base.params;
+  }
+
+  /** LM head of the backbone: decoder output [B, T, D] → logits [B, T, V]. */
+  logits(decoderOut: Tensor): Tensor {
+    return this.base.logits(decoderOut);
   }
 
   /** A method parameter by name. */
@@ -204,16 +235,9 @@ export class AdaptedT5 extends T5Model {
     return summarizeCounts(rows);
   }
 
-  /** Frees the method's parameters and this wrapper's cached GPU constants (the backbone stays usable). */
-  disposeMethod(): void {
+  /** Frees the method's parameters; the base model stays usable and is disposed by its owner. */
+  dispose(): void {
     for (const t of this.methodParams.values()) t.dispose();
-    this.clearCaches();
-  }
-
-  /** Frees the method's parameters and the backbone's. */
-  override dispose(): void {
-    this.disposeMethod();
-    super.dispose();
   }
 
   #taskList(tasks: AdaptedForwardOptions["tasks"], stack: T5Stack): Int32Array | null {
@@ -425,7 +449,7 @@ export class AdaptedT5 extends T5Model {
    * Encoder with the method's encoder adapters: ids [B, S] i32 and mask [B, S] → [B, S, d]. Generated encoder
    * adapters run the encoder twice (first with the learned adapters, as the reference code does).
    */
-  override encode(inputIds: Tensor, attentionMask: Tensor, options: AdaptedForwardOptions = {}): Tensor {
+  encode(inputIds: Tensor, attentionMask: Tensor, options: AdaptedForwardOptions = {}): Tensor {
     if (options.encoderHook) {
       throw new Error("AdaptedT5.encode: the method supplies the encoder adapters; do not pass options.encoderHook");
     }
@@ -439,7 +463,7 @@ export class AdaptedT5 extends T5Model {
     const training = options.training ?? false;
     const rows = inputIds.shape[0];
     if (mode === "generated") {
-      const firstPass = super.encode(inputIds, attentionMask, {
+      const firstPass = this.base.encode(inputIds, attentionMask, {
         ...options,
         seed: (seed ^ 0x5f3759df) >>> 0,
         encoderHook: (layer, h, normed) => manualAdapter(this.#input(h, normed), this.#manual("encoder", layer)),
@@ -449,11 +473,11 @@ export class AdaptedT5 extends T5Model {
         this.instanceEmbedding("encoder", firstPass, attentionMask),
         this.#generator("encoder"),
       );
-      return super.encode(inputIds, attentionMask, { ...options, encoderHook: this.#perExampleHook(weights) });
+      return this.base.encode(inputIds, attentionMask, { ...options, encoderHook: this.#perExampleHook(weights) });
     }
     const tasks = this.#taskList(options.tasks, "encoder");
     const prepared = this.#prepareStack("encoder", { rows, tasks, encoderOut: null, mask: null, training, seed });
-    return super.encode(inputIds, attentionMask, {
+    return this.base.encode(inputIds, attentionMask, {
       ...options,
       encoderHook: prepared.hook,
       projectionHook: prepared.projectionHook,
@@ -465,7 +489,7 @@ export class AdaptedT5 extends T5Model {
    * the method's decoder branches (generation passes those {@link AdaptedT5.prepareDecoder} computed); otherwise they
    * are computed here from `encoderOut`, `encoderMask` and `options.tasks`.
    */
-  override decode(
+  decode(
     decoderIds: Tensor,
     encoderOut: Tensor,
     encoderMask: Tensor,
@@ -484,14 +508,20 @@ export class AdaptedT5 extends T5Model {
         seed: options.seed ?? 0,
       }));
     }
-    return super.decode(decoderIds, encoderOut, encoderMask, { ...options, decoderHook: hook, projectionHook }, cache);
+    return this.base.decode(
+      decoderIds,
+      encoderOut,
+      encoderMask,
+      { ...options, decoderHook: hook, projectionHook },
+      cache,
+    );
   }
 
   /**
    * Cross-attention keys and values for generation. When the decoder's method sits on the attention projections
    * and `options` carry no prepared hooks, its branches are computed here from `options.tasks`, as `decode` does.
    */
-  override crossKeyValues(encoderOut: Tensor, options: AdaptedForwardOptions = {}): LayerCache[] {
+  crossKeyValues(encoderOut: Tensor, options: AdaptedForwardOptions = {}): LayerCache[] {
     if (this.#decoderOnProjections() && !options.projectionHook && !options.decoderHook) {
       const prepared = this.#prepareStack("decoder", {
         rows: encoderOut.shape[0],
@@ -501,21 +531,14 @@ export class AdaptedT5 extends T5Model {
         training: options.training ?? false,
         seed: options.seed ?? 0,
       });
-      return super.crossKeyValues(encoderOut, { ...options, projectionHook: prepared.projectionHook });
+      return this.base.crossKeyValues(encoderOut, { ...options, projectionHook: prepared.projectionHook });
     }
-    return super.crossKeyValues(encoderOut, options);
+    return this.base.crossKeyValues(encoderOut, options);
   }
 
-  /**
-   * Teacher-forced forward with the method: T5's `forward` (same inputs and loss options), typed for
-   * {@link AdaptedForwardOptions}.
-   */
-  override forward(
-    inputs: Parameters<T5Model["forward"]>[0],
-    options: AdaptedForwardOptions = {},
-    loss?: Parameters<T5Model["forward"]>[2],
-  ): T5Output {
-    return loss === undefined ? super.forward(inputs, options) : super.forward(inputs, options, loss);
+  /** Teacher-forced forward with the method ({@link teacherForced} through this model's encode and decode). */
+  forward(inputs: TeacherForcedInputs, options: AdaptedForwardOptions = {}, loss?: CrossEntropyOptions): T5Output {
+    return teacherForced(this, inputs, options, loss);
   }
 
   /**

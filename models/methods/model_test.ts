@@ -3,7 +3,7 @@
  * multi-task run of a few hundred steps in which every preset's loss falls clearly and the hyperdecoder reaches at
  * least the adapter preset's accuracy on a task set built so that instance conditioning helps.
  */
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { backward, getEngine, initEngine, noGrad, scope, type Tensor } from "@hyperdecoders/core";
 import { parseT5Config, toHfConfig } from "../t5/config.ts";
 import { beamSearch, greedySearch } from "../t5/generate.ts";
@@ -34,21 +34,21 @@ Deno.test("every preset: instantiated counts equal the formula counts; exactly t
   for (const preset of methodPresetNames()) {
     const method = cfg(preset);
     const model = new AdaptedT5(base, method);
-    assert.deepEqual(model.countParameters(), countParameters(TINY, method), preset);
+    assertEquals(model.countParameters(), countParameters(TINY, method), preset);
     const trainable = model.namedTrainableParameters();
     const specNames = methodParameterSpecs(TINY, method).map((s) => s.name);
-    for (const n of specNames) assert.ok(trainable.has(n), `${preset}: ${n} trainable`);
-    for (const [name, t] of model.params) assert.equal(t.requiresGrad, trainable.has(name), `${preset}: ${name}`);
-    scope(() => backward(model.forward(batch, { training: true, seed: 1, tasks: batch.tasks }).loss!));
+    for (const n of specNames) assert(trainable.has(n), `${preset}: ${n} trainable`);
+    for (const [name, t] of model.params) assertStrictEquals(t.requiresGrad, trainable.has(name), `${preset}: ${name}`);
+    scope(() => backward(model.forward(batch, { training: true, seed: 1, tasks: batch.tasks }).loss));
     for (const [name, t] of trainable) {
-      assert.ok(t.grad, `${preset}: ${name} has no gradient`);
+      assert(t.grad, `${preset}: ${name} has no gradient`);
       t.grad.dispose();
       t.grad = null;
     }
     for (const [name, t] of model.params) {
-      if (!trainable.has(name)) assert.equal(t.grad, null, `${preset}: frozen ${name} got a gradient buffer`);
+      if (!trainable.has(name)) assertEquals(t.grad, null, `${preset}: frozen ${name} got a gradient buffer`);
     }
-    model.disposeMethod();
+    model.dispose();
   }
   base.dispose();
 });
@@ -66,14 +66,14 @@ Deno.test("initial model ≈ base: logits within 1e-3 relative of the frozen T5 
     if (method.encoder === "none" && method.decoder === "none") continue;
     const model = new AdaptedT5(base, method);
     const diff = relDiff(await logitsOf(model, batch, { tasks: batch.tasks }), reference);
-    assert.ok(diff < 1e-3, `${preset}: relative logit difference ${diff}`);
+    assert(diff < 1e-3, `${preset}: relative logit difference ${diff}`);
     // Skilled LoRA starts exactly at the base (B = 0), per-task adapters below f32 resolution (their 3-D xavier fans
     // are d·a and n·a, as PyTorch's xavier_uniform computes them; models/methods/parameters.ts); every other adapter starts tiny but visible.
     const invisible = ["skills", "manual_specific", "none"];
     if (!invisible.includes(method.encoder) && !invisible.includes(method.decoder)) {
-      assert.ok(diff > 0, `${preset}: adapters had no effect at all`);
+      assert(diff > 0, `${preset}: adapters had no effect at all`);
     }
-    model.disposeMethod();
+    model.dispose();
   }
   base.dispose();
 });
@@ -94,8 +94,8 @@ Deno.test("hyperdecoder: per-instance adapters (same input → identical, differ
     const data = (await w.data()) as Float32Array;
     const n = data.length / 3;
     const row = (b: number) => data.subarray(b * n, (b + 1) * n);
-    assert.deepEqual(row(0), row(2), `layer ${layer}: the same input got different adapters`);
-    assert.ok(relDiff(row(0), row(1)) > 1e-3, `layer ${layer}: different inputs got the same adapters`);
+    assertEquals(row(0), row(2), `layer ${layer}: the same input got different adapters`);
+    assert(relDiff(row(0), row(1)) > 1e-3, `layer ${layer}: different inputs got the same adapters`);
     w.dispose();
   }
   // Batch order: permuting the batch permutes the outputs and changes nothing else.
@@ -112,9 +112,10 @@ Deno.test("hyperdecoder: per-instance adapters (same input → identical, differ
   for (let j = 0; j < 3; j++) {
     const a = l1.subarray(order[j] * per, (order[j] + 1) * per);
     const b = l2.subarray(j * per, (j + 1) * per);
-    assert.ok(relDiff(b, a) < 1e-6, `example ${order[j]} changed with batch order: ${relDiff(b, a)}`);
+    assert(relDiff(b, a) < 1e-6, `example ${order[j]} changed with batch order: ${relDiff(b, a)}`);
   }
   model.dispose();
+  model.base.dispose();
 });
 
 Deno.test("task modes: adapters depend on the task only; bad or missing tasks are rejected", async () => {
@@ -126,27 +127,37 @@ Deno.test("task modes: adapters depend on the task only; bad or missing tasks ar
   const data = (await w.data()) as Float32Array;
   w.dispose();
   const n = data.length / 3;
-  assert.deepEqual(data.subarray(0, n), data.subarray(2 * n, 3 * n));
-  assert.ok(relDiff(data.subarray(0, n), data.subarray(n, 2 * n)) > 1e-3);
+  assertEquals(data.subarray(0, n), data.subarray(2 * n, 3 * n));
+  assert(relDiff(data.subarray(0, n), data.subarray(n, 2 * n)) > 1e-3);
   const batch = tinyBatch();
-  assert.throws(() => noGrad(() => scope(() => model.forward(batch, {}))), /need the task of each example/);
+  assertMatch(
+    assertThrows(() => noGrad(() => scope(() => model.forward(batch, {}))), Error).message,
+    /need the task of each example/,
+  );
   // An unknown task is conditioned on the mean task embedding (Table 5 footnote, unseen_task_test.ts); modes that
   // need a trained task reject it.
   const perTask = new AdaptedT5(tinyBase(4), cfg("per-task-adapter"));
-  assert.throws(
-    () => noGrad(() => scope(() => perTask.forward(batch, { tasks: ["alpha", "delta", "beta"] }))),
+  assertMatch(
+    assertThrows(() => noGrad(() => scope(() => perTask.forward(batch, { tasks: ["alpha", "delta", "beta"] }))), Error)
+      .message,
     /task "delta" is not in the method's task list/,
   );
   perTask.dispose();
-  assert.throws(
-    () => noGrad(() => scope(() => model.forward(batch, { tasks: ["alpha", "beta"] }))),
+  perTask.base.dispose();
+  assertMatch(
+    assertThrows(() => noGrad(() => scope(() => model.forward(batch, { tasks: ["alpha", "beta"] }))), Error).message,
     /2 task ids for a batch of 3/,
   );
-  assert.throws(
-    () => noGrad(() => scope(() => model.encode(batch.inputIds, batch.attentionMask, { encoderHook: () => null }))),
+  assertMatch(
+    assertThrows(
+      () => noGrad(() => scope(() => model.encode(batch.inputIds, batch.attentionMask, { encoderHook: () => null }))),
+      Error,
+    )
+      .message,
     /do not pass options.encoderHook/,
   );
   model.dispose();
+  model.base.dispose();
 });
 
 Deno.test("generation: decoder adapters computed once per input give the same tokens as per-step recomputation", async () => {
@@ -163,12 +174,12 @@ Deno.test("generation: decoder adapters computed once per input give the same to
     await generateOnce(); // warm-up: the engine caches a few tensors per sequence length on first use
     const live = getEngine().pool.liveBytes;
     const once = await generateOnce();
-    assert.equal(getEngine().pool.liveBytes, live, `${preset}: generation leaked tensors`);
+    assertStrictEquals(getEngine().pool.liveBytes, live, `${preset}: generation leaked tensors`);
     const perStep = await greedySearch(model, batch.inputIds, batch.attentionMask, {
       forward: perStepForward,
       maxNewTokens: 5,
     });
-    assert.deepEqual(once, perStep, preset);
+    assertEquals(once, perStep, preset);
     const beamOnce = await beamSearch(model, batch.inputIds, batch.attentionMask, {
       ...model.generationOptions(batch.tasks),
       numBeams: 2,
@@ -179,8 +190,9 @@ Deno.test("generation: decoder adapters computed once per input give the same to
       numBeams: 2,
       maxNewTokens: 4,
     });
-    assert.deepEqual(beamOnce, beamPerStep, `${preset} (beam)`);
+    assertEquals(beamOnce, beamPerStep, `${preset} (beam)`);
     model.dispose();
+    model.base.dispose();
   }
 });
 
@@ -192,17 +204,20 @@ Deno.test("options: post-norm adapter input and the no-MLP ablation change the f
     randomizeMethod(model, 2, 0.3);
     outputs.push(await logitsOf(model, batch, {}));
     model.dispose();
+    model.base.dispose();
   }
-  assert.ok(relDiff(outputs[1], outputs[0]) > 1e-3, "post-norm input had no effect");
-  assert.ok(relDiff(outputs[2], outputs[0]) > 1e-3, "removing the MLP had no effect");
+  assert(relDiff(outputs[1], outputs[0]) > 1e-3, "post-norm input had no effect");
+  assert(relDiff(outputs[2], outputs[0]) > 1e-3, "removing the MLP had no effect");
 
   const poly = new AdaptedT5(tinyBase(6), cfg("polytropon", { skills: { logitsLrScale: 25 } }));
   const groups = poly.parameterGroups();
-  assert.deepEqual(groups.map((g) => [g.name, g.lrScale]), [["default", 1], ["skill_logits", 25]]);
-  assert.ok(groups[1].params.every((t: Tensor) => t.name!.endsWith("skill_logits")));
-  assert.equal(groups[0].params.length + groups[1].params.length, poly.trainableParameters().length);
+  assertEquals(groups.map((g) => [g.name, g.lrScale]), [["default", 1], ["skill_logits", 25]]);
+  assert(groups[1].params.every((t: Tensor) => t.name!.endsWith("skill_logits")));
+  assertStrictEquals(groups[0].params.length + groups[1].params.length, poly.trainableParameters().length);
   poly.dispose();
+  poly.base.dispose();
   const hd = new AdaptedT5(tinyBase(6), cfg("hyperdecoder"));
-  assert.deepEqual(hd.parameterGroups().map((g) => g.name), ["default"]);
+  assertEquals(hd.parameterGroups().map((g) => g.name), ["default"]);
   hd.dispose();
+  hd.base.dispose();
 });

@@ -73,6 +73,8 @@ Deno.test("a method checkpoint written before noneTrains (with the embedding) st
   const loaded = loadMethodWeights(tinyBase(3), oldBytes, "old checkpoint");
   assertEquals(loaded.method.noneTrains, "stack+embeddings");
   assertEquals(loaded.params.get("shared.weight")!.requiresGrad, true);
-  loaded.disposeMethod();
+  loaded.dispose();
+  loaded.base.dispose();
   trained.dispose();
+  trained.base.dispose();
 });

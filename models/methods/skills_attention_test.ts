@@ -4,7 +4,7 @@
  * `_gradcheck.ts`), it changes the function, and generation with it (adapters prepared once per input, cross-attention
  * keys and values cached) picks the tokens a teacher-forced pass ranks first.
  */
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
 import { initEngine, noGrad, scope } from "@hyperdecoders/core";
 import { beamSearch, greedySearch } from "../t5/generate.ts";
 import { checkPreset } from "./_gradcheck.ts";
@@ -24,19 +24,20 @@ Deno.test("skills attention placement: gradients of every skill tensor match fin
 
 Deno.test("skills attention placement: counts match the formula; the branch changes the logits per task", async () => {
   const model = new AdaptedT5(tinyBase(7), cfg());
-  assert.deepEqual(model.countParameters(), countParameters(TINY, model.method));
-  assert.ok([...model.methodParams.keys()].every((n) => /Attention\.[qkvo]\.skilled_lora\./.test(n)));
+  assertEquals(model.countParameters(), countParameters(TINY, model.method));
+  assert([...model.methodParams.keys()].every((n) => /Attention\.[qkvo]\.skilled_lora\./.test(n)));
   const batch = tinyBatch();
   const base = await logitsOf(model, batch, { tasks: batch.tasks }); // B = 0 at init: the base function
   const frozen = await logitsOf(tinyBase(7), batch, {});
-  assert.deepEqual(base, frozen);
+  assertEquals(base, frozen);
   randomizeMethod(model, 9, 0.3);
   const a = await logitsOf(model, batch, { tasks: ["alpha", "alpha", "alpha"] });
   const b = await logitsOf(model, batch, { tasks: ["beta", "beta", "beta"] });
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]), Math.abs(a[i] - base[i]));
-  assert.ok(diff > 1e-3, `the attention skills do not change the logits (${diff})`);
+  assert(diff > 1e-3, `the attention skills do not change the logits (${diff})`);
   model.dispose();
+  model.base.dispose();
 });
 
 Deno.test("skills attention placement: generation equals teacher-forced greedy and per-step recomputation", async () => {
@@ -52,7 +53,7 @@ Deno.test("skills attention placement: generation equals teacher-forced greedy a
     forward: perStepForward,
     maxNewTokens: 5,
   });
-  assert.deepEqual(once, perStep);
+  assertEquals(once, perStep);
   // Teacher-forced on the generated tokens: each generated token is the argmax of its position's logits.
   const eos = model.config.eosTokenId;
   const labels = once.map((row) => {
@@ -69,11 +70,11 @@ Deno.test("skills attention placement: generation equals teacher-forced greedy a
     for (let t = 0; t < labels[b].length; t++) {
       const row = logits.subarray((b * T + t) * V, (b * T + t + 1) * V);
       const argmax = row.indexOf(Math.max(...row));
-      assert.equal(argmax, labels[b][t], `row ${b}, position ${t}`);
+      assertStrictEquals(argmax, labels[b][t], `row ${b}, position ${t}`);
       checked++;
     }
   }
-  assert.ok(checked >= B);
+  assert(checked >= B);
   const beamOnce = await beamSearch(model, batch.inputIds, batch.attentionMask, {
     ...model.generationOptions(batch.tasks),
     numBeams: 2,
@@ -84,15 +85,19 @@ Deno.test("skills attention placement: generation equals teacher-forced greedy a
     numBeams: 2,
     maxNewTokens: 4,
   });
-  assert.deepEqual(beamOnce, beamPerStep);
-  assert.throws(
-    () =>
+  assertEquals(beamOnce, beamPerStep);
+  assertMatch(
+    assertThrows(() =>
       noGrad(() =>
         scope(() =>
-          model.encode(batch.inputIds, batch.attentionMask, { tasks: batch.tasks, projectionHook: () => null })
+          model.encode(batch.inputIds, batch.attentionMask, {
+            tasks: batch.tasks,
+            projectionHook: () => null,
+          })
         )
-      ),
+      ), Error).message,
     /do not pass options.projectionHook/,
   );
   model.dispose();
+  model.base.dispose();
 });

@@ -54,7 +54,9 @@ Deno.test("task hypernetwork: an unseen task is conditioned on the mean of the t
     for (let i = 0; i < got.length; i++) diff = Math.max(diff, Math.abs(got[i] - trainedOnly[i]));
     if (diff < 1e-4) throw new Error(`${preset}: the unseen rows equal the trained task's (${diff})`);
     trained.dispose();
-    withMean.disposeMethod();
+    trained.base.dispose();
+    withMean.dispose();
+    withMean.base.dispose();
   }
 });
 
@@ -64,5 +66,6 @@ Deno.test("per-task adapters and skills still reject a task they were not traine
     const b = makeBatch([[5, 1]], [[4, 1]], ["BioASQ"]);
     assertThrows(() => model.forward(b, { tasks: ["BioASQ"] }), Error, '"BioASQ" is not in the method\'s task list');
     model.dispose();
+    model.base.dispose();
   }
 });

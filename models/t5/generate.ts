@@ -6,7 +6,7 @@
  * @module
  */
 import { gatherRows, logSoftmax, noGrad, reshape, scope, type Tensor, tensor } from "@hyperdecoders/core";
-import type { DecoderCache, ForwardOptions, T5Model } from "./model.ts";
+import type { DecoderCache, EncoderDecoder, ForwardOptions } from "./model.ts";
 
 /** Options of {@link greedySearch} and {@link beamSearch}. */
 export interface GenerateOptions {
@@ -71,14 +71,14 @@ export interface BeamOptions extends GenerateOptions {
   earlyStopping?: boolean;
 }
 
-function encodeOnce(model: T5Model, inputIds: Tensor, mask: Tensor, options: GenerateOptions) {
+function encodeOnce(model: EncoderDecoder, inputIds: Tensor, mask: Tensor, options: GenerateOptions) {
   const fwd = { ...options.forward, training: false };
   return { fwd, encoderOut: noGrad(() => scope(() => model.encode(inputIds, mask, fwd))) };
 }
 
 /** Runs one decoder step for `ids` (one token per row) and returns log-probabilities [rows, V] on the CPU. */
 async function stepLogProbs(
-  model: T5Model,
+  model: EncoderDecoder,
   ids: Int32Array,
   encoderOut: Tensor,
   mask: Tensor,
@@ -108,27 +108,27 @@ function freeCache(cache: DecoderCache): void {
  * after EOS, all rows as long as the longest (as HF returns them).
  */
 export function greedySearch(
-  model: T5Model,
+  model: EncoderDecoder,
   inputIds: Tensor,
   attentionMask: Tensor,
   options: GenerateOptions & { returnScores: true },
 ): Promise<ScoredSequences>;
 /** Greedy decoding without scores: the token rows. */
 export function greedySearch(
-  model: T5Model,
+  model: EncoderDecoder,
   inputIds: Tensor,
   attentionMask: Tensor,
   options?: GenerateOptions & { returnScores?: false },
 ): Promise<number[][]>;
 /** Greedy decoding: token rows, or {@link ScoredSequences} when `options.returnScores` is true. */
 export function greedySearch(
-  model: T5Model,
+  model: EncoderDecoder,
   inputIds: Tensor,
   attentionMask: Tensor,
   options?: GenerateOptions,
 ): Promise<number[][] | ScoredSequences>;
 export async function greedySearch(
-  model: T5Model,
+  model: EncoderDecoder,
   inputIds: Tensor,
   attentionMask: Tensor,
   options: GenerateOptions = {},
@@ -138,7 +138,7 @@ export async function greedySearch(
 }
 
 async function greedyScored(
-  model: T5Model,
+  model: EncoderDecoder,
   inputIds: Tensor,
   attentionMask: Tensor,
   options: GenerateOptions,
@@ -213,27 +213,27 @@ const NEG = -1e9;
  * all rows as long as the longest.
  */
 export function beamSearch(
-  model: T5Model,
+  model: EncoderDecoder,
   inputIds: Tensor,
   attentionMask: Tensor,
   options: BeamOptions & { returnScores: true },
 ): Promise<ScoredSequences>;
 /** Beam search without scores: the token rows. */
 export function beamSearch(
-  model: T5Model,
+  model: EncoderDecoder,
   inputIds: Tensor,
   attentionMask: Tensor,
   options?: BeamOptions & { returnScores?: false },
 ): Promise<number[][]>;
 /** Beam search: token rows, or {@link ScoredSequences} when `options.returnScores` is true. */
 export function beamSearch(
-  model: T5Model,
+  model: EncoderDecoder,
   inputIds: Tensor,
   attentionMask: Tensor,
   options?: BeamOptions,
 ): Promise<number[][] | ScoredSequences>;
 export async function beamSearch(
-  model: T5Model,
+  model: EncoderDecoder,
   inputIds: Tensor,
   attentionMask: Tensor,
   options: BeamOptions = {},
@@ -243,7 +243,7 @@ export async function beamSearch(
 }
 
 async function beamScored(
-  model: T5Model,
+  model: EncoderDecoder,
   inputIds: Tensor,
   attentionMask: Tensor,
   options: BeamOptions,

@@ -3,7 +3,7 @@
  * log-likelihood of the same tokens (the model's own forward pass), and the token rows must be the ones returned
  * without scores.
  */
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import { initEngine, noGrad, scope, tensor } from "@hyperdecoders/core";
 import { fixturePath } from "../../tests/fixtures.ts";
 import { beamSearch, greedySearch } from "./generate.ts";
@@ -34,7 +34,7 @@ async function teacherForced(m: T5Model, sequences: number[][]): Promise<number[
         { inputIds: tensor(ids, [B, S], "i32"), attentionMask: tensor(mask, [B, S]), labels, labelShape: [B, T] },
         {},
         { ignoreIndex: 0, reduction: "none" },
-      ).loss!
+      ).loss
     )
   );
   const nll = (await perToken.data()) as Float32Array;
@@ -47,14 +47,14 @@ Deno.test("greedySearch returnScores: log-probabilities equal the teacher-forced
   try {
     const plain = await greedySearch(model, inputIds, attention, { maxNewTokens: 7 });
     const scored = await greedySearch(model, inputIds, attention, { maxNewTokens: 7, returnScores: true });
-    assert.deepEqual(scored.sequences, plain);
+    assertEquals(scored.sequences, plain);
     const expected = await teacherForced(model, scored.sequences);
     for (let b = 0; b < B; b++) {
       const generated = scored.sequences[b].slice(1);
       const eos = generated.indexOf(1);
-      assert.equal(scored.lengths[b], eos >= 0 ? eos + 1 : generated.length, `length of row ${b}`);
-      assert.ok(scored.logProbs[b] < 0);
-      assert.ok(Math.abs(scored.logProbs[b] - expected[b]) < 1e-4, `row ${b}: ${scored.logProbs[b]} vs ${expected[b]}`);
+      assertStrictEquals(scored.lengths[b], eos >= 0 ? eos + 1 : generated.length, `length of row ${b}`);
+      assert(scored.logProbs[b] < 0);
+      assert(Math.abs(scored.logProbs[b] - expected[b]) < 1e-4, `row ${b}: ${scored.logProbs[b]} vs ${expected[b]}`);
     }
   } finally {
     inputIds.dispose();
@@ -74,11 +74,11 @@ Deno.test("greedySearch returnScores: a masked EOS renormalises that step (score
     let compared = 0;
     for (let b = 0; b < B; b++) {
       if (free.sequences[b][1] === 1) continue; // EOS first: the paths differ.
-      assert.deepEqual(masked.sequences[b], free.sequences[b]);
-      assert.ok(masked.logProbs[b] > free.logProbs[b], `row ${b}: ${masked.logProbs[b]} ≤ ${free.logProbs[b]}`);
+      assertEquals(masked.sequences[b], free.sequences[b]);
+      assert(masked.logProbs[b] > free.logProbs[b], `row ${b}: ${masked.logProbs[b]} ≤ ${free.logProbs[b]}`);
       compared++;
     }
-    assert.ok(compared > 0, "every row chose EOS first; pick other inputs");
+    assert(compared > 0, "every row chose EOS first; pick other inputs");
   } finally {
     inputIds.dispose();
     attention.dispose();
@@ -90,13 +90,13 @@ Deno.test("beamSearch returnScores: the best hypothesis's log-probability equals
   try {
     const plain = await beamSearch(model, inputIds, attention, { maxNewTokens: 6, numBeams: 3 });
     const scored = await beamSearch(model, inputIds, attention, { maxNewTokens: 6, numBeams: 3, returnScores: true });
-    assert.deepEqual(scored.sequences, plain);
+    assertEquals(scored.sequences, plain);
     const expected = await teacherForced(model, scored.sequences);
     for (let b = 0; b < B; b++) {
-      assert.ok(Math.abs(scored.logProbs[b] - expected[b]) < 1e-4, `row ${b}: ${scored.logProbs[b]} vs ${expected[b]}`);
+      assert(Math.abs(scored.logProbs[b] - expected[b]) < 1e-4, `row ${b}: ${scored.logProbs[b]} vs ${expected[b]}`);
       const generated = scored.sequences[b].slice(1);
       const eos = generated.indexOf(1);
-      assert.equal(scored.lengths[b], eos >= 0 ? eos + 1 : generated.length, `length of row ${b}`);
+      assertStrictEquals(scored.lengths[b], eos >= 0 ? eos + 1 : generated.length, `length of row ${b}`);
     }
   } finally {
     inputIds.dispose();

@@ -2,7 +2,7 @@
  * Deno-only: `loadT5(dir)` reads `config.json` and the weights (safetensors, sharded, or `pytorch_model.bin`).
  * @module
  */
-import { joinPath as join } from "../io/path.ts";
+import { join } from "@std/path";
 import { openCheckpoint } from "../io/open_checkpoint.ts";
 import { parseT5Config, type T5Config } from "./config.ts";
 import { loadT5FromSource } from "./load.ts";

@@ -17,6 +17,7 @@ import {
   type CrossEntropyOptions,
   dropout,
   dropoutAdd,
+  dropoutMul,
   embedding,
   geluNew,
   keep,
@@ -108,8 +109,68 @@ export interface T5Output {
   encoderOut: Tensor;
   /** Decoder output before the LM head [B, T, D]. */
   decoderOut: Tensor;
-  /** Mean token cross-entropy over labels ≠ -100, when labels were given. */
-  loss: Tensor | null;
+  /** The token cross-entropy of the labels (by default the mean over labels ≠ -100). */
+  loss: Tensor;
+}
+
+/** The inputs of a teacher-forced forward: source ids and mask, and the labels the decoder is fed shifted right. */
+export interface TeacherForcedInputs {
+  /** Source ids [B, S] (i32). */
+  inputIds: Tensor;
+  /** Source mask [B, S] (1 = token). */
+  attentionMask: Tensor;
+  /** Target ids [B·T] (-100 or the loss's ignore index for padding). */
+  labels: Int32Array;
+  /** [B, T]. */
+  labelShape: [number, number];
+}
+
+/**
+ * What decoding and teacher forcing need of a T5-shaped encoder–decoder: a {@link T5Model}, or a model that adapts
+ * one (`AdaptedT5`, which adds its adapters through the hooks of the T5Model it holds).
+ */
+export interface EncoderDecoder {
+  /** The backbone's configuration. */
+  readonly config: T5Config;
+  /** Encoder: ids [B, S] and mask [B, S] → final hidden states [B, S, D]. */
+  encode(inputIds: Tensor, attentionMask: Tensor, options?: ForwardOptions): Tensor;
+  /** Decoder over `decoderIds` [B, T] attending to `encoderOut` → final hidden states [B, T, D]. */
+  decode(
+    decoderIds: Tensor,
+    encoderOut: Tensor,
+    encoderMask: Tensor,
+    options?: ForwardOptions,
+    cache?: DecoderCache,
+  ): Tensor;
+  /** The cross-attention keys and values of every decoder layer, computed once per input for decoding. */
+  crossKeyValues(encoderOut: Tensor, options?: ForwardOptions): LayerCache[];
+  /** LM head: decoder output [B, T, D] → logits [B, T, V]. */
+  logits(decoderOut: Tensor): Tensor;
+}
+
+/**
+ * Teacher-forced forward of `model`: encoder, decoder on the labels shifted right, logits and the token cross-entropy
+ * (by default Hugging Face's: mean over labels ≠ -100; `loss` selects e.g. the reference trainer's summed,
+ * label-smoothed, pad-ignoring loss).
+ */
+export function teacherForced(
+  model: EncoderDecoder,
+  inputs: TeacherForcedInputs,
+  options: ForwardOptions = {},
+  loss: CrossEntropyOptions = { ignoreIndex: -100 },
+): T5Output {
+  if (!inputs.labels || !inputs.labelShape) {
+    throw new Error("T5Model.forward: labels and labelShape are required (use encode/decode for inference)");
+  }
+  const c = model.config;
+  const [b, t] = inputs.labelShape;
+  const encoderOut = model.encode(inputs.inputIds, inputs.attentionMask, options);
+  const decoderIds = tensor(shiftRight(inputs.labels, b, t, c.decoderStartTokenId, c.padTokenId), [b, t], "i32");
+  const labelTensor = tensor(inputs.labels, [b * t], "i32");
+  const decoderOut = model.decode(decoderIds, encoderOut, inputs.attentionMask, options);
+  const logits = model.logits(decoderOut);
+  const lossValue = crossEntropy(reshape(logits, [b * t, c.vocabSize]), labelTensor, loss);
+  return { logits, encoderOut, decoderOut, loss: lossValue };
 }
 
 /** Shifts labels right for teacher forcing: start id first, -100 replaced by the pad id. */
@@ -132,6 +193,16 @@ class DropoutSites {
     if (!this.on || this.p === 0) return x;
     return dropout(x, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
   }
+  /** The next site's dropout for an op that applies it itself (as `apply` would: same seed), or null when off. */
+  site(): { p: number; seed: number } | null {
+    if (!this.on || this.p === 0) return null;
+    return { p: this.p, seed: (this.seed * 7919 + this.#next++ * 104729) >>> 0 };
+  }
+  /** `apply(a · b)`, fused into one dispatch (the same seed sequence, the same values). */
+  mulApply(a: Tensor, b: Tensor): Tensor {
+    if (!this.on || this.p === 0) return mul(a, b);
+    return dropoutMul(a, b, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
+  }
   /** `h + apply(x)`, fused into one dispatch (the same seed sequence, the same values). */
   addTo(h: Tensor, x: Tensor): Tensor {
     if (!this.on || this.p === 0) return add(h, x);
@@ -140,7 +211,7 @@ class DropoutSites {
 }
 
 /** A T5 encoder–decoder with its weights as named tensors (Hugging Face names). */
-export class T5Model {
+export class T5Model implements EncoderDecoder {
   /** The configuration. */
   readonly config: T5Config;
   /** Parameters by checkpoint name. */
@@ -230,7 +301,7 @@ export class T5Model {
     const [batch, lq] = xq.shape;
     const q = this.#heads(this.#project(prefix, "q", xq, site, hook), batch, lq);
     const scores = matmulQK(q, k);
-    const probs = drop.apply(attentionSoftmax(scores, bias, keyMask, { causal }));
+    const probs = attentionSoftmax(scores, bias, keyMask, { causal, dropout: drop.site() });
     const ctx = this.#mergeHeads(matmulPV(probs, v), batch, lq);
     return this.#project(prefix, "o", ctx, site, hook);
   }
@@ -240,14 +311,12 @@ export class T5Model {
     const act = (t: Tensor) => (c.activation === "relu" ? relu(t) : geluNew(t));
     let hidden: Tensor;
     if (c.gated) {
-      hidden = mul(
-        act(linear(x, this.param(`${prefix}.DenseReluDense.wi_0.weight`))),
-        linear(x, this.param(`${prefix}.DenseReluDense.wi_1.weight`)),
-      );
+      const gate = act(linear(x, this.param(`${prefix}.DenseReluDense.wi_0.weight`)));
+      hidden = drop.mulApply(gate, linear(x, this.param(`${prefix}.DenseReluDense.wi_1.weight`)));
     } else {
-      hidden = act(linear(x, this.param(`${prefix}.DenseReluDense.wi.weight`)));
+      hidden = drop.apply(act(linear(x, this.param(`${prefix}.DenseReluDense.wi.weight`))));
     }
-    return linear(drop.apply(hidden), this.param(`${prefix}.DenseReluDense.wo.weight`));
+    return linear(hidden, this.param(`${prefix}.DenseReluDense.wo.weight`));
   }
 
   #ffSublayer(prefix: string, layer: number, h: Tensor, drop: DropoutSites, hook?: FeedForwardHook): Tensor {
@@ -403,34 +472,9 @@ export class T5Model {
     return linear(s, this.lmHead);
   }
 
-  /**
-   * Teacher-forced forward: encoder, decoder on the labels shifted right, logits and the token cross-entropy
-   * (by default Hugging Face's: mean over labels ≠ -100; `loss` selects e.g. the reference trainer's summed,
-   * label-smoothed, pad-ignoring loss).
-   */
-  forward(
-    inputs: { inputIds: Tensor; attentionMask: Tensor; labels?: Int32Array; labelShape?: [number, number] },
-    options: ForwardOptions = {},
-    loss: CrossEntropyOptions = { ignoreIndex: -100 },
-  ): T5Output {
-    const encoderOut = this.encode(inputs.inputIds, inputs.attentionMask, options);
-    let decoderIds: Tensor;
-    let labelTensor: Tensor | null = null;
-    if (inputs.labels && inputs.labelShape) {
-      const [b, t] = inputs.labelShape;
-      decoderIds = tensor(shiftRight(inputs.labels, b, t, this.config.decoderStartTokenId, this.config.padTokenId), [
-        b,
-        t,
-      ], "i32");
-      labelTensor = tensor(inputs.labels, [b * t], "i32");
-    } else {
-      throw new Error("T5Model.forward: labels and labelShape are required (use encode/decode for inference)");
-    }
-    const decoderOut = this.decode(decoderIds, encoderOut, inputs.attentionMask, options);
-    const logits = this.logits(decoderOut);
-    const [b, t] = inputs.labelShape;
-    const lossValue = crossEntropy(reshape(logits, [b * t, this.config.vocabSize]), labelTensor, loss);
-    return { logits, encoderOut, decoderOut, loss: lossValue };
+  /** Teacher-forced forward with the loss: {@link teacherForced} of this model. */
+  forward(inputs: TeacherForcedInputs, options: ForwardOptions = {}, loss?: CrossEntropyOptions): T5Output {
+    return teacherForced(this, inputs, options, loss);
   }
 
   /** Marks exactly the named parameters trainable (others frozen: no gradient buffers). */

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertStrictEquals } from "@std/assert";
 import { backward, getEngine, initEngine, noGrad, scope, tensor } from "@hyperdecoders/core";
 import { parseT5Config } from "./config.ts";
 import { randomT5 } from "./init.ts";
@@ -49,8 +49,8 @@ Deno.test("T5 forward frees each sub-layer's intermediates when it returns (infe
     );
     // embedding, residual stream per sub-layer, final norms, logits, loss (≈ 15 activations of this shape); without
     // the per-sub-layer scopes the projections, scores and feed-forward hiddens (≈ 145 here) stayed live too
-    assert.ok(grown < 30 * ACT, `forward left ${grown} bytes live (${(grown / ACT).toFixed(1)} activations)`);
-    assert.equal(pool.liveBytes, before, "the caller's scope frees the rest");
+    assert(grown < 30 * ACT, `forward left ${grown} bytes live (${(grown / ACT).toFixed(1)} activations)`);
+    assertStrictEquals(pool.liveBytes, before, "the caller's scope frees the rest");
   } finally {
     for (const t of [batch.inputIds, batch.attentionMask]) t.dispose();
     model.dispose();
@@ -69,22 +69,22 @@ Deno.test("T5 training step: the tape keeps what backward needs after the sub-la
     const loss = scope(() => {
       const out = model.forward(batch, { training: true, seed: 2 });
       grown = pool.liveBytes - before;
-      backward(out.loss!);
-      return out.loss!;
+      backward(out.loss);
+      return out.loss;
     });
-    assert.ok(Number.isFinite(await loss.item()));
+    assert(Number.isFinite(await loss.item()));
     loss.dispose();
     for (const [name, p] of model.params) {
-      assert.ok(p.grad, `${name} has a gradient`);
+      assert(p.grad, `${name} has a gradient`);
       const g = await p.grad.data();
-      assert.ok(g.every(Number.isFinite), `${name}: finite gradient`);
+      assert(g.every(Number.isFinite), `${name}: finite gradient`);
     }
-    assert.ok(grown > 0);
+    assert(grown > 0);
     for (const p of model.params.values()) {
       p.grad?.dispose();
       p.grad = null;
     }
-    assert.equal(pool.liveBytes, before, "nothing leaks");
+    assertStrictEquals(pool.liveBytes, before, "nothing leaks");
   } finally {
     for (const t of [batch.inputIds, batch.attentionMask]) t.dispose();
     model.dispose();

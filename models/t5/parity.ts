@@ -4,7 +4,7 @@
  * 4-beam generations.
  * @module
  */
-import { joinPath as join } from "../io/path.ts";
+import { join } from "@std/path";
 import { backward, scope, type Tensor, tensor } from "@hyperdecoders/core";
 import { toInt32Array } from "../io/dtype.ts";
 import { isFile, openCheckpoint } from "../io/open_checkpoint.ts";
@@ -89,8 +89,8 @@ export async function t5Parity(dir: string, options: ParityOptions = {}): Promis
     const labelData = toInt32Array(labels.data, "labels");
     const out = scope(() => {
       const o = model.forward({ inputIds, attentionMask: mask, labels: labelData, labelShape: [B, T] });
-      if (useGrads) backward(o.loss!);
-      return { logits: o.logits, encoderOut: o.encoderOut, loss: o.loss! };
+      if (useGrads) backward(o.loss);
+      return { logits: o.logits, encoderOut: o.encoderOut, loss: o.loss };
     });
     tensors.push(out.logits, out.encoderOut, out.loss);
     const logits = maxAbsErr(await out.logits.data(), (await ref.readFloat32("logits")).data);

@@ -7,7 +7,7 @@
  */
 import { join, resolve } from "@std/path";
 import { resultsMarkdown } from "@hyperdecoders/eval";
-import { listCheckpoints, resolveConfig, train, type TrainOptions } from "@hyperdecoders/train";
+import { listCheckpoints, pinHubRefs, resolveConfig, train, type TrainOptions } from "@hyperdecoders/train";
 import { appendAttempt, readAttempts, readCellStatus } from "./state.ts";
 
 /**
@@ -43,9 +43,13 @@ export async function runCell(runDir: string): Promise<number> {
     return 0;
   }
   const configPath = join(runDir, "config.json");
-  const raw = JSON.parse(await Deno.readTextFile(configPath));
+  // A fresh start sets the sweep's config.json aside (training refuses a folder that holds one, and writes its own);
+  // an attempt killed in between left only the copy.
+  const asidePath = join(runDir, "config.sweep.json");
+  const raw = JSON.parse(await Deno.readTextFile(configPath).catch(() => Deno.readTextFile(asidePath)));
   // The folder is the run wherever it now lies (a sweep folder may be moved or mounted elsewhere).
-  const config = resolveConfig({ ...raw, output: { ...raw.output, dir: runDir } }, configPath);
+  // As `deno task train` does: Hub references pinned to their commits, data.sources prepared (once, into a cache).
+  const config = await pinHubRefs(resolveConfig({ ...raw, output: { ...raw.output, dir: runDir } }, configPath));
   const checkpoints = await listCheckpoints(join(runDir, "checkpoints")).catch(() => []);
   const resume = checkpoints.length > 0;
   const attempts = (await readAttempts(runDir)).filter((a) => a.event === "start").length;
@@ -54,6 +58,8 @@ export async function runCell(runDir: string): Promise<number> {
     await Deno.rename(join(runDir, "metrics.jsonl"), join(runDir, `metrics.attempt-${attempts}.jsonl`)).catch(
       () => {},
     );
+    await Deno.rename(configPath, asidePath).catch(() => {});
+    await Deno.remove(join(runDir, "checkpoints")).catch(() => {}); // only when empty
   }
   const slurmJob = Deno.env.get("SLURM_ARRAY_JOB_ID")
     ? `${Deno.env.get("SLURM_ARRAY_JOB_ID")}_${Deno.env.get("SLURM_ARRAY_TASK_ID")}`

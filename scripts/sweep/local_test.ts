@@ -1,7 +1,8 @@
 /**
  * The local executor end to end on two tiny cells, one of which fails: the good cell finishes, the failed one is
  * reported with its error line, a second run skips both (and says why), `--retry-failed` runs the failed one again,
- * and a run folder whose config no longer matches its cell is refused, not overwritten.
+ * a run folder whose config no longer matches its cell is refused, not overwritten, and the done cell's paper place
+ * lands in its config.json and in the Table 8 that `deno task report` writes.
  */
 import { assertEquals, assertMatch } from "@std/assert";
 import { fromFileUrl, join } from "@std/path";
@@ -27,7 +28,10 @@ Deno.test("sweep (local): a done cell is skipped, a failed one reported with its
   await writeSmallMixture(shards, { train: 32, validation: 4, test: 4 });
   await Deno.writeTextFile(
     join(root, "base.json"),
-    JSON.stringify(tinyConfig(shards, join(root, "unused"), { train: { batchSize: 4, steps: 2, logEvery: 1 } })),
+    JSON.stringify(tinyConfig(shards, join(root, "unused"), {
+      train: { batchSize: 4, steps: 2, logEvery: 1 },
+      eval: { atEnd: true, maxExamples: 2 },
+    })),
   );
   const file = join(root, "sweep.json");
   const spec = {
@@ -35,6 +39,7 @@ Deno.test("sweep (local): a done cell is skipped, a failed one reported with its
     out: "out",
     cells: [{ "data.tasks": ["demo_label"] }, { "data.tasks": ["no_such_task"] }],
     axes: { "train.seed": [3] },
+    paper: { table: "8", row: "{method.encoder}", column: "{method.decoder}" },
   };
   await Deno.writeTextFile(file, JSON.stringify(spec));
   const first = await sweep(root, ["--config", file]);
@@ -49,6 +54,13 @@ Deno.test("sweep (local): a done cell is skipped, a failed one reported with its
   assertEquals(index.cells[1].error?.includes("no_such_task"), true);
   const table = await Deno.readTextFile(join(root, "out", "results.md"));
   assertMatch(table, /\|tasks=demo_label,seed=3\|demo_label\|3\|done\|2\|/);
+  // The paper place: the hyperdecoder preset is manual/generated, so the done cell fills that cell of Table 8.
+  const config = JSON.parse(
+    await Deno.readTextFile(join(root, "out", "runs", "tasks=demo_label,seed=3", "config.json")),
+  );
+  assertEquals(config.paper, { table: "8", row: "manual", column: "generated" });
+  assertMatch(first.out, /Table 8 \(deno task report;/);
+  assertMatch(await Deno.readTextFile(join(root, "out", "table8.md")), /\|manual\|1\|no run\|no run\|no run\|\d/);
 
   const again = await sweep(root, ["--config", file]);
   assertMatch(again.out, /1 done, 1 failed; 0 to run/);

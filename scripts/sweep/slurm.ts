@@ -130,6 +130,11 @@ export async function sbatch(script: string, args: string[] = []): Promise<strin
   return r.stdout.trim().split(";")[0];
 }
 
+/** The array job's name for a sweep folder (also how a job id reused after a controller restart is told apart). */
+export function jobName(sweepDir: string): string {
+  return `sweep-${sweepDir.replace(/[\\/]+$/, "").split(/[\\/]/).at(-1)}`;
+}
+
 /** Writes the array and report scripts into `<sweep>/slurm/` and submits both; returns their job ids. */
 export async function submitSweep(input: SbatchInput): Promise<{ arrayJob: string; reportJob: string }> {
   const dir = join(input.sweepDir, "slurm");
@@ -151,6 +156,8 @@ export interface QueueEntry {
   state: string;
   /** Why it is pending, if it is. */
   reason: string;
+  /** The job's name (a sweep's array job is `sweep-<folder name>`). */
+  name: string | null;
 }
 
 /**
@@ -160,18 +167,18 @@ export interface QueueEntry {
 export async function queueState(jobs: string[]): Promise<Map<string, QueueEntry>> {
   const out = new Map<string, QueueEntry>();
   if (jobs.length === 0) return out;
-  const q = await run("squeue", ["-h", "-r", "-t", "all", "-j", jobs.join(","), "-o", "%i|%T|%r"]);
+  const q = await run("squeue", ["-h", "-r", "-t", "all", "-j", jobs.join(","), "-o", "%i|%T|%r|%j"]);
   if (q.code === 0) {
     for (const line of q.stdout.split("\n")) {
-      const [id, state, reason] = line.trim().split("|");
-      if (id && state) out.set(id, { id, state, reason: reason ?? "" });
+      const [id, state, reason, name] = line.trim().split("|");
+      if (id && state) out.set(id, { id, state, reason: reason ?? "", name: name ?? null });
     }
   }
-  const a = await run("sacct", ["-n", "-P", "-X", "-j", jobs.join(","), "-o", "JobID,State"]);
+  const a = await run("sacct", ["-n", "-P", "-X", "-j", jobs.join(","), "-o", "JobID,State,JobName"]);
   if (a.code === 0) {
     for (const line of a.stdout.split("\n")) {
-      const [id, state] = line.trim().split("|");
-      if (id && state && !out.has(id)) out.set(id, { id, state: state.split(" ")[0], reason: "" });
+      const [id, state, name] = line.trim().split("|");
+      if (id && state && !out.has(id)) out.set(id, { id, state: state.split(" ")[0], reason: "", name: name ?? null });
     }
   }
   return out;

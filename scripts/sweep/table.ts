@@ -28,7 +28,7 @@ export function cellRows(cells: { cell: IndexCell; status: CellStatus }[]): Reco
     const row: Record<string, string | number | null> = { cell: cell.name };
     for (const k of keys) row[names.get(k)!] = k in cell.overrides ? show(cell.overrides[k]) : "";
     row.state = status.state;
-    row.step = status.step;
+    row.step = status.step ?? "";
     for (const s of splits) {
       const v = status.results?.averages[s];
       row[s] = v === undefined ? null : Number(v.toFixed(2));
@@ -47,6 +47,7 @@ export function seedRows(cells: { cell: IndexCell; status: CellStatus }[]): Reco
   const rows = cellRows(cells).filter((r) => r.state === "done");
   if (rows.length === 0) return null;
   const splits = Object.keys(rows[0]).filter((k) => !["cell", "state", "step", "error", ...names.values()].includes(k));
+  if (splits.length === 0) return null;
   const rollup: Record<string, string> = { seeds: "d => op.count()" };
   for (const s of splits) {
     rollup[s] = `d => op.mean(d["${s}"])`;

@@ -1,12 +1,13 @@
 /**
  * The project's one seeded pseudo-random generator, mulberry32 (Tommy Ettinger's 32-bit generator: a Weyl sequence
- * through a multiply-xorshift mix; period 2³², not cryptographic). It sits below every other package, the data
- * pipeline included, so that each draws from the same implementation: weight initialisation (models), test data
- * (core), ROUGE bootstrap and the analysis (eval), synthetic data (data).
+ * through a multiply-xorshift mix; period 2³², not cryptographic). A subpath export of kernels (plain TypeScript, no
+ * GPU code) that every package may import, the data pipeline included, so that each draws from the same
+ * implementation: weight initialisation (models), test data (core), ROUGE bootstrap and the analysis (eval), synthetic
+ * data (data).
  *
  * @example
  * ```ts
- * import { mulberry32 } from "@hyperdecoders/random";
+ * import { mulberry32 } from "@hyperdecoders/kernels/random";
  *
  * const next = mulberry32(42);
  * console.log(next(), next()); // the same two numbers in [0, 1) on every run

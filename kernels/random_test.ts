@@ -1,5 +1,5 @@
 import { assert, assertAlmostEquals, assertEquals, assertNotEquals } from "@std/assert";
-import { mulberry32 } from "./mod.ts";
+import { mulberry32 } from "./random.ts";
 
 Deno.test("mulberry32: reproducible from its seed, distinct across seeds, seeds taken modulo 2³²", () => {
   const a = Array.from({ length: 8 }, mulberry32(5));
