@@ -29,7 +29,8 @@ for cell in "${CELLS[@]}"; do
   deno run -A scripts/train.ts --config configs/demo.json --method.preset "$enc/$dec" \
     --data.shards "[\"$OUT/data\"]" --train.steps "$STEPS" --eval.every 0 --eval.split test --out "$run" \
     >"$run.log" 2>&1 || { echo "cell $enc/$dec failed: see $run.log" >&2; continue; }
-  # The cell's place in the paper's table: rows are encoder modes, columns decoder modes.
+  # The cell's place in the paper's table (rows: encoder modes, columns: decoder modes), for `deno task report`; the
+  # command line cannot set the config's "paper" field, so it goes into the run's config.json afterwards.
   deno eval "const p = '$run/config.json'; const c = JSON.parse(await Deno.readTextFile(p));
     c.paper = { table: '8', row: '$enc', column: '$dec' };
     await Deno.writeTextFile(p, JSON.stringify(c, null, 2) + '\n');"
