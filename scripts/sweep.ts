@@ -18,6 +18,7 @@ import { writeFileAtomic } from "@hyperdecoders/train";
 import { parseCommand } from "./command_line.ts";
 import { runCell } from "./sweep/cell.ts";
 import { parseBind, runLocal } from "./sweep/local.ts";
+import { cellPermissionFlags, reportPermissionFlags, taskPermissionFlags, widen } from "./sweep/permissions.ts";
 import {
   jobName,
   queueState,
@@ -57,6 +58,22 @@ const USAGE = `usage:
 const CLI = fromFileUrl(import.meta.url);
 /** The paper-tables entry point (`deno task report`). */
 const REPORT = fromFileUrl(new URL("./report.ts", import.meta.url));
+/** The workspace's deno.json: the tasks' declared permissions, which the sweep's child processes run under. Read
+ * when a child is started (a cell, started with the train task's flags, may not read it). */
+/** The project folder (where deno.json is). */
+const PROJECT = fromFileUrl(new URL("..", import.meta.url));
+const denoJson = (): string => Deno.readTextFileSync(new URL("../deno.json", import.meta.url));
+
+/** What a sweep's cells (the train task's flags) and its SLURM report job (the sweep task's) are granted. */
+function childPermissions(sweepDir: string): { cellPermissions: string[]; reportPermissions: string[] } {
+  const dir = resolve(sweepDir);
+  const tasks = denoJson();
+  const sweepFlags = taskPermissionFlags(tasks, "sweep");
+  return {
+    cellPermissions: cellPermissionFlags(tasks, dir, PROJECT),
+    reportPermissions: widen(widen(sweepFlags, "read", [dir]), "write", [dir]),
+  };
+}
 
 async function readJson(path: string): Promise<Record<string, unknown>> {
   const text = await Deno.readTextFile(path).catch((e) => {
@@ -205,7 +222,17 @@ async function paperReport(sweepDir: string, index: SweepIndex, rows: { cell: In
   }
   const table = placed[0].cell.paper!.table;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", REPORT, "--table", table, "--out", sweepDir, "--runs", ...dirs],
+    args: [
+      "run",
+      ...reportPermissionFlags(denoJson(), resolve(sweepDir), PROJECT),
+      REPORT,
+      "--table",
+      table,
+      "--out",
+      sweepDir,
+      "--runs",
+      ...dirs,
+    ],
     cwd: index.cwd,
     stdout: "piped",
     stderr: "piped",
@@ -265,6 +292,7 @@ async function runSweep(args: ReturnType<typeof parse>["values"]): Promise<numbe
           settings: slurm,
           deno: Deno.execPath(),
           cli: CLI,
+          ...childPermissions(sweepDir),
         }),
       );
     }
@@ -320,6 +348,7 @@ async function runSweep(args: ReturnType<typeof parse>["values"]): Promise<numbe
         cwd: Deno.cwd(),
         deno: Deno.execPath(),
         cli: CLI,
+        permissions: childPermissions(sweepDir).cellPermissions,
       });
     } finally {
       Deno.removeSignalListener("SIGINT", onInt);
@@ -341,6 +370,7 @@ async function runSweep(args: ReturnType<typeof parse>["values"]): Promise<numbe
       settings: slurm,
       deno: Deno.execPath(),
       cli: CLI,
+      ...childPermissions(sweepDir),
     });
     index = {
       ...index,

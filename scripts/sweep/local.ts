@@ -21,6 +21,8 @@ export interface LocalOptions {
   deno: string;
   /** The sweep entry point (`scripts/sweep.ts`). */
   cli: string;
+  /** The cells' permission flags (`cellPermissionFlags`: the train task's, widened to the sweep folder). */
+  permissions: string[];
   /** Progress messages (default: console.log). */
   log?: (message: string) => void;
 }
@@ -80,7 +82,7 @@ export async function runLocal(
       log(`sweep: ${cell.name}: started (slot ${slot}); log: ${join(cell.dir, LOG_FILE)}`);
       const file = await Deno.open(join(cell.dir, LOG_FILE), { append: true, create: true });
       const child = new Deno.Command(options.deno, {
-        args: ["run", "-A", options.cli, "cell", cell.dir],
+        args: ["run", ...options.permissions, options.cli, "cell", cell.dir],
         cwd: options.cwd,
         env,
         stdin: "null",

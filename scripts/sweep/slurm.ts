@@ -24,6 +24,10 @@ export interface SbatchInput {
   deno: string;
   /** The sweep command-line entry point (`scripts/sweep.ts`). */
   cli: string;
+  /** Permission flags of an array task (`cellPermissionFlags`: the train task's, widened to the sweep folder). */
+  cellPermissions: string[];
+  /** Permission flags of the report job (the sweep task's own, widened to the sweep folder). */
+  reportPermissions: string[];
 }
 
 /** Quotes a string for bash. */
@@ -80,7 +84,9 @@ export function sbatchScript(input: SbatchInput): string {
     `cd ${shellQuote(input.cwd)} || exit 1`,
     "# A software adapter (Mesa lavapipe) runs on this many threads; a GPU adapter ignores it.",
     'export LP_NUM_THREADS="${LP_NUM_THREADS:-${SLURM_CPUS_PER_TASK:-1}}"',
-    `exec ${shellQuote(input.deno)} run -A ${shellQuote(input.cli)} cell "$dir" >>"$dir/train.log" 2>&1`,
+    `exec ${shellQuote(input.deno)} run ${input.cellPermissions.map(shellQuote).join(" ")} ${
+      shellQuote(input.cli)
+    } cell "$dir" >>"$dir/train.log" 2>&1`,
     "",
   ];
   return lines.join("\n");
@@ -99,7 +105,9 @@ export function reportScript(input: Omit<SbatchInput, "cells">): string {
     `#SBATCH --output=${join(input.sweepDir, "slurm", "report-%j.out")}`,
     ...commonDirectives(s),
     `cd ${shellQuote(input.cwd)} || exit 1`,
-    `exec ${shellQuote(input.deno)} run -A ${shellQuote(input.cli)} report ${shellQuote(input.sweepDir)}`,
+    `exec ${shellQuote(input.deno)} run ${input.reportPermissions.map(shellQuote).join(" ")} ${
+      shellQuote(input.cli)
+    } report ${shellQuote(input.sweepDir)}`,
     "",
   ].join("\n");
 }

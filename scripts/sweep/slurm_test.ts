@@ -16,6 +16,8 @@ const input = (settings = SLURM_DEFAULTS, dirs = ["/s/runs/a", "/s/runs/b", "/s/
   settings,
   deno: "/opt/deno/bin/deno",
   cli: "/work/repo/scripts/sweep.ts",
+  cellPermissions: ["--allow-read=.,/s", "--allow-write=runs,/s"],
+  reportPermissions: ["--allow-read=.,/s", "--allow-write=runs,/s", "--allow-run"],
 });
 
 Deno.test("sbatch: array ranges compress runs of indices and carry the throttle", () => {
@@ -81,7 +83,12 @@ Deno.test("sbatch: bash runs the array script as task 2 would: the right folder,
     const out = new TextDecoder().decode((await child.output()).stdout);
     const shellPid = /shell=(\d+)/.exec(out)![1];
     const log = await Deno.readTextFile(join(dirs[2], "train.log"));
-    assertEquals(log, `args=run -A /work/repo/scripts/sweep.ts cell ${dirs[2]} cwd=${root} pid=${shellPid} lp=3\n`);
+    assertEquals(
+      log,
+      `args=run --allow-read=.,/s --allow-write=runs,/s /work/repo/scripts/sweep.ts cell ${
+        dirs[2]
+      } cwd=${root} pid=${shellPid} lp=3\n`,
+    );
     // exec: deno has the batch shell's pid, so `--signal=B:TERM` and `scancel --batch` signal it directly.
     assertMatch(log, new RegExp(`pid=${shellPid} `));
   } finally {
@@ -94,5 +101,8 @@ Deno.test("sbatch: the report script runs `sweep report` on the sweep folder", (
   assertStringIncludes(script, "#SBATCH --job-name=sweep-demo-report\n");
   assertStringIncludes(script, "#SBATCH --partition=cpu\n");
   assert(!script.includes("--gres"), "the report job asks for no GPU");
-  assertStringIncludes(script, "exec '/opt/deno/bin/deno' run -A '/work/repo/scripts/sweep.ts' report '/s'\n");
+  assertStringIncludes(
+    script,
+    "exec '/opt/deno/bin/deno' run '--allow-read=.,/s' '--allow-write=runs,/s' '--allow-run' '/work/repo/scripts/sweep.ts' report '/s'\n",
+  );
 });
