@@ -87,6 +87,20 @@ export function finiteDifference(f: (x: Float64Array) => number, x: Float64Array
   return grad;
 }
 
+/**
+ * A [B, Lk] attention keep-mask (1 kept, 0 padding) with a random-length padded tail per batch entry: at least one
+ * kept key per row, except row `allPadRow`, which is all padding.
+ */
+export function paddingMask(B: number, Lk: number, seed: number, allPadRow = -1): Float64Array {
+  const rand = seededRandom(seed);
+  const m = new Float64Array(B * Lk);
+  for (let b = 0; b < B; b++) {
+    const len = b === allPadRow ? 0 : 1 + Math.floor(rand() * Lk);
+    for (let j = 0; j < len; j++) m[b * Lk + j] = 1;
+  }
+  return m;
+}
+
 /** Σ_i out_i · w_i: turns a tensor-valued function into a scalar for gradient checks with upstream gradient `w`. */
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;

@@ -52,78 +52,66 @@ fn mix(x: u32) -> u32 {
 }`;
 
 /**
- * `ys[i] = keep(i) ? xs[i] · scale : 0`. Parameters: `n`, the keys `k0`, `k1`, the 24-bit threshold `thr`, `scale`.
- * The same kernel applied to the output gradient with the same keys is the backward.
+ * An elementwise kernel that applies the dropout mask of element `i` itself: `ys[i] = <expression>`, where the
+ * expression may use `bits` (the element's random bits: kept iff `(bits >> 8u) >= p.thr`), `i` and the bindings.
+ * Parameters: `n`, the keys `k0`, `k1`, the 24-bit threshold `thr`, `scale`.
  */
-export const DROPOUT_KERNEL: Kernel = {
-  name: "dropout",
-  bindings: [{ name: "xs", access: "read" }, { name: "ys", access: "read_write" }],
-  params: [["n", "u32"], ["k0", "u32"], ["k1", "u32"], ["thr", "u32"], ["scale", "f32"]],
-  workgroupSize: [EW_WG, 1, 1],
-  body: `${LINEAR_ID_WGSL}${MIX_WGSL}
+function maskedKernel(name: string, inputs: string[], expression: string): Kernel {
+  return {
+    name,
+    bindings: [...inputs.map((b) => ({ name: b, access: "read" as const })), { name: "ys", access: "read_write" }],
+    params: [["n", "u32"], ["k0", "u32"], ["k1", "u32"], ["thr", "u32"], ["scale", "f32"]],
+    workgroupSize: [EW_WG, 1, 1],
+    body: `${LINEAR_ID_WGSL}${MIX_WGSL}
 ${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
   let bits = mix(mix(i + p.k0) ^ p.k1);
-  ys[i] = select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr);
+  ys[i] = ${expression};
 }`,
-};
+  };
+}
+
+/**
+ * `ys[i] = keep(i) ? xs[i] · scale : 0`. The same kernel applied to the output gradient with the same keys is the backward.
+ */
+export const DROPOUT_KERNEL: Kernel = maskedKernel(
+  "dropout",
+  ["xs"],
+  "select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr)",
+);
 
 /**
  * Dropout fused into the residual add that follows it: `ys[i] = rs[i] + (keep(i) ? xs[i] · scale : 0)`, the same
  * arithmetic as {@link DROPOUT_KERNEL} followed by an add, in one dispatch. Same parameters as {@link DROPOUT_KERNEL};
  * bindings `rs`, `xs`, `ys`; grid {@link dropoutGrid}.
  */
-export const DROPOUT_ADD_KERNEL: Kernel = {
-  name: "dropout_add",
-  bindings: [{ name: "rs", access: "read" }, { name: "xs", access: "read" }, { name: "ys", access: "read_write" }],
-  params: DROPOUT_KERNEL.params,
-  workgroupSize: [EW_WG, 1, 1],
-  body: `${LINEAR_ID_WGSL}${MIX_WGSL}
-${LINEAR_MAIN_WGSL}
-  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
-  if (i >= p.n) { return; }
-  let bits = mix(mix(i + p.k0) ^ p.k1);
-  ys[i] = rs[i] + select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr);
-}`,
-};
+export const DROPOUT_ADD_KERNEL: Kernel = maskedKernel(
+  "dropout_add",
+  ["rs", "xs"],
+  "rs[i] + select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr)",
+);
 
 /**
  * Dropout fused into the product before it: `ys[i] = keep(i) ? (xa[i] · xb[i]) · scale : 0`, the values of a `mul`
  * followed by {@link DROPOUT_KERNEL}. Same parameters as {@link DROPOUT_KERNEL}; bindings `xa`, `xb`, `ys`.
  */
-export const DROPOUT_MUL_KERNEL: Kernel = {
-  name: "dropout_mul",
-  bindings: [{ name: "xa", access: "read" }, { name: "xb", access: "read" }, { name: "ys", access: "read_write" }],
-  params: DROPOUT_KERNEL.params,
-  workgroupSize: [EW_WG, 1, 1],
-  body: `${LINEAR_ID_WGSL}${MIX_WGSL}
-${LINEAR_MAIN_WGSL}
-  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
-  if (i >= p.n) { return; }
-  let bits = mix(mix(i + p.k0) ^ p.k1);
-  ys[i] = select(0.0, (xa[i] * xb[i]) * p.scale, (bits >> 8u) >= p.thr);
-}`,
-};
+export const DROPOUT_MUL_KERNEL: Kernel = maskedKernel(
+  "dropout_mul",
+  ["xa", "xb"],
+  "select(0.0, (xa[i] * xb[i]) * p.scale, (bits >> 8u) >= p.thr)",
+);
 
 /**
  * Backward of {@link DROPOUT_MUL_KERNEL} for one operand: `ys[i] = (keep(i) ? gs[i] · scale : 0) · os[i]` with `os` the
  * other operand, the values of the dropout backward followed by `mul`'s. Parameters as {@link DROPOUT_KERNEL};
  * bindings `gs`, `os`, `ys`.
  */
-export const DROPOUT_MUL_GRAD_KERNEL: Kernel = {
-  name: "dropout_mul_grad",
-  bindings: [{ name: "gs", access: "read" }, { name: "os", access: "read" }, { name: "ys", access: "read_write" }],
-  params: DROPOUT_KERNEL.params,
-  workgroupSize: [EW_WG, 1, 1],
-  body: `${LINEAR_ID_WGSL}${MIX_WGSL}
-${LINEAR_MAIN_WGSL}
-  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
-  if (i >= p.n) { return; }
-  let bits = mix(mix(i + p.k0) ^ p.k1);
-  ys[i] = select(0.0, gs[i] * p.scale, (bits >> 8u) >= p.thr) * os[i];
-}`,
-};
+export const DROPOUT_MUL_GRAD_KERNEL: Kernel = maskedKernel(
+  "dropout_mul_grad",
+  ["gs", "os"],
+  "select(0.0, gs[i] * p.scale, (bits >> 8u) >= p.thr) * os[i]",
+);
 
 /** Grid for {@link DROPOUT_KERNEL} over `n` elements. */
 export function dropoutGrid(n: number): [number, number, number] {

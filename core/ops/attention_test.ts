@@ -3,7 +3,7 @@ import { initEngine } from "../engine.ts";
 import { checkOp } from "../_op_check.ts";
 import { refAttentionSoftmax, refSoftmaxRowsGrad } from "../reference/attention.ts";
 import { ref, refSumTo, type RefTensor } from "../reference/ref_tensor.ts";
-import { randomNormal, seededRandom } from "../testing.ts";
+import { paddingMask, randomNormal, seededRandom } from "../testing.ts";
 import { tensor } from "../tensor.ts";
 import { attentionSoftmax } from "./attention.ts";
 import { backward } from "../autograd.ts";
@@ -15,17 +15,6 @@ import { sum } from "./reduce.ts";
 await initEngine();
 
 const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
-
-/** A [B, Lk] keep-mask with a random-length padded tail per batch entry (at least one kept key unless allPad). */
-function paddingMask(B: number, Lk: number, seed: number, allPadRow = -1): Float64Array {
-  const rand = seededRandom(seed);
-  const m = new Float64Array(B * Lk);
-  for (let b = 0; b < B; b++) {
-    const len = b === allPadRow ? 0 : 1 + Math.floor(rand() * Lk);
-    for (let j = 0; j < len; j++) m[b * Lk + j] = 1;
-  }
-  return m;
-}
 
 interface SoftmaxCase {
   shape: number[];

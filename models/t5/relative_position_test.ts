@@ -2,6 +2,7 @@ import { assert, assertEquals, assertNotEquals, assertThrows } from "@std/assert
 import { attentionSoftmax, getEngine, initEngine, tensor } from "@hyperdecoders/core";
 import {
   checkOp,
+  paddingMask,
   randomNormal,
   ref,
   refAttentionSoftmax,
@@ -119,17 +120,6 @@ Deno.test("t5DiagonalBuckets: diagonal r covers rel = j − (offset + i)", () =>
 
 await initEngine();
 const buckets = new RelativePositionBuckets();
-
-/** A [B, Lk] keep-mask with a random-length padded tail per batch entry (at least one kept key unless allPad). */
-function paddingMask(B: number, Lk: number, seed: number, allPadRow = -1): Float64Array {
-  const rand = seededRandom(seed);
-  const m = new Float64Array(B * Lk);
-  for (let b = 0; b < B; b++) {
-    const len = b === allPadRow ? 0 : 1 + Math.floor(rand() * Lk);
-    for (let j = 0; j < len; j++) m[b * Lk + j] = 1;
-  }
-  return m;
-}
 
 /** Options of {@link refRelativePositionBias}. */
 export interface RefRelativeBiasOptions {
