@@ -49,6 +49,7 @@ export type {
   GemmTileName,
   Kernel,
   MatmulChoice,
+  MatmulLayout,
   MatmulShape,
   MatmulVariant,
   ParamType,

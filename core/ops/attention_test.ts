@@ -3,7 +3,7 @@ import { initEngine } from "../engine.ts";
 import { checkOp } from "../_op_check.ts";
 import { refAttentionSoftmax, refSoftmaxRowsGrad } from "../reference/attention.ts";
 import { ref, refSumTo, type RefTensor } from "../reference/ref_tensor.ts";
-import { paddingMask, randomNormal, seededRandom } from "../testing.ts";
+import { paddingMask, randomNormal } from "../testing.ts";
 import { tensor } from "../tensor.ts";
 import { attentionSoftmax } from "./attention.ts";
 import { backward } from "../autograd.ts";

@@ -9,7 +9,6 @@ import {
   refSoftmaxRowsGrad,
   refSumTo,
   type RefTensor,
-  seededRandom,
 } from "@hyperdecoders/core/testing";
 import {
   relativePositionBias,
