@@ -7,18 +7,21 @@ import { EW_WG } from "./elementwise.ts";
 import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, memoKernel } from "./kernel.ts";
 
 /**
- * Copies `outer × count × inner` 32-bit words. Parameters: `n = outer·count·inner`, `count`, `inner`, the axis
- * sizes of source and destination (`srcAxis`, `dstAxis`) and the start offsets along the axis (`srcOff`, `dstOff`).
+ * An elementwise kernel over `outer × count × inner` elements with `src` and `dst` viewed as `[outer, axis, inner]`:
+ * `o`, `j`, `k` index the element; `statement` writes `dst`. Parameters as {@link AXIS_COPY_KERNEL}.
  */
-export const AXIS_COPY_KERNEL: Kernel = {
-  name: "axis_copy",
-  bindings: [{ name: "src", access: "read", elem: "u32" }, { name: "dst", access: "read_write", elem: "u32" }],
-  params: [["n", "u32"], ["count", "u32"], ["inner", "u32"], ["srcAxis", "u32"], ["dstAxis", "u32"], [
-    "srcOff",
-    "u32",
-  ], ["dstOff", "u32"]],
-  workgroupSize: [EW_WG, 1, 1],
-  body: `${LINEAR_ID_WGSL}
+function axisKernel(name: string, elem: "u32" | "f32", statement: string): Kernel {
+  return {
+    name,
+    bindings: elem === "u32"
+      ? [{ name: "src", access: "read", elem: "u32" }, { name: "dst", access: "read_write", elem: "u32" }]
+      : [{ name: "src", access: "read" }, { name: "dst", access: "read_write" }],
+    params: [["n", "u32"], ["count", "u32"], ["inner", "u32"], ["srcAxis", "u32"], ["dstAxis", "u32"], [
+      "srcOff",
+      "u32",
+    ], ["dstOff", "u32"]],
+    workgroupSize: [EW_WG, 1, 1],
+    body: `${LINEAR_ID_WGSL}
 ${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
@@ -26,9 +29,20 @@ ${LINEAR_MAIN_WGSL}
   let r = i / p.inner;
   let j = r % p.count;
   let o = r / p.count;
-  dst[(o * p.dstAxis + p.dstOff + j) * p.inner + k] = src[(o * p.srcAxis + p.srcOff + j) * p.inner + k];
+  ${statement}
 }`,
-};
+  };
+}
+
+/**
+ * Copies `outer × count × inner` 32-bit words. Parameters: `n = outer·count·inner`, `count`, `inner`, the axis
+ * sizes of source and destination (`srcAxis`, `dstAxis`) and the start offsets along the axis (`srcOff`, `dstOff`).
+ */
+export const AXIS_COPY_KERNEL: Kernel = axisKernel(
+  "axis_copy",
+  "u32",
+  "dst[(o * p.dstAxis + p.dstOff + j) * p.inner + k] = src[(o * p.srcAxis + p.srcOff + j) * p.inner + k];",
+);
 
 /** Grid for {@link AXIS_COPY_KERNEL} over `n` copied elements. */
 export function axisCopyGrid(n: number): [number, number, number] {
@@ -39,23 +53,12 @@ export function axisCopyGrid(n: number): [number, number, number] {
  * {@link AXIS_COPY_KERNEL} adding instead of copying (f32): `dst[o, dstOff + j, k] += src[o, srcOff + j, k]`; the
  * in-place accumulation of a slice's gradient into the gradient of the sliced tensor.
  */
-export const AXIS_ADD_KERNEL: Kernel = {
-  name: "axis_add",
-  bindings: [{ name: "src", access: "read" }, { name: "dst", access: "read_write" }],
-  params: AXIS_COPY_KERNEL.params,
-  workgroupSize: [EW_WG, 1, 1],
-  body: `${LINEAR_ID_WGSL}
-${LINEAR_MAIN_WGSL}
-  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
-  if (i >= p.n) { return; }
-  let k = i % p.inner;
-  let r = i / p.inner;
-  let j = r % p.count;
-  let o = r / p.count;
-  let d = (o * p.dstAxis + p.dstOff + j) * p.inner + k;
-  dst[d] = dst[d] + src[(o * p.srcAxis + p.srcOff + j) * p.inner + k];
-}`,
-};
+export const AXIS_ADD_KERNEL: Kernel = axisKernel(
+  "axis_add",
+  "f32",
+  `let d = (o * p.dstAxis + p.dstOff + j) * p.inner + k;
+  dst[d] = dst[d] + src[(o * p.srcAxis + p.srcOff + j) * p.inner + k];`,
+);
 
 /** Most outputs of one {@link chunkKernel} dispatch. */
 export const CHUNK_MAX_OUTPUTS = 15;
