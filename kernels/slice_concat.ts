@@ -7,6 +7,19 @@ import { EW_WG } from "./elementwise.ts";
 import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, memoKernel } from "./kernel.ts";
 
 /**
+ * The main function's head shared by the axis kernels: element `i` of `n = outer·count·inner` as `(o, j, k)` with
+ * `j < count` along the axis and `k < inner`.
+ */
+const AXIS_INDEX_WGSL = `${LINEAR_MAIN_WGSL}
+  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
+  if (i >= p.n) { return; }
+  let k = i % p.inner;
+  let r = i / p.inner;
+  let j = r % p.count;
+  let o = r / p.count;
+`;
+
+/**
  * An elementwise kernel over `outer × count × inner` elements with `src` and `dst` viewed as `[outer, axis, inner]`:
  * `o`, `j`, `k` index the element; `statement` writes `dst`. Parameters as {@link AXIS_COPY_KERNEL}.
  */
@@ -22,14 +35,7 @@ function axisKernel(name: string, elem: "u32" | "f32", statement: string): Kerne
     ], ["dstOff", "u32"]],
     workgroupSize: [EW_WG, 1, 1],
     body: `${LINEAR_ID_WGSL}
-${LINEAR_MAIN_WGSL}
-  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
-  if (i >= p.n) { return; }
-  let k = i % p.inner;
-  let r = i / p.inner;
-  let j = r % p.count;
-  let o = r / p.count;
-  ${statement}
+${AXIS_INDEX_WGSL}  ${statement}
 }`,
   };
 }
@@ -87,14 +93,7 @@ export function chunkKernel(outputs: number): Kernel {
       params: [["n", "u32"], ["count", "u32"], ["inner", "u32"], ["srcAxis", "u32"], ["first", "u32"]],
       workgroupSize: [EW_WG, 1, 1],
       body: `${LINEAR_ID_WGSL}
-${LINEAR_MAIN_WGSL}
-  let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
-  if (i >= p.n) { return; }
-  let k = i % p.inner;
-  let r = i / p.inner;
-  let j = r % p.count;
-  let o = r / p.count;
-  let base = (o * p.srcAxis + p.first * p.count + j) * p.inner + k;
+${AXIS_INDEX_WGSL}  let base = (o * p.srcAxis + p.first * p.count + j) * p.inner + k;
   let step = p.count * p.inner;
   ${copies.join("\n  ")}
 }`,
