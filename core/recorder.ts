@@ -37,6 +37,8 @@ interface CachedPipeline {
   types: Uint8Array;
   /** Bind groups of this pipeline by the ids of their buffers, one map level per binding. */
   groups: GroupNode;
+  /** Dispatches of this pipeline since the recorder was created. */
+  dispatches: number;
 }
 
 /** A level of the bind-group tree: the next buffer id → the next level, or the group after the last binding. */
@@ -139,6 +141,7 @@ export class Recorder {
       kernel,
       types,
       groups: new Map(),
+      dispatches: 0,
     };
     this.#pipelines.set(code, cached);
     this.#byKernel.set(kernel, cached);
@@ -231,7 +234,20 @@ export class Recorder {
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.#slot++;
     this.#pending++;
+    p.dispatches++;
     this.stats.dispatches++;
+  }
+
+  /**
+   * Dispatches since creation by kernel name (kernels of one name but different WGSL are summed), largest first: where
+   * a step's dispatches go. Subtract two snapshots for one step's share.
+   */
+  dispatchCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const p of this.#pipelines.values()) {
+      counts.set(p.kernel.name, (counts.get(p.kernel.name) ?? 0) + p.dispatches);
+    }
+    return new Map([...counts].sort((a, b) => b[1] - a[1]));
   }
 
   /** Encodes a buffer-to-buffer copy (closes the open pass). */

@@ -113,6 +113,8 @@ export interface StepReport {
   cpu_ms: number;
   /** Dispatches per step. */
   dispatches: number;
+  /** Dispatches per step by kernel name, largest first: where the dispatches go. */
+  dispatches_by_kernel: Record<string, number>;
   /** `queue.submit` calls per step. */
   submits: number;
   /** Pipelines compiled per timed step (should be 0). */
@@ -319,6 +321,15 @@ function statsNow() {
 }
 
 type Stats = ReturnType<typeof statsNow>;
+
+/** Per-step dispatches by kernel between two {@link Recorder.dispatchCounts} snapshots, largest first. */
+function perStep(before: Map<string, number>, after: Map<string, number>, steps: number): Record<string, number> {
+  const rows = [...after]
+    .map(([name, n]): [string, number] => [name, round((n - (before.get(name) ?? 0)) / steps)])
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(rows);
+}
 const diff = (a: Stats, b: Stats): Stats => ({
   dispatches: b.dispatches - a.dispatches,
   submits: b.submits - a.submits,
@@ -395,6 +406,7 @@ async function benchSteps(
     engine.pool.resetPeak();
     const liveBefore = engine.pool.liveBytes;
     before = statsNow();
+    const countsBefore = recorder.dispatchCounts();
     const encode: number[] = [];
     const submit: number[] = [];
     t0 = performance.now();
@@ -423,6 +435,7 @@ async function benchSteps(
       submit_ms: round(mean(submit)),
       cpu_ms: round(mean(encode) + mean(submit)),
       dispatches: round(d.dispatches / timed),
+      dispatches_by_kernel: perStep(countsBefore, recorder.dispatchCounts(), timed),
       submits: round((execute ? d.submits : d.dropped) / timed),
       pipelines_created: round(d.pipelines / timed),
       bind_groups_created: round(d.bindGroups / timed),
