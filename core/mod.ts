@@ -41,6 +41,7 @@ export * from "./ops/permute.ts";
 export * from "./ops/slice_concat.ts";
 export * from "./ops/embedding.ts";
 export * from "./ops/dropout.ts";
+export * from "./ops/gated_activation.ts";
 export * from "./ops/where.ts";
 export * from "./ops/attention.ts";
 export type {

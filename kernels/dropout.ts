@@ -4,7 +4,7 @@
  * @module
  */
 import { EW_WG } from "./elementwise.ts";
-import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, type ParamType } from "./kernel.ts";
 
 /**
  * The integer mixer both the kernel and the CPU use ("lowbias32" by C. Wellons): a bijection on u32 with low bias.
@@ -39,6 +39,18 @@ export function dropoutThreshold(p: number): number {
   return Math.round(p * 2 ** 24);
 }
 
+/**
+ * The dropout parameters of the masked kernels for drop probability `p` and `seed`, in {@link DROPOUT_PARAMS} order:
+ * the seed's keys, the 24-bit threshold and the scale `1/(1−p)` (0 when `p = 1`). Throws on a bad seed.
+ */
+export function dropoutParams(p: number, seed: number): [number, number, number, number] {
+  const keys = dropoutKeys(seed);
+  return [keys[0], keys[1], dropoutThreshold(p), p === 1 ? 0 : 1 / (1 - p)];
+}
+
+/** The uniform parameters a kernel that applies a dropout mask declares (after its own), set by {@link dropoutParams}. */
+export const DROPOUT_PARAMS: [string, ParamType][] = [["k0", "u32"], ["k1", "u32"], ["thr", "u32"], ["scale", "f32"]];
+
 /** WGSL of `mix`, the integer mixer of {@link dropoutMix}, for kernels that apply a dropout mask themselves. */
 export const MIX_WGSL: string = `
 fn mix(x: u32) -> u32 {
@@ -52,21 +64,27 @@ fn mix(x: u32) -> u32 {
 }`;
 
 /**
+ * WGSL boolean expression: whether element `i` (a `u32` in scope) is kept, `(mix(mix(i + k0) ^ k1) >> 8) ≥ thr`, the
+ * mask of {@link dropoutBits} and {@link dropoutThreshold}. Needs {@link MIX_WGSL} and the {@link DROPOUT_PARAMS}.
+ */
+export const DROPOUT_KEEP_WGSL: string = "(mix(mix(i + p.k0) ^ p.k1) >> 8u) >= p.thr";
+
+/**
  * An elementwise kernel that applies the dropout mask of element `i` itself: `ys[i] = <expression>`, where the
- * expression may use `bits` (the element's random bits: kept iff `(bits >> 8u) >= p.thr`), `i` and the bindings.
+ * expression may use `keep` (whether element `i` is kept), `i` and the bindings.
  * Parameters: `n`, the keys `k0`, `k1`, the 24-bit threshold `thr`, `scale`.
  */
 function maskedKernel(name: string, inputs: string[], expression: string): Kernel {
   return {
     name,
     bindings: [...inputs.map((b) => ({ name: b, access: "read" as const })), { name: "ys", access: "read_write" }],
-    params: [["n", "u32"], ["k0", "u32"], ["k1", "u32"], ["thr", "u32"], ["scale", "f32"]],
+    params: [["n", "u32"], ...DROPOUT_PARAMS],
     workgroupSize: [EW_WG, 1, 1],
     body: `${LINEAR_ID_WGSL}${MIX_WGSL}
 ${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
-  let bits = mix(mix(i + p.k0) ^ p.k1);
+  let keep = ${DROPOUT_KEEP_WGSL};
   ys[i] = ${expression};
 }`,
   };
@@ -78,7 +96,7 @@ ${LINEAR_MAIN_WGSL}
 export const DROPOUT_KERNEL: Kernel = maskedKernel(
   "dropout",
   ["xs"],
-  "select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr)",
+  "select(0.0, xs[i] * p.scale, keep)",
 );
 
 /**
@@ -89,7 +107,7 @@ export const DROPOUT_KERNEL: Kernel = maskedKernel(
 export const DROPOUT_ADD_KERNEL: Kernel = maskedKernel(
   "dropout_add",
   ["rs", "xs"],
-  "rs[i] + select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr)",
+  "rs[i] + select(0.0, xs[i] * p.scale, keep)",
 );
 
 /**
@@ -99,7 +117,7 @@ export const DROPOUT_ADD_KERNEL: Kernel = maskedKernel(
 export const DROPOUT_MUL_KERNEL: Kernel = maskedKernel(
   "dropout_mul",
   ["xa", "xb"],
-  "select(0.0, (xa[i] * xb[i]) * p.scale, (bits >> 8u) >= p.thr)",
+  "select(0.0, (xa[i] * xb[i]) * p.scale, keep)",
 );
 
 /**
@@ -110,7 +128,7 @@ export const DROPOUT_MUL_KERNEL: Kernel = maskedKernel(
 export const DROPOUT_MUL_GRAD_KERNEL: Kernel = maskedKernel(
   "dropout_mul_grad",
   ["gs", "os"],
-  "select(0.0, gs[i] * p.scale, (bits >> 8u) >= p.thr) * os[i]",
+  "select(0.0, gs[i] * p.scale, keep) * os[i]",
 );
 
 /** Grid for {@link DROPOUT_KERNEL} over `n` elements. */

@@ -71,7 +71,8 @@ export const UNARY: Record<string, UnaryDef> = {
   },
 };
 
-const GELU_GRAD_WGSL = `
+/** WGSL of `gelu_new_grad(x)`, the derivative of `gelu_new` that {@link UNARY}'s `gelu_new` backward calls. */
+export const GELU_NEW_GRAD_WGSL: string = `
 fn gelu_new_grad(x: f32) -> f32 {
   let c = 0.7978845608028654;
   let t = tanh(clamp(c * (x + 0.044715 * x * x * x), -15.0, 15.0));
@@ -114,7 +115,7 @@ export function unaryGradKernel(op: string): Kernel {
       ],
       params: [["n", "u32"]],
       workgroupSize: [EW_WG, 1, 1],
-      body: `${LINEAR_ID_WGSL}${GELU_GRAD_WGSL}
+      body: `${LINEAR_ID_WGSL}${GELU_NEW_GRAD_WGSL}
   ${LINEAR_MAIN_WGSL}
     let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
     if (i >= p.n) { return; }

@@ -22,5 +22,6 @@ export * from "./cross_entropy.ts";
 export * from "./pool.ts";
 export * from "./embedding.ts";
 export * from "./dropout.ts";
+export * from "./gated_activation.ts";
 export * from "./where.ts";
 export * from "./attention.ts";

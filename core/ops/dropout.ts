@@ -9,8 +9,7 @@ import {
   DROPOUT_MUL_GRAD_KERNEL,
   DROPOUT_MUL_KERNEL,
   dropoutGrid,
-  dropoutKeys,
-  dropoutThreshold,
+  dropoutParams,
 } from "@hyperdecoders/kernels";
 import { record } from "../autograd.ts";
 import { launch } from "../launch.ts";
@@ -33,16 +32,11 @@ function applyMask(x: Tensor, params: number[], what: string): Tensor {
 export function dropout(x: Tensor, p: number, seed: number): Tensor {
   requireF32("dropout", x);
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p} (input ${x.describe()})`);
-  const keys = dropoutKeys(seed);
+  const params = dropoutParams(p, seed);
   if (p === 0) return reshape(x, x.shape);
-  const params = maskParams(keys, p);
   const out = applyMask(x, params, "dropout");
   record("dropout", out, [x], (g) => [applyMask(g, params, "dropout backward")]);
   return out;
-}
-
-function maskParams(keys: [number, number], p: number): number[] {
-  return [keys[0], keys[1], dropoutThreshold(p), p === 1 ? 0 : 1 / (1 - p)];
 }
 
 /**
@@ -55,11 +49,10 @@ export function dropoutAdd(residual: Tensor, x: Tensor, p: number, seed: number)
   if (!(p >= 0 && p <= 1)) {
     throw new Error(`dropoutAdd: probability must be in [0, 1], got ${p} (input ${x.describe()})`);
   }
-  const keys = dropoutKeys(seed);
+  const params = dropoutParams(p, seed);
   if (p === 0) return add(residual, x);
   const same = residual.rank === x.rank && residual.shape.every((d, i) => d === x.shape[i]);
   if (!same) return add(residual, dropout(x, p, seed));
-  const params = maskParams(keys, p);
   const out = empty(x.shape, "f32", "dropoutAdd");
   launch(DROPOUT_ADD_KERNEL, [residual, x, out], [x.size, ...params], dropoutGrid(x.size));
   record(
@@ -81,10 +74,10 @@ export function dropoutMul(a: Tensor, b: Tensor, p: number, seed: number): Tenso
   if (!(p >= 0 && p <= 1)) {
     throw new Error(`dropoutMul: probability must be in [0, 1], got ${p} (input ${a.describe()})`);
   }
-  const keys = dropoutKeys(seed);
+  const mask = dropoutParams(p, seed);
   const same = a.rank === b.rank && a.shape.every((d, i) => d === b.shape[i]);
   if (p === 0 || !same) return dropout(mul(a, b), p, seed);
-  const params = [a.size, ...maskParams(keys, p)];
+  const params = [a.size, ...mask];
   const out = empty(a.shape, "f32", "dropoutMul");
   launch(DROPOUT_MUL_KERNEL, [a, b, out], params, dropoutGrid(a.size));
   record("dropoutMul", out, [a, b], (g, [sa, sb]) => {

@@ -16,13 +16,12 @@ import {
   type CrossEntropyOptions,
   dropout,
   dropoutAdd,
-  dropoutMul,
   embedding,
+  gatedActivation,
   geluNew,
   headMatmul,
   keep,
   linear,
-  mul,
   relu,
   reshape,
   rmsNorm,
@@ -196,11 +195,6 @@ class DropoutSites {
     if (!this.on || this.p === 0) return null;
     return { p: this.p, seed: (this.seed * 7919 + this.#next++ * 104729) >>> 0 };
   }
-  /** `apply(a · b)`, fused into one dispatch (the same seed sequence, the same values). */
-  mulApply(a: Tensor, b: Tensor): Tensor {
-    if (!this.on || this.p === 0) return mul(a, b);
-    return dropoutMul(a, b, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
-  }
   /** `h + apply(x)`, fused into one dispatch (the same seed sequence, the same values). */
   addTo(h: Tensor, x: Tensor): Tensor {
     if (!this.on || this.p === 0) return add(h, x);
@@ -298,8 +292,10 @@ export class T5Model implements EncoderDecoder {
     const act = (t: Tensor) => (c.activation === "relu" ? relu(t) : geluNew(t));
     let hidden: Tensor;
     if (c.gated) {
-      const gate = act(linear(x, this.param(`${prefix}.DenseReluDense.wi_0.weight`)));
-      hidden = drop.mulApply(gate, linear(x, this.param(`${prefix}.DenseReluDense.wi_1.weight`)));
+      // act(x·wi_0ᵀ) · (x·wi_1ᵀ), then this site's dropout (one seed, as `apply`), in one dispatch and one backward
+      const gatePre = linear(x, this.param(`${prefix}.DenseReluDense.wi_0.weight`));
+      const lin = linear(x, this.param(`${prefix}.DenseReluDense.wi_1.weight`));
+      hidden = gatedActivation(gatePre, lin, { activation: c.activation, dropout: drop.site() });
     } else {
       hidden = drop.apply(act(linear(x, this.param(`${prefix}.DenseReluDense.wi.weight`))));
     }
