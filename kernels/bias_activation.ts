@@ -52,10 +52,17 @@ export function biasActivationGrid(n: number): [number, number, number] {
 
 /**
  * How {@link biasActivationGradKernel} lays out `[G, R, C]`: a workgroup per (g, block of `tileX` columns), its
- * `tileY` lanes striding over the R rows (the layout of `reduceKernel`'s one-pass sums).
+ * `tileY` lanes striding over the R rows (the layout of `reduceKernel`'s one-pass sums). With few workgroups and many
+ * rows (a shared bias over 4096 rows of 64 or 768 columns) the column block narrows to 8 (still a 32-byte run per
+ * row), for more workgroups and shorter serial sums, aiming at 256 workgroups as `planReduce` does.
  */
 export function planBiasActivationGrad(groups: number, rows: number, cols: number): ReducePlan {
-  return planReduce(groups, rows, cols, false);
+  let plan = planReduce(groups, rows, cols, false);
+  while (plan.tileX > 8 && groups * plan.tiles < 256 && rows >= 2 * plan.tileY) {
+    const tileX = plan.tileX / 2;
+    plan = { ...plan, tileX, tileY: ROW_WG / tileX, tiles: Math.max(1, Math.ceil(cols / tileX)) };
+  }
+  return plan;
 }
 
 /**
