@@ -137,3 +137,42 @@ Deno.test("biasActivation names both shapes when the bias does not fit", () => {
   assertMatch(assertThrows(() => biasActivation(flat, perExample, { activation: "none" }), Error).message, /\[3, 4\]/);
   for (const t of [x, b, flat, perExample]) t.dispose();
 });
+
+Deno.test("biasActivation: one dispatch forward, one backward (both gradients); zero rows", async () => {
+  const { getEngine } = await import("../engine.ts");
+  // Per kernel, leaving out the copy that backward() makes when g passes through to a leaf (x here, not in a model).
+  const counts = () => {
+    const c = getEngine().recorder.dispatchCounts();
+    c.delete("copy");
+    return c;
+  };
+  const delta = (a: Map<string, number>, b: Map<string, number>) =>
+    Object.fromEntries([...b].filter(([k, n]) => n !== (a.get(k) ?? 0)).map(([k, n]) => [k, n - (a.get(k) ?? 0)]));
+  for (const act of ACTS) {
+    for (const [xs, bs, tileX] of [[[4097, 65], [65], 8], [[3, 7, 5], [3, 1, 5], 8], [[7, 770], [770], 32]] as const) {
+      const [x, b] = inputs([...xs], [...bs], 11);
+      const tx = tensor(Float32Array.from(x), [...xs]);
+      const tb = tensor(Float32Array.from(b), [...bs]);
+      const g = tensor(Float32Array.from(randomNormal(x.length, 12)), [...xs]);
+      tx.requiresGrad = tb.requiresGrad = true;
+      const c0 = counts();
+      const y = biasActivation(tx, tb, { activation: act });
+      const c1 = counts();
+      scope(() => backward(y, g));
+      const c2 = counts();
+      assertEquals(delta(c0, c1), { [`bias_${act}`]: 1 }, `forward of bias_${act} [${xs}] [${bs}]`);
+      const grad = act === "relu" ? `bias_relu_grad_x${tileX}` : `bias_none_grad_sum_x${tileX}`;
+      assertEquals(delta(c1, c2), { [grad]: 1 }, `backward of bias_${act} [${xs}] [${bs}]`);
+      for (const t of [y, tx, tb, g]) t.dispose();
+    }
+    // zero rows: an empty output and a zero bias gradient
+    const tx = tensor(new Float32Array(0), [0, 3]);
+    const tb = tensor([1, 2, 3], [3]);
+    tx.requiresGrad = tb.requiresGrad = true;
+    const y = biasActivation(tx, tb, { activation: act });
+    assertEquals(y.shape, [0, 3]);
+    scope(() => backward(y, tensor(new Float32Array(0), [0, 3])));
+    assertEquals(await tb.grad!.data(), new Float32Array(3));
+    for (const t of [y, tx, tb]) t.dispose();
+  }
+});
