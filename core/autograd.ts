@@ -97,6 +97,9 @@ export function backward(output: Tensor, grad?: Tensor): void {
     if (!sum) sums.set(t, sum = new GradSum(t.shape, Boolean(t.node)));
     return sum;
   };
+  // consumers of each tensor still to be processed: a contribution from the last one is not held back
+  const uses = new Map<Tensor, number>();
+  for (const node of nodes) for (const input of node.inputs) uses.set(input, (uses.get(input) ?? 0) + 1);
   const leaves = new Set<Tensor>();
   const before = gradEnabled;
   gradEnabled = false;
@@ -109,6 +112,7 @@ export function backward(output: Tensor, grad?: Tensor): void {
       grads.delete(node.output);
       const g = sum?.finish() ?? null;
       if (!g) {
+        for (const input of node.inputs) uses.set(input, uses.get(input)! - 1);
         freeNode(node);
         continue;
       }
@@ -118,12 +122,14 @@ export function backward(output: Tensor, grad?: Tensor): void {
       freeNode(node);
       for (let k = 0; k < node.inputs.length; k++) {
         const input = node.inputs[k];
+        const left = uses.get(input)! - 1;
+        uses.set(input, left);
         const ig = inputGrads[k];
         if (!ig || !input.requiresGrad) {
           ig?.dispose();
           continue;
         }
-        sumOf(input).push(ig, () => `backward of ${node.op} (input ${input.describe()})`);
+        sumOf(input).push(ig, () => `backward of ${node.op} (input ${input.describe()})`, left > 0);
       }
     }
     for (const [leaf, sum] of leafSums) {

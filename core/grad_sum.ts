@@ -6,7 +6,8 @@
  * gradient into its rows). Summing with partials costs no separate `add` dispatch:
  * - a partial that arrives when a sum exists is added into it in place (when nothing else shares its storage);
  * - the first partial is held back until the next contribution arrives, which then becomes the sum it is added into
- *   (at most one held: holding more would keep their operands alive);
+ *   (at most one held, and only while other consumers of the tensor have yet to contribute: a held partial keeps
+ *   its operands alive, and its view of the output gradient would make that gradient look shared);
  * - parts of one join (the slices of a `chunk`) wait until the gradient is needed and, when they cover the tensor
  *   and nothing else contributed, become the gradient in one step.
  *
@@ -65,8 +66,11 @@ export class GradSum {
     this.#hold = hold;
   }
 
-  /** Adds a contribution (the sum owns it from now on). */
-  push(g: Tensor | PartialGrad, what: () => string): void {
+  /**
+   * Adds a contribution (the sum owns it from now on). `more`: whether other consumers of the tensor may still
+   * contribute (a partial is held back only then).
+   */
+  push(g: Tensor | PartialGrad, what: () => string, more = true): void {
     if (!isPartial(g)) {
       if (g.size !== this.#size) {
         g.dispose();
@@ -88,7 +92,7 @@ export class GradSum {
       this.#joined.push(g);
       return;
     }
-    if (!this.#sum && !this.#held && this.#hold) {
+    if (!this.#sum && !this.#held && this.#hold && more) {
       this.#held = g;
       return;
     }
