@@ -8,29 +8,14 @@
 // other, which is safe because neither uses the other's exports while it is being evaluated.
 import { clone, onesLike } from "./ops/create.ts";
 import { add as addTensors } from "./ops/elementwise.ts";
+import { GradSum, type PartialGrad } from "./grad_sum.ts";
 import { keep } from "./scope.ts";
 import { fmtShape, type GradNode, type Tensor } from "./tensor.ts";
 
-/**
- * A gradient that is zero outside a part of its input (a slice's backward): `backward()` adds it in place into the
- * input's gradient accumulated so far when that one is owned by the tape alone, instead of summing a full-size,
- * zero-filled tensor into it.
- */
-export interface PartialGrad {
-  /** The full gradient, zeros outside the part (a new tensor of the input's shape). */
-  materialize(): Tensor;
-  /** Adds the part into `target` (a gradient of the input's shape) in place. */
-  addInto(target: Tensor): void;
-  /** Frees the part. */
-  dispose(): void;
-}
+export type { PartialGrad, PartJoin } from "./grad_sum.ts";
 
 /** Maps the output gradient (and the tensors saved at forward time) to one gradient per input (null: none). */
 export type BackwardFn = (grad: Tensor, saved: Tensor[]) => (Tensor | PartialGrad | null)[];
-
-function isPartial(g: Tensor | PartialGrad): g is PartialGrad {
-  return typeof (g as PartialGrad).addInto === "function";
-}
 
 interface Node extends GradNode {
   output: Tensor;
@@ -101,70 +86,60 @@ export function backward(output: Tensor, grad?: Tensor): void {
   if (grad && grad.size !== output.size) {
     throw new Error(`backward: gradient ${grad.describe()} does not match output ${output.describe()}`);
   }
-  // Gradients are summed while recording is off (below), so this `add` records nothing.
-  const add = addTensors;
+  // Gradients are summed while recording is off (below), so the sums' `add`s record nothing.
   const nodes = tape;
   tape = [];
-  const grads = new Map<Tensor, Tensor>();
+  const grads = new Map<Tensor, GradSum>();
+  const leafSums = new Map<Tensor, GradSum>();
+  const sumOf = (t: Tensor): GradSum => {
+    const sums = t.node ? grads : leafSums;
+    let sum = sums.get(t);
+    if (!sum) sums.set(t, sum = new GradSum(t.shape, Boolean(t.node)));
+    return sum;
+  };
+  // consumers of each tensor still to be processed: a contribution from the last one is not held back
+  const uses = new Map<Tensor, number>();
+  for (const node of nodes) for (const input of node.inputs) uses.set(input, (uses.get(input) ?? 0) + 1);
   const leaves = new Set<Tensor>();
   const before = gradEnabled;
   gradEnabled = false;
   try {
     const seed = grad ? grad.view(output.shape) : onesLike(output);
-    if (output.node) grads.set(output, keep(seed));
-    else addLeafGrad(output, seed, add, leaves);
+    sumOf(output).push(seed, () => "backward");
     for (let i = nodes.length - 1; i >= 0; i--) {
       const node = nodes[i];
-      const g = grads.get(node.output);
+      const sum = grads.get(node.output);
+      grads.delete(node.output);
+      const g = sum?.finish() ?? null;
       if (!g) {
+        for (const input of node.inputs) uses.set(input, uses.get(input)! - 1);
         freeNode(node);
         continue;
       }
-      grads.delete(node.output);
       // A backward may pass the output gradient straight through; give each such input its own reference.
       const inputGrads = node.backward(g, node.saved).map((ig) => (ig === g ? g.view(g.shape) : ig));
       g.dispose();
       freeNode(node);
       for (let k = 0; k < node.inputs.length; k++) {
         const input = node.inputs[k];
-        let ig = inputGrads[k];
+        const left = uses.get(input)! - 1;
+        uses.set(input, left);
+        const ig = inputGrads[k];
         if (!ig || !input.requiresGrad) {
           ig?.dispose();
           continue;
         }
-        if (isPartial(ig)) {
-          const prev = input.node ? grads.get(input) : undefined;
-          if (prev && !prev.sharesStorage) {
-            ig.addInto(prev);
-            ig.dispose();
-            continue;
-          }
-          const part = ig;
-          ig = part.materialize();
-          part.dispose();
-        }
-        if (ig.size !== input.size) {
-          throw new Error(
-            `backward of ${node.op}: gradient ${ig.describe()} does not match input ${input.describe()}`,
-          );
-        }
-        const shaped = ig.shape.length === input.shape.length && ig.shape.every((d, j) => d === input.shape[j])
-          ? ig
-          : ig.view(input.shape);
-        if (shaped !== ig) ig.dispose();
-        if (input.node) {
-          const prev = grads.get(input);
-          if (prev) {
-            grads.set(input, keep(add(prev, shaped)));
-            prev.dispose();
-            shaped.dispose();
-          } else grads.set(input, keep(shaped));
-        } else addLeafGrad(input, shaped, add, leaves);
+        sumOf(input).push(ig, () => `backward of ${node.op} (input ${input.describe()})`, left > 0);
       }
+    }
+    for (const [leaf, sum] of leafSums) {
+      const g = sum.finish();
+      if (g) addLeafGrad(leaf, g, addTensors, leaves);
     }
   } finally {
     gradEnabled = before;
-    for (const g of grads.values()) g.dispose();
+    for (const sum of grads.values()) sum.dispose();
+    for (const sum of leafSums.values()) sum.dispose();
     for (const node of nodes) freeNode(node);
   }
   // A pass-through backward (add, reshape) can leave two leaves' gradients, or a leaf's gradient and the caller's

@@ -44,8 +44,10 @@ export * from "./ops/dropout.ts";
 export * from "./ops/gated_activation.ts";
 export * from "./ops/where.ts";
 export * from "./ops/attention.ts";
+export * from "./ops/bias_activation.ts";
 export type {
   Access,
+  BiasActivationKind,
   Binding,
   GemmTileName,
   Kernel,

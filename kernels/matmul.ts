@@ -22,9 +22,12 @@ export const MATMUL_PARAMS: [string, "u32"][] = [
   ["sc", "u32"],
 ];
 
-/** The tiled matmul kernel for one combination of transposes. */
-export function matmulKernel(transA: boolean, transB: boolean): Kernel {
-  return memoKernel(`matmulKernel:${transA}:${transB}`, () => {
+/**
+ * The tiled matmul kernel for one combination of transposes; with `accumulate` it adds the product to C
+ * (`C = C + op(A)·op(B)`, the in-place accumulation of a gradient) instead of overwriting it.
+ */
+export function matmulKernel(transA: boolean, transB: boolean, accumulate = false): Kernel {
+  return memoKernel(`matmulKernel:${transA}:${transB}:${accumulate}`, () => {
     const { BM, BN, BK, TM, TN } = MATMUL_TILE;
     const threads = (BM / TM) * (BN / TN);
     const loadsA = (BM * BK) / threads;
@@ -41,7 +44,7 @@ export function matmulKernel(transA: boolean, transB: boolean): Kernel {
       : `let k = e / ${BN}u; let n = e % ${BN}u; let gn = col0 + n; let gk = k0 + k;
          var v = 0.0; if (gn < p.N && gk < p.K) { v = B[bBase + gk * p.N + gn]; }`;
     return {
-      name: `matmul_${transA ? "t" : "n"}${transB ? "t" : "n"}`,
+      name: `matmul_${transA ? "t" : "n"}${transB ? "t" : "n"}${accumulate ? "_acc" : ""}`,
       bindings: [{ name: "A", access: "read" }, { name: "B", access: "read" }, { name: "C", access: "read_write" }],
       params: MATMUL_PARAMS,
       workgroupSize: [BN / TN, BM / TM, 1],
@@ -88,7 +91,7 @@ export function matmulKernel(transA: boolean, transB: boolean): Kernel {
       if (r >= p.M) { continue; }
       for (var j = 0u; j < ${TN}u; j++) {
         let c = col0 + lid.x + ${BN / TN}u * j;
-        if (c < p.N) { C[cBase + r * p.N + c] = acc[i * ${TN}u + j]; }
+        if (c < p.N) { C[cBase + r * p.N + c] = ${accumulate ? "C[cBase + r * p.N + c] + " : ""}acc[i * ${TN}u + j]; }
       }
     }
   }`,

@@ -16,7 +16,7 @@
  * output's N and, when A is transposed, M divisible by 4), and otherwise gathers four scalars per `vec4`.
  * @module
  */
-import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, MAX_GROUPS_PER_DIM } from "./kernel.ts";
+import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, MAX_GROUPS_PER_DIM, memoKernel } from "./kernel.ts";
 import { matmulGrid, matmulKernel } from "./matmul.ts";
 
 /** Block tile of a generated GEMM kernel: BM×BN outputs per workgroup, BK deep, TM×TN outputs per thread. */
@@ -281,8 +281,11 @@ export function layoutChoice(choice: MatmulChoice, s: MatmulShape): MatmulChoice
   return { variant, splits: variant === "splitk" ? choice.splits : 1, vec4: choice.vec4 && layoutVec4Eligible(s) };
 }
 
-/** The dispatches that compute a product with a given choice. */
-export function planMatmul(choice: MatmulChoice, s: MatmulShape): MatmulPlan {
+/**
+ * The dispatches that compute a product with a given choice; with `accumulate` they add it to C instead of
+ * overwriting C (split-K: the reduction adds, the partials are written as usual).
+ */
+export function planMatmul(choice: MatmulChoice, s: MatmulShape, accumulate = false): MatmulPlan {
   const { M, N, K, batch, transA, transB, sa, sb, layout } = s;
   if (layout && choice.variant === "tiled64") {
     throw new Error("matmul: the tiled64 kernel has no strided form (use layoutChoice)");
@@ -292,7 +295,11 @@ export function planMatmul(choice: MatmulChoice, s: MatmulShape): MatmulPlan {
   }
   if (choice.variant === "tiled64") {
     return {
-      main: { kernel: matmulKernel(transA, transB), params: [M, N, K, sa, sb, M * N], grid: matmulGrid(M, N, batch) },
+      main: {
+        kernel: matmulKernel(transA, transB, accumulate),
+        params: [M, N, K, sa, sb, M * N],
+        grid: matmulGrid(M, N, batch),
+      },
       reduce: null,
       partialElements: 0,
     };
@@ -311,6 +318,7 @@ export function planMatmul(choice: MatmulChoice, s: MatmulShape): MatmulPlan {
     transB,
     choice.vec4,
     layout !== undefined,
+    accumulate && S === 1,
   );
   const main: MatmulDispatch = {
     kernel,
@@ -321,47 +329,38 @@ export function planMatmul(choice: MatmulChoice, s: MatmulShape): MatmulPlan {
   const n = batch * M * N;
   const reduce: MatmulDispatch = layout
     ? {
-      kernel: SPLITK_REDUCE_STRIDED_KERNEL,
+      kernel: splitKReduceKernel(true, accumulate),
       params: [n, M * N, S, N, layout.inner, layout.ldc, layout.sc, layout.sc2],
       grid: grid1d(n, REDUCE_WG),
     }
-    : { kernel: SPLITK_REDUCE_KERNEL, params: [n, M * N, S], grid: grid1d(n, REDUCE_WG) };
+    : { kernel: splitKReduceKernel(false, accumulate), params: [n, M * N, S], grid: grid1d(n, REDUCE_WG) };
   return { main, reduce, partialElements: n * S };
 }
 
 const REDUCE_WG = 256;
 
-/** Sums split-K partials `P[batch, S, M·N]` over S into `C[batch, M·N]` (`n` = batch·M·N, `MN` = M·N). */
-export const SPLITK_REDUCE_KERNEL: Kernel = {
-  name: "matmul_splitk_reduce",
-  bindings: [{ name: "P", access: "read" }, { name: "C", access: "read_write" }],
-  params: [["n", "u32"], ["MN", "u32"], ["S", "u32"]],
-  workgroupSize: [REDUCE_WG, 1, 1],
-  body: `${LINEAR_ID_WGSL}
-${LINEAR_MAIN_WGSL}
-  let i = linear_id(wid, nwg, lid.x, ${REDUCE_WG}u);
-  if (i >= p.n) { return; }
-  let b = i / p.MN;
-  let base = b * p.S * p.MN + i % p.MN;
-  var acc = 0.0;
-  for (var s = 0u; s < p.S; s++) { acc += P[base + s * p.MN]; }
-  C[i] = acc;
-}`,
-};
-
 /**
- * {@link SPLITK_REDUCE_KERNEL} writing a strided C (see {@link MatmulLayout}): output (b, r, c) of the partials'
- * contiguous order goes to `(b / inner)·sc + (b % inner)·sc2 + r·ldc + c`.
+ * Sums split-K partials `P[batch, S, M·N]` over S into `C[batch, M·N]` (`n` = batch·M·N, `MN` = M·N). `strided`
+ * writes a strided C (see {@link MatmulLayout}): output (b, r, c) of the partials' contiguous order goes to
+ * `(b / inner)·sc + (b % inner)·sc2 + r·ldc + c` (parameters `N`, `inner`, `ldc`, `sc`, `sc2` follow). With
+ * `accumulate` the sum is added to C (`C = C + Σ_s P`).
  */
-export const SPLITK_REDUCE_STRIDED_KERNEL: Kernel = {
-  name: "matmul_splitk_reduce_strided",
-  bindings: [{ name: "P", access: "read" }, { name: "C", access: "read_write" }],
-  params: [["n", "u32"], ["MN", "u32"], ["S", "u32"], ["N", "u32"], ["inner", "u32"], ["ldc", "u32"], ["sc", "u32"], [
-    "sc2",
-    "u32",
-  ]],
-  workgroupSize: [REDUCE_WG, 1, 1],
-  body: `${LINEAR_ID_WGSL}
+export function splitKReduceKernel(strided: boolean, accumulate: boolean): Kernel {
+  return memoKernel(`splitk_reduce:${strided}:${accumulate}`, () => {
+    const target = strided ? "C[(b / p.inner) * p.sc + (b % p.inner) * p.sc2 + (e / p.N) * p.ldc + e % p.N]" : "C[i]";
+    return {
+      name: `matmul_splitk_reduce${strided ? "_strided" : ""}${accumulate ? "_acc" : ""}`,
+      bindings: [{ name: "P", access: "read" }, { name: "C", access: "read_write" }],
+      params: [
+        ["n", "u32"],
+        ["MN", "u32"],
+        ["S", "u32"],
+        ...(strided
+          ? [["N", "u32"], ["inner", "u32"], ["ldc", "u32"], ["sc", "u32"], ["sc2", "u32"]] as [string, "u32"][]
+          : []),
+      ],
+      workgroupSize: [REDUCE_WG, 1, 1],
+      body: `${LINEAR_ID_WGSL}
 ${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${REDUCE_WG}u);
   if (i >= p.n) { return; }
@@ -370,9 +369,11 @@ ${LINEAR_MAIN_WGSL}
   let base = b * p.S * p.MN + e;
   var acc = 0.0;
   for (var s = 0u; s < p.S; s++) { acc += P[base + s * p.MN]; }
-  C[(b / p.inner) * p.sc + (b % p.inner) * p.sc2 + (e / p.N) * p.ldc + e % p.N] = acc;
+  ${target} = ${accumulate ? `${target} + ` : ""}acc;
 }`,
-};
+    };
+  });
+}
 
 const kernelCache = new Map<string, Kernel>();
 
@@ -380,7 +381,8 @@ const kernelCache = new Map<string, Kernel>();
  * A generated GEMM kernel: `tile` names the block tile; `vec4` switches global I/O to `vec4` where the layout allows.
  * Writes `C[z]` for workgroup z = b·S + s over K range [s·kChunk, min(K, (s+1)·kChunk)); with S = 1 that is the
  * whole product. `strided` builds the form that takes {@link GEMM_LAYOUT_PARAMS} too (operands and, unless split
- * into K slices, the output strided as {@link MatmulLayout} says; split-K partials stay contiguous).
+ * into K slices, the output strided as {@link MatmulLayout} says; split-K partials stay contiguous). `accumulate`
+ * adds the product to C (`C = C + op(A)·op(B)`; only for S = 1: split-K partials must be overwritten).
  */
 export function gemmKernel(
   tile: GemmTileName,
@@ -388,11 +390,14 @@ export function gemmKernel(
   transB: boolean,
   vec4: boolean,
   strided = false,
+  accumulate = false,
 ): Kernel {
-  const key = `${tile}_${transA ? "t" : "n"}${transB ? "t" : "n"}${vec4 ? "_v4" : ""}${strided ? "_strided" : ""}`;
+  const key = `${tile}_${transA ? "t" : "n"}${transB ? "t" : "n"}${vec4 ? "_v4" : ""}${strided ? "_strided" : ""}${
+    accumulate ? "_acc" : ""
+  }`;
   let kernel = kernelCache.get(key);
   if (!kernel) {
-    kernel = buildGemm(`matmul_${key}`, GEMM_TILES[tile], transA, transB, vec4, strided);
+    kernel = buildGemm(`matmul_${key}`, GEMM_TILES[tile], transA, transB, vec4, strided, accumulate);
     kernelCache.set(key, kernel);
   }
   return kernel;
@@ -481,6 +486,7 @@ function buildGemm(
   transB: boolean,
   vec4: boolean,
   strided: boolean,
+  accumulate: boolean,
 ): Kernel {
   const { BM, BN, BK, TM, TN } = tile;
   if (TM % 4 || TN % 4) throw new Error(`${name}: TM and TN must be multiples of 4`);
@@ -531,13 +537,15 @@ function buildGemm(
         inner.push(`{
       let col = col0 + (${cb * WX}u + tx) * 4u;
       let o = rowBase + col;`);
+        // accumulate: C's old value first, as `add(C, product)` computes it
+        const put = (at: string, v: string) => `C[${at}] = ${accumulate ? `C[${at}] + ` : ""}${v};`;
         if (vec4) {
-          inner.push(`      if (col < p.N) { C[o >> 2u] = ${a}; }`);
+          inner.push(`      if (col < p.N) { ${put("o >> 2u", a)} }`);
         } else {
-          inner.push(`      if (col < p.N) { C[o] = ${a}.x; }
-      if (col + 1u < p.N) { C[o + 1u] = ${a}.y; }
-      if (col + 2u < p.N) { C[o + 2u] = ${a}.z; }
-      if (col + 3u < p.N) { C[o + 3u] = ${a}.w; }`);
+          inner.push(`      if (col < p.N) { ${put("o", `${a}.x`)} }
+      if (col + 1u < p.N) { ${put("o + 1u", `${a}.y`)} }
+      if (col + 2u < p.N) { ${put("o + 2u", `${a}.z`)} }
+      if (col + 3u < p.N) { ${put("o + 3u", `${a}.w`)} }`);
         }
         inner.push("    }");
       }

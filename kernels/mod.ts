@@ -8,6 +8,7 @@
 export * from "./kernel.ts";
 export * from "./elementwise.ts";
 export * from "./sum_to.ts";
+export * from "./bias_activation.ts";
 export * from "./matmul.ts";
 export * from "./adamw.ts";
 export * from "./norm_clip.ts";

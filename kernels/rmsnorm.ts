@@ -38,31 +38,40 @@ export const RMSNORM_KERNEL: Kernel = {
 }`,
 };
 
-/**
- * Input gradient: `dx = r · g·w − x · r³ · (Σ g·w·x) / cols`. Launch one workgroup per row with `rowGrid(rows)`.
- */
-export const RMSNORM_GRAD_X_KERNEL: Kernel = {
-  name: "rmsnorm_grad_x",
-  bindings: [
-    { name: "xs", access: "read" },
-    { name: "w", access: "read" },
-    { name: "rstd", access: "read" },
-    { name: "gs", access: "read" },
-    { name: "dx", access: "read_write" },
-  ],
-  params: [["rows", "u32"], ["cols", "u32"]],
-  workgroupSize: [ROW_WG, 1, 1],
-  body: `${HEAD}
+function gradXKernel(accumulate: boolean): Kernel {
+  const put = accumulate ? "dx[base + j] = dx[base + j] + v;" : "dx[base + j] = v;";
+  return {
+    name: `rmsnorm_grad_x${accumulate ? "_acc" : ""}`,
+    bindings: [
+      { name: "xs", access: "read" },
+      { name: "w", access: "read" },
+      { name: "rstd", access: "read" },
+      { name: "gs", access: "read" },
+      { name: "dx", access: "read_write" },
+    ],
+    params: [["rows", "u32"], ["cols", "u32"]],
+    workgroupSize: [ROW_WG, 1, 1],
+    body: `${HEAD}
   var d = 0.0;
   for (var j = t; j < p.cols; j = j + ${ROW_WG}u) { d = d + gs[base + j] * w[j] * xs[base + j]; }
   d = wg_sum(d, t);
   let r = rstd[row];
   let k = r * r * r * d / f32(p.cols);
   for (var j = t; j < p.cols; j = j + ${ROW_WG}u) {
-    dx[base + j] = r * gs[base + j] * w[j] - xs[base + j] * k;
+    let v = r * gs[base + j] * w[j] - xs[base + j] * k;
+    ${put}
   }
 }`,
-};
+  };
+}
+
+/**
+ * Input gradient: `dx = r · g·w − x · r³ · (Σ g·w·x) / cols`. Launch one workgroup per row with `rowGrid(rows)`.
+ */
+export const RMSNORM_GRAD_X_KERNEL: Kernel = gradXKernel(false);
+
+/** {@link RMSNORM_GRAD_X_KERNEL} adding into `dx` (`dx = dx + …`): the in-place sum with x's other gradients. */
+export const RMSNORM_GRAD_X_ACC_KERNEL: Kernel = gradXKernel(true);
 
 /** Columns per workgroup of {@link RMSNORM_GRAD_W_KERNEL}. */
 export const RMSNORM_GRAD_W_TILE = 32;

@@ -66,7 +66,7 @@ export const AXIS_ADD_KERNEL: Kernel = axisKernel(
   dst[d] = dst[d] + src[(o * p.srcAxis + p.srcOff + j) * p.inner + k];`,
 );
 
-/** Most outputs of one {@link chunkKernel} dispatch. */
+/** Most outputs of one {@link chunkKernel} dispatch (and inputs of one {@link unchunkKernel} dispatch). */
 export const CHUNK_MAX_OUTPUTS = 15;
 
 /**
@@ -75,25 +75,43 @@ export const CHUNK_MAX_OUTPUTS = 15;
  * Parameters: `n = outer·count·inner` (one chunk's size), `count`, `inner`, `srcAxis`, `first`.
  */
 export function chunkKernel(outputs: number): Kernel {
-  if (!Number.isInteger(outputs) || outputs < 1 || outputs > CHUNK_MAX_OUTPUTS) {
-    throw new Error(`chunkKernel: outputs must be 1 … ${CHUNK_MAX_OUTPUTS}, got ${outputs}`);
+  return chunkCopyKernel(outputs, "chunk");
+}
+
+/**
+ * The reverse of {@link chunkKernel}: `inputs` equal tensors written as consecutive chunks along one axis of one
+ * destination, `dst[o, (first + c)·count + j, k] = src_c[o, j, k]` (the gradient of a chunk, joined in one dispatch).
+ * Parameters: `n = outer·count·inner` (one chunk's size), `count`, `inner`, `dstAxis`, `first`.
+ */
+export function unchunkKernel(inputs: number): Kernel {
+  return chunkCopyKernel(inputs, "unchunk");
+}
+
+function chunkCopyKernel(parts: number, direction: "chunk" | "unchunk"): Kernel {
+  if (!Number.isInteger(parts) || parts < 1 || parts > CHUNK_MAX_OUTPUTS) {
+    throw new Error(`${direction}Kernel: parts must be 1 … ${CHUNK_MAX_OUTPUTS}, got ${parts}`);
   }
-  return memoKernel(`chunk:${outputs}`, () => {
+  return memoKernel(`${direction}:${parts}`, () => {
+    const chunk = direction === "chunk";
     const copies: string[] = [];
-    for (let c = 0; c < outputs; c++) copies.push(`dst${c}[i] = src[base + ${c}u * step];`);
+    for (let c = 0; c < parts; c++) {
+      copies.push(chunk ? `dst${c}[i] = src[base + ${c}u * step];` : `dst[base + ${c}u * step] = src${c}[i];`);
+    }
+    const part = (name: string, access: "read" | "read_write") => ({ name, access, elem: "u32" as const });
+    const many = Array.from(
+      { length: parts },
+      (_, c) => chunk ? part(`dst${c}`, "read_write") : part(`src${c}`, "read"),
+    );
     return {
-      name: `chunk_x${outputs}`,
-      bindings: [
-        { name: "src", access: "read", elem: "u32" },
-        ...Array.from(
-          { length: outputs },
-          (_, c) => ({ name: `dst${c}`, access: "read_write" as const, elem: "u32" as const }),
-        ),
-      ],
-      params: [["n", "u32"], ["count", "u32"], ["inner", "u32"], ["srcAxis", "u32"], ["first", "u32"]],
+      name: `${direction}_x${parts}`,
+      bindings: chunk ? [part("src", "read"), ...many] : [...many, part("dst", "read_write")],
+      params: [["n", "u32"], ["count", "u32"], ["inner", "u32"], [chunk ? "srcAxis" : "dstAxis", "u32"], [
+        "first",
+        "u32",
+      ]],
       workgroupSize: [EW_WG, 1, 1],
       body: `${LINEAR_ID_WGSL}
-${AXIS_INDEX_WGSL}  let base = (o * p.srcAxis + p.first * p.count + j) * p.inner + k;
+${AXIS_INDEX_WGSL}  let base = (o * p.${chunk ? "srcAxis" : "dstAxis"} + p.first * p.count + j) * p.inner + k;
   let step = p.count * p.inner;
   ${copies.join("\n  ")}
 }`,

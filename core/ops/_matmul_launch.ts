@@ -7,9 +7,19 @@ import { type MatmulChoice, type MatmulShape, planMatmul } from "@hyperdecoders/
 import { launch } from "../launch.ts";
 import { empty, type Tensor } from "../tensor.ts";
 
-/** Computes `out = op(a) · op(b)` for `shape` with the kernel variant in `choice`. */
-export function launchMatmul(a: Tensor, b: Tensor, out: Tensor, choice: MatmulChoice, shape: MatmulShape): void {
-  const plan = planMatmul(choice, shape);
+/**
+ * Computes `out = op(a) · op(b)` for `shape` with the kernel variant in `choice`; with `accumulate`,
+ * `out = out + op(a) · op(b)`.
+ */
+export function launchMatmul(
+  a: Tensor,
+  b: Tensor,
+  out: Tensor,
+  choice: MatmulChoice,
+  shape: MatmulShape,
+  accumulate = false,
+): void {
+  const plan = planMatmul(choice, shape, accumulate);
   if (!plan.reduce) {
     launch(plan.main.kernel, [a, b, out], plan.main.params, plan.main.grid);
     return;

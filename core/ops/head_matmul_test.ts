@@ -131,16 +131,21 @@ Deno.test("headMatmul: every kernel variant (split-K, vec4) writes the strided l
       }
     }
     for (const choice of choices) {
-      const out = empty([B, M, H * N], "f32", "test");
-      launchMatmul(a, b, out, choice, shape);
-      const got = (await out.data()) as Float32Array;
-      out.dispose();
-      for (let i = 0; i < got.length; i++) {
-        const err = Math.abs(got[i] - expected[i]);
-        if (!(err <= 1e-4 * (1 + Math.abs(expected[i])))) {
-          throw new Error(
-            `${JSON.stringify(choice)} [${B}, ${H}, ${M}, ${N}, ${K}]: C[${i}] = ${got[i]}, want ${expected[i]}`,
-          );
+      // the variants the rules pick also add into C in place (C₀ = 1 everywhere)
+      for (const accumulate of ["tile64", "big128", "splitk"].includes(choice.variant) ? [false, true] : [false]) {
+        const out = accumulate ? tensor(new Float32Array(B * M * H * N).fill(1), [B, M, H * N]) : empty([B, M, H * N]);
+        launchMatmul(a, b, out, choice, shape, accumulate);
+        const got = (await out.data()) as Float32Array;
+        out.dispose();
+        for (let i = 0; i < got.length; i++) {
+          const want = expected[i] + (accumulate ? 1 : 0);
+          const err = Math.abs(got[i] - want);
+          if (!(err <= 1e-4 * (1 + Math.abs(want)))) {
+            throw new Error(
+              `${JSON.stringify(choice)}${accumulate ? " accumulating" : ""} [${B}, ${H}, ${M}, ${N}, ${K}]: ` +
+                `C[${i}] = ${got[i]}, want ${want}`,
+            );
+          }
         }
       }
     }

@@ -3,12 +3,11 @@
  * `linear` (x · Wᵀ as PyTorch stores weights), with backward beside forward.
  * @module
  */
-import { record } from "../autograd.ts";
+import { type PartialGrad, record } from "../autograd.ts";
 import { empty, fmtShape, type Tensor } from "../tensor.ts";
 import { launchMatmul } from "./_matmul_launch.ts";
 import { matmulChoiceFor } from "./matmul_tune.ts";
 import { requireF32, sumTo } from "./elementwise.ts";
-import { reshape } from "./shape.ts";
 
 /** Options of {@link matmul}. */
 export interface MatmulOptions {
@@ -62,13 +61,53 @@ function plan(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Plan {
 }
 
 function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  const pl = planChecked(a, b, transA, transB);
+  const out = empty([...pl.batchShape, pl.M, pl.N], "f32", "matmul");
+  launchPlanned(a, b, out, pl, transA, transB, false);
+  return out;
+}
+
+function planChecked(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Plan {
   requireF32("matmul", a, b);
   const pl = plan(a, b, transA, transB);
   if (pl.K === 0) throw new Error(`matmul: empty inner dimension (a ${fmtShape(a.shape)}, b ${fmtShape(b.shape)})`);
-  const out = empty([...pl.batchShape, pl.M, pl.N], "f32", "matmul");
+  return pl;
+}
+
+function launchPlanned(
+  a: Tensor,
+  b: Tensor,
+  out: Tensor,
+  pl: Plan,
+  transA: boolean,
+  transB: boolean,
+  accumulate: boolean,
+): void {
   const shape = { M: pl.M, N: pl.N, K: pl.K, batch: pl.batch, transA, transB, sa: pl.sa, sb: pl.sb };
-  launchMatmul(a, b, out, matmulChoiceFor(shape), shape);
-  return out;
+  launchMatmul(a, b, out, matmulChoiceFor(shape), shape, accumulate);
+}
+
+/**
+ * `op(a) · op(b)` as a gradient contribution ({@link PartialGrad}): the product kernel writes it as a new tensor, or
+ * adds it in place into a gradient summed so far (no separate add). Holds its own references to `a` and `b`.
+ */
+function productPart(a: Tensor, b: Tensor, transA: boolean, transB: boolean): PartialGrad {
+  const av = a.view(a.shape);
+  const bv = b.view(b.shape);
+  return {
+    materialize: () => product(av, bv, transA, transB),
+    addInto: (target) => {
+      const pl = planChecked(av, bv, transA, transB);
+      if (target.size !== pl.batch * pl.M * pl.N) {
+        throw new Error(`matmul backward: gradient ${target.describe()} does not match the product's ${pl.M}×${pl.N}`);
+      }
+      launchPlanned(av, bv, target, pl, transA, transB, true);
+    },
+    dispose: () => {
+      av.dispose();
+      bv.dispose();
+    },
+  };
 }
 
 /**
@@ -80,17 +119,20 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const transB = options.transB ?? false;
   const out = product(a, b, transA, transB);
   record("matmul", out, [a, b], (g, [sa, sb]) => {
-    let da: Tensor | null = null;
-    let db: Tensor | null = null;
+    let da: Tensor | PartialGrad | null = null;
+    let db: Tensor | PartialGrad | null = null;
     if (a.requiresGrad) {
-      da = transA ? product(sb, g, transB, true) : product(g, sb, false, !transB);
-      if (a.rank === 2 && g.rank > 2) da = foldBatch(da, a.shape);
+      if (a.rank === 2 && g.rank > 2) {
+        da = foldBatch(transA ? product(sb, g, transB, true) : product(g, sb, false, !transB), a.shape);
+      } else {
+        da = transA ? productPart(sb, g, transB, true) : productPart(g, sb, false, !transB);
+      }
     }
     if (b.requiresGrad) {
       if (b.rank === 2 && a.rank > 2) {
         db = weightGrad(sa, g, transA, transB);
       } else {
-        db = transB ? product(g, sa, true, transA) : product(sa, g, !transA, false);
+        db = transB ? productPart(g, sa, true, transA) : productPart(sa, g, !transA, false);
       }
     }
     return [da, db];
@@ -104,28 +146,56 @@ function foldBatch(t: Tensor, shape: readonly number[]): Tensor {
 }
 
 /** dW for a weight shared by a batched input: flatten the batch into rows when `a` is not transposed. */
-function weightGrad(a: Tensor, g: Tensor, transA: boolean, transB: boolean): Tensor {
+function weightGrad(a: Tensor, g: Tensor, transA: boolean, transB: boolean): Tensor | PartialGrad {
   if (!transA) {
     const K = a.shape[a.rank - 1];
     const N = g.shape[g.rank - 1];
     const rows = a.size / K;
     const a2 = a.view([rows, K]);
     const g2 = g.view([rows, N]);
-    return transB ? product(g2, a2, true, false) : product(a2, g2, true, false);
+    try {
+      return transB ? productPart(g2, a2, true, false) : productPart(a2, g2, true, false);
+    } finally {
+      a2.dispose();
+      g2.dispose();
+    }
   }
   const full = transB ? product(g, a, true, transA) : product(a, g, !transA, false);
   return foldBatch(full, full.shape.slice(-2));
 }
 
-/** `x · Wᵀ` for a PyTorch-layout weight `W` [out, in], over any leading axes of `x` [..., in]. */
+/**
+ * `x · Wᵀ` for a PyTorch-layout weight `W` [out, in], over any leading axes of `x` [..., in]: one product over the
+ * rows of x, recorded as one node, so that x's gradient (`g · W`) is a contribution the product kernel adds in place
+ * into x's other gradients (x is typically normed hidden states feeding several projections).
+ */
 export function linear(x: Tensor, weight: Tensor): Tensor {
   if (weight.rank !== 2) throw new Error(`linear: weight must be [out, in], got ${weight.describe()}`);
   const inF = x.shape[x.rank - 1];
   if (inF !== weight.shape[1]) {
     throw new Error(`linear: input ${x.describe()} does not match weight ${weight.describe()} (in features)`);
   }
+  if (x.rank === 2) return matmul(x, weight, { transB: true });
+  const outF = weight.shape[0];
   const rows = x.size / inF;
-  const flat = x.rank === 2 ? x : reshape(x, [rows, inF]);
-  const y = matmul(flat, weight, { transB: true });
-  return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), weight.shape[0]]);
+  const flat = x.view([rows, inF]);
+  const y2 = product(flat, weight, false, true);
+  flat.dispose();
+  const y = y2.view([...x.shape.slice(0, -1), outF]);
+  y2.dispose();
+  record("linear", y, [x, weight], (g, [sx, sw]) => {
+    const g2 = g.view([rows, outF]);
+    const x2 = sx.view([rows, inF]);
+    try {
+      // the products matmul's backward computes for [rows, in] · [out, in]ᵀ
+      return [
+        x.requiresGrad ? productPart(g2, sw, false, false) : null,
+        weight.requiresGrad ? productPart(g2, x2, true, false) : null,
+      ];
+    } finally {
+      g2.dispose();
+      x2.dispose();
+    }
+  }, [x, weight]);
+  return y;
 }

@@ -104,6 +104,14 @@ for (const variant of MATMUL_VARIANTS) {
             `${transA ? "Aᵀ" : "A"}·${transB ? "Bᵀ" : "B"}`;
           assertClose(await out.data(), expected.data, 1e-4, what);
           out.dispose();
+          if (c.M * c.N * c.K < 1e6) {
+            // accumulating form (a gradient summed in place): C = C₀ + op(A)·op(B)
+            const c0 = randomNormal(expected.data.length, index + 99);
+            const acc = tensor(c0, expected.shape);
+            launchMatmul(a, b, acc, choice, shape, true);
+            assertClose(await acc.data(), expected.data.map((v, i) => v + c0[i]), 1e-4, `${what}, accumulating`);
+            acc.dispose();
+          }
         }
         a.dispose();
         b.dispose();
@@ -112,6 +120,20 @@ for (const variant of MATMUL_VARIANTS) {
     }
   });
 }
+
+Deno.test("accumulating plans: split-K writes its partials and adds in the reduction; a whole product adds in place", () => {
+  const shape = { M: 5, N: 3, K: 40, batch: 2, transA: false, transB: false, sa: 200, sb: 120 };
+  const split = planMatmul({ variant: "splitk", splits: 3, vec4: false }, shape, true);
+  assert(split.reduce);
+  assert(!split.main.kernel.name.endsWith("_acc"), "partials are overwritten, never accumulated");
+  assert(split.reduce.kernel.name.endsWith("_acc"));
+  for (const variant of ["tiled64", "tile64", "big128"] as const) {
+    const whole = planMatmul({ variant, splits: 1, vec4: false }, shape, true);
+    assertEquals(whole.reduce, null);
+    assert(whole.main.kernel.name.endsWith("_acc"), `${variant}: ${whole.main.kernel.name}`);
+    assert(!planMatmul({ variant, splits: 1, vec4: false }, shape).main.kernel.name.endsWith("_acc"));
+  }
+});
 
 Deno.test("split-K: slice count follows the BK-rounded chunk, a short last slice and batches reduce correctly", async () => {
   // K = 40 with 7 requested slices: chunks of 16 (the tile's BK) give 3 slices; the plan must report that.

@@ -8,11 +8,12 @@ import {
   reduceKernel,
   RMSNORM_GRAD_W_KERNEL,
   RMSNORM_GRAD_W_TILE,
+  RMSNORM_GRAD_X_ACC_KERNEL,
   RMSNORM_GRAD_X_KERNEL,
   RMSNORM_KERNEL,
   rowGrid,
 } from "@hyperdecoders/kernels";
-import { record } from "../autograd.ts";
+import { type PartialGrad, record } from "../autograd.ts";
 import { launch } from "../launch.ts";
 import { empty, type Tensor } from "../tensor.ts";
 import { requireF32 } from "./elementwise.ts";
@@ -33,10 +34,21 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
   const rstd = empty([rows], "f32", "rmsNorm (1/rms per row)");
   launch(RMSNORM_KERNEL, [x, weight, out, rstd], [rows, D, eps], rowGrid(rows));
   record("rmsNorm", out, [x, weight], (g, [sx, sw, sr]) => {
-    let dx: Tensor | null = null;
+    let dx: PartialGrad | null = null;
     if (x.requiresGrad) {
-      dx = empty(x.shape, "f32", "rmsNorm backward (x)");
-      launch(RMSNORM_GRAD_X_KERNEL, [sx, sw, sr, g, dx], [rows, D], rowGrid(rows));
+      // x is also the residual stream: its gradient is added in place into the one passed through the residual add
+      const held = [sx, sw, sr, g].map((t) => t.view(t.shape));
+      const into = (target: Tensor, kernel: typeof RMSNORM_GRAD_X_KERNEL) =>
+        launch(kernel, [...held, target], [rows, D], rowGrid(rows));
+      dx = {
+        materialize: () => {
+          const t = empty(x.shape, "f32", "rmsNorm backward (x)");
+          into(t, RMSNORM_GRAD_X_KERNEL);
+          return t;
+        },
+        addInto: (target) => into(target, RMSNORM_GRAD_X_ACC_KERNEL),
+        dispose: () => held.forEach((t) => t.dispose()),
+      };
     }
     return [dx, weight.requiresGrad ? weightGrad(sx, sr, g, rows, D) : null];
   }, [x, weight, rstd]);

@@ -9,6 +9,7 @@ import {
   axisCopyGrid,
   CHUNK_MAX_OUTPUTS,
   chunkKernel,
+  unchunkKernel,
 } from "@hyperdecoders/kernels";
 import { type PartialGrad, record } from "../autograd.ts";
 import { getEngine } from "../engine.ts";
@@ -59,8 +60,9 @@ function sliceRaw(x: Tensor, axis: number, start: number, end: number): Tensor {
 
 /**
  * Entries `start ≤ k < end` of `axis` (a copy; negative `axis` counts from the end; `0 ≤ start ≤ end ≤ size`).
- * The gradient is scattered back into zeros of the input's shape, or added in place into the input's gradient when
- * another slice of it already has one (the per-layer slices of generated weights: no zero-filled tensor per slice).
+ * The gradient is copied into the input's: slices that cover the input (a chunk's, the per-layer slices of generated
+ * weights) are joined into it by copies alone; otherwise it is scattered into zeros, or added in place into the
+ * input's gradient when that has other contributions.
  */
 export function slice(x: Tensor, axis: number, start: number, end: number): Tensor {
   const a = normAxis("slice", x.shape, axis);
@@ -73,11 +75,23 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   return out;
 }
 
+/** A slice's gradient: `grad` belongs at entries `[start, end)` of `axis` of the sliced tensor's gradient. */
+interface SlicePart extends PartialGrad {
+  axis: number;
+  start: number;
+  end: number;
+  grad: Tensor;
+}
+
 /** Records `out = x[start:end]` along axis `a`: the gradient goes into those entries of x's (see {@link slice}). */
 function recordSlice(out: Tensor, x: Tensor, a: number, start: number, end: number): void {
   record("slice", out, [x], (grad) => {
     const g = grad.view(grad.shape); // the tape frees `grad` when this returns
-    const part: PartialGrad = {
+    const part: SlicePart = {
+      axis: a,
+      start,
+      end,
+      grad: g,
       materialize: () => {
         const dx = fill_(empty(x.shape, "f32", "slice backward"), 0);
         axisCopy(g, dx, a, end - start, 0, start);
@@ -85,9 +99,51 @@ function recordSlice(out: Tensor, x: Tensor, a: number, start: number, end: numb
       },
       addInto: (target) => axisCopy(g, target, a, end - start, 0, start, true),
       dispose: () => g.dispose(),
+      // slices of x that together cover it become x's gradient by copies alone (no zeros, no adds)
+      join: { key: x, combine: (parts) => joinSlices(x, parts as SlicePart[]) },
     };
     return [part];
   });
+}
+
+/**
+ * x's gradient from slice gradients that cover x exactly once along one axis, or null when they do not: equal
+ * consecutive slices (a chunk's) in one dispatch per up to {@link CHUNK_MAX_OUTPUTS}, others a copy each.
+ */
+function joinSlices(x: Tensor, parts: SlicePart[]): Tensor | null {
+  const sorted = [...parts].sort((p, q) => p.start - q.start);
+  const axis = sorted[0].axis;
+  let at = 0;
+  for (const p of sorted) {
+    if (p.axis !== axis || p.start !== at) return null;
+    at = p.end;
+  }
+  if (at !== x.shape[axis]) return null;
+  const dx = empty(x.shape, "f32", "slice backward (joined)");
+  const count = sorted[0].end - sorted[0].start;
+  if (count > 0 && sorted.every((p) => p.end - p.start === count)) {
+    const outer = x.shape.slice(0, axis).reduce((p, d) => p * d, 1);
+    const inner = x.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
+    const elements = outer * count * inner;
+    const perDispatch = chunkWidth();
+    for (let first = 0; elements > 0 && first < sorted.length; first += perDispatch) {
+      const k = Math.min(perDispatch, sorted.length - first);
+      launch(
+        unchunkKernel(k),
+        [...sorted.slice(first, first + k).map((p) => p.grad), dx],
+        [elements, count, inner, x.shape[axis], first],
+        axisCopyGrid(elements),
+      );
+    }
+  } else {
+    for (const p of sorted) axisCopy(p.grad, dx, axis, p.end - p.start, 0, p.start);
+  }
+  return dx;
+}
+
+/** Slices per chunk / unchunk dispatch: as many as the device binds storage buffers, less the one on the other side. */
+function chunkWidth(): number {
+  return Math.max(1, Math.min(CHUNK_MAX_OUTPUTS, getEngine().gpu.limits.maxStorageBuffersPerShaderStage - 1));
 }
 
 /**
@@ -108,10 +164,7 @@ export function chunk(x: Tensor, axis: number, n: number): Tensor[] {
   const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
   const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
   const elements = outer * count * inner;
-  const perDispatch = Math.max(
-    1,
-    Math.min(CHUNK_MAX_OUTPUTS, getEngine().gpu.limits.maxStorageBuffersPerShaderStage - 1),
-  );
+  const perDispatch = chunkWidth();
   if (elements > 0) {
     for (let first = 0; first < n; first += perDispatch) {
       const k = Math.min(perDispatch, n - first);

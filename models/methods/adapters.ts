@@ -5,14 +5,13 @@
  * @module
  */
 import {
-  add,
+  biasActivation,
   concat,
   embedding,
   gatherRows,
   linear,
   matmul,
   mean,
-  relu,
   type Tensor,
   tensor,
 } from "@hyperdecoders/core";
@@ -43,8 +42,8 @@ export interface ManualAdapterParams {
 
 /** A learned adapter shared by every example: `x` [..., d] → [..., d]. */
 export function manualAdapter(x: Tensor, p: ManualAdapterParams): Tensor {
-  const hidden = relu(add(linear(x, p.downWeight), p.downBias));
-  return add(linear(hidden, p.upWeight), p.upBias);
+  const hidden = biasActivation(linear(x, p.downWeight), p.downBias, { activation: "relu" });
+  return biasActivation(linear(hidden, p.upWeight), p.upBias, { activation: "none" });
 }
 
 /**
@@ -57,8 +56,8 @@ export function batchedAdapter(x: Tensor, w: AdapterWeights): Tensor {
       `batchedAdapter: input ${x.describe()} does not match per-example weights ${w.down.describe()} ([B, T, d] with [B, d, a])`,
     );
   }
-  const hidden = relu(add(matmul(x, w.down), w.downBias));
-  return add(matmul(hidden, w.up), w.upBias);
+  const hidden = biasActivation(matmul(x, w.down), w.downBias, { activation: "relu" });
+  return biasActivation(matmul(hidden, w.up), w.upBias, { activation: "none" });
 }
 
 /** Per-task adapter parameters of one layer (`TaskSpecificAdapterLayer`). */

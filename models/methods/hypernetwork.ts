@@ -9,7 +9,17 @@
  * L·B rows (layer-major, so that a layer's weights are a contiguous slice).
  * @module
  */
-import { add, chunk, linear, maskedMeanPool, relu, reshape, slice, type Tensor } from "@hyperdecoders/core";
+import {
+  add,
+  biasActivation,
+  chunk,
+  linear,
+  maskedMeanPool,
+  relu,
+  reshape,
+  slice,
+  type Tensor,
+} from "@hyperdecoders/core";
 import type { AdapterWeights } from "./adapters.ts";
 
 /** The MLP applied to the pooled encoder output (`mlp.0`, ReLU, `mlp.2`). */
@@ -28,7 +38,8 @@ export interface MlpParams {
 export function instanceEmbedding(encoderOut: Tensor, mask: Tensor, mlp: MlpParams | null): Tensor {
   const pooled = maskedMeanPool(encoderOut, mask);
   if (!mlp) return pooled;
-  return add(linear(relu(add(linear(pooled, mlp.w0), mlp.b0)), mlp.w2), mlp.b2);
+  const hidden = biasActivation(linear(pooled, mlp.w0), mlp.b0, { activation: "relu" });
+  return biasActivation(linear(hidden, mlp.w2), mlp.b2, { activation: "none" });
 }
 
 /** One generator's parameters (`param_gen`), PyTorch layout. */
@@ -66,9 +77,10 @@ export function generateAdapterWeights(e: Tensor, g: GeneratorParams): AdapterWe
   }
   const a = g.biasDown[0].shape[0];
   const ze = linear(e, slice(g.w1, 1, 0, d)); // [B, b]
-  const zl = add(linear(g.layerEmbed, slice(g.w1, 1, d, d + E)), g.c1); // [L, b]
+  const zl = biasActivation(linear(g.layerEmbed, slice(g.w1, 1, d, d + E)), g.c1, { activation: "none" }); // [L, b]
+  // Both operands broadcast here (an outer sum over layers × examples), which biasActivation does not take.
   const z = reshape(relu(add(reshape(ze, [1, B, b]), reshape(zl, [L, 1, b]))), [L * B, b]);
-  const head = ([w, bias]: [Tensor, Tensor]) => add(linear(z, w), bias);
+  const head = ([w, bias]: [Tensor, Tensor]) => biasActivation(linear(z, w), bias, { activation: "none" });
   const up = head(g.weightUp); // [L·B, d·a]
   const down = head(g.weightDown);
   const upBias = head(g.biasUp); // [L·B, d]
