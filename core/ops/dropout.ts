@@ -18,7 +18,8 @@ import { empty, type Tensor } from "../tensor.ts";
 import { add, mul, requireF32 } from "./elementwise.ts";
 import { reshape } from "./shape.ts";
 
-function applyMask(x: Tensor, params: number[], what: string): Tensor {
+/** `x` masked and scaled with the kernel parameters of {@link dropoutParams} (the backward of every dropout site). */
+export function applyMask(x: Tensor, params: number[], what: string): Tensor {
   const out = empty(x.shape, "f32", what);
   launch(DROPOUT_KERNEL, [x, out], [x.size, ...params], dropoutGrid(x.size));
   return out;
@@ -43,6 +44,11 @@ export function dropout(x: Tensor, p: number, seed: number): Tensor {
 
 function maskParams(keys: [number, number], p: number): number[] {
   return [keys[0], keys[1], dropoutThreshold(p), p === 1 ? 0 : 1 / (1 - p)];
+}
+
+/** The mask parameters the dropout kernels take (`k0`, `k1`, `thr`, `scale`) for probability `p` and `seed`. */
+export function dropoutParams(p: number, seed: number): number[] {
+  return maskParams(dropoutKeys(seed), p);
 }
 
 /**
