@@ -93,6 +93,16 @@ export const DROPOUT_ADD_KERNEL: Kernel = maskedKernel(
 );
 
 /**
+ * {@link DROPOUT_KERNEL}'s output added in place: `ys[i] = ys[i] + (keep(i) ? xs[i] · scale : 0)` (a masked gradient
+ * summed into another; the value of an `add` after the mask). Same parameters; bindings `xs`, `ys`.
+ */
+export const DROPOUT_ADD_INTO_KERNEL: Kernel = maskedKernel(
+  "dropout_add_into",
+  ["xs"],
+  "ys[i] + select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr)",
+);
+
+/**
  * Dropout fused into the product before it: `ys[i] = keep(i) ? (xa[i] · xb[i]) · scale : 0`, the values of a `mul`
  * followed by {@link DROPOUT_KERNEL}. Same parameters as {@link DROPOUT_KERNEL}; bindings `xa`, `xb`, `ys`.
  */

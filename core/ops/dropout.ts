@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  DROPOUT_ADD_INTO_KERNEL,
   DROPOUT_ADD_KERNEL,
   DROPOUT_KERNEL,
   DROPOUT_MUL_GRAD_KERNEL,
@@ -12,7 +13,7 @@ import {
   dropoutKeys,
   dropoutThreshold,
 } from "@hyperdecoders/kernels";
-import { record } from "../autograd.ts";
+import { type PartialGrad, record } from "../autograd.ts";
 import { launch } from "../launch.ts";
 import { empty, type Tensor } from "../tensor.ts";
 import { add, mul, requireF32 } from "./elementwise.ts";
@@ -46,6 +47,21 @@ function maskParams(keys: [number, number], p: number): number[] {
   return [keys[0], keys[1], dropoutThreshold(p), p === 1 ? 0 : 1 / (1 - p)];
 }
 
+/**
+ * The gradient `g` under a dropout mask as a contribution (see `MaskedGrad` in core/grad_sum.ts): an op that applies
+ * the mask itself as it reads (a product) takes it unmasked; otherwise it is masked when summed. Holds a view of g.
+ */
+export function maskedGrad(g: Tensor, params: number[]): PartialGrad {
+  const grad = g.view(g.shape);
+  return {
+    materialize: () => applyMask(grad, params, "dropout backward"),
+    addInto: (target) =>
+      launch(DROPOUT_ADD_INTO_KERNEL, [grad, target], [grad.size, ...params], dropoutGrid(grad.size)),
+    dispose: () => grad.dispose(),
+    masked: { grad, params },
+  };
+}
+
 /** The mask parameters the dropout kernels take (`k0`, `k1`, `thr`, `scale`) for probability `p` and `seed`. */
 export function dropoutParams(p: number, seed: number): number[] {
   return maskParams(dropoutKeys(seed), p);
@@ -72,7 +88,7 @@ export function dropoutAdd(residual: Tensor, x: Tensor, p: number, seed: number)
     "dropoutAdd",
     out,
     [residual, x],
-    (g) => [g, x.requiresGrad ? applyMask(g, params, "dropout backward") : null],
+    (g) => [g, x.requiresGrad ? maskedGrad(g, params) : null],
   );
   return out;
 }

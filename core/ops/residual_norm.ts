@@ -8,7 +8,7 @@ import { residualNormKernel, rowGrid } from "@hyperdecoders/kernels";
 import { record } from "../autograd.ts";
 import { launch } from "../launch.ts";
 import { empty, type Tensor } from "../tensor.ts";
-import { applyMask, dropoutParams } from "./dropout.ts";
+import { dropoutParams, maskedGrad } from "./dropout.ts";
 import { requireF32 } from "./elementwise.ts";
 import { recordRmsNorm } from "./norm.ts";
 
@@ -70,7 +70,7 @@ export function residualRmsNorm(
     sum,
     extra ? [residual, branch, extra] : [residual, branch],
     (g) => {
-      const grads = [g, drop && branch.requiresGrad ? applyMask(g, mask, "dropout backward") : g];
+      const grads = [g, drop && branch.requiresGrad ? maskedGrad(g, mask) : g];
       return extra ? [...grads, g] : grads;
     },
   );

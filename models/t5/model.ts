@@ -329,8 +329,10 @@ export class T5Model implements EncoderDecoder {
     drop: DropoutSites,
     hook?: FeedForwardHook,
   ): Residual {
-    const ff = this.#feedForward(prefix, normed, drop);
+    // the adapter first: its gradients then arrive after the feed-forward's output has taken its masked one (the
+    // mask is applied by the output projection's kernel, see `linear`), so they are added into h's in place
     const adapter = hook?.(layer, h, normed) ?? null;
+    const ff = this.#feedForward(prefix, normed, drop);
     return this.#residual(h, ff, nextNorm, drop, adapter);
   }
 
