@@ -12,16 +12,27 @@ import { GradSum, type PartialGrad } from "./grad_sum.ts";
 import { keep } from "./scope.ts";
 import { fmtShape, type GradNode, type Tensor } from "./tensor.ts";
 
-export type { PartialGrad, PartJoin } from "./grad_sum.ts";
+export type { MaskedGrad, PartialGrad, PartJoin } from "./grad_sum.ts";
 
-/** Maps the output gradient (and the tensors saved at forward time) to one gradient per input (null: none). */
-export type BackwardFn = (grad: Tensor, saved: Tensor[]) => (Tensor | PartialGrad | null)[];
+/**
+ * Maps the output gradient (and the tensors saved at forward time) to one gradient per input (null: none). `mask` is
+ * given only to ops recorded with `acceptsMask`: the output gradient is then `grad` under that dropout mask (the
+ * kernels' parameters `k0`, `k1`, `thr`, `scale`), which the op applies itself.
+ */
+export type BackwardFn = (grad: Tensor, saved: Tensor[], mask?: number[] | null) => (Tensor | PartialGrad | null)[];
 
 interface Node extends GradNode {
   output: Tensor;
   inputs: Tensor[];
   saved: Tensor[];
   backward: BackwardFn;
+  acceptsMask: boolean;
+}
+
+/** Options of {@link record}. */
+export interface RecordOptions {
+  /** The backward can take its output gradient under a dropout mask (see {@link BackwardFn}). */
+  acceptsMask?: boolean;
 }
 
 let tape: Node[] = [];
@@ -52,10 +63,17 @@ export function tapeLength(): number {
  * Records `output = op(inputs)` when any input requires a gradient. `save` lists tensors the backward needs; they
  * are kept alive (as aliases) until the node is processed or the tape cleared, even if the caller disposes them.
  */
-export function record(op: string, output: Tensor, inputs: Tensor[], backward: BackwardFn, save: Tensor[] = []): void {
+export function record(
+  op: string,
+  output: Tensor,
+  inputs: Tensor[],
+  backward: BackwardFn,
+  save: Tensor[] = [],
+  options: RecordOptions = {},
+): void {
   if (!gradEnabled || !inputs.some((t) => t.requiresGrad)) return;
   const saved = save.map((t) => keep(t.view(t.shape)));
-  const node: Node = { op, output, inputs, saved, backward };
+  const node: Node = { op, output, inputs, saved, backward, acceptsMask: options.acceptsMask ?? false };
   output.requiresGrad = true;
   output.node = node;
   tape.push(node);
@@ -110,14 +128,18 @@ export function backward(output: Tensor, grad?: Tensor): void {
       const node = nodes[i];
       const sum = grads.get(node.output);
       grads.delete(node.output);
-      const g = sum?.finish() ?? null;
+      const masked = node.acceptsMask ? sum?.takeMasked() ?? null : null;
+      const g = masked ? masked.masked!.grad.view(masked.masked!.grad.shape) : sum?.finish() ?? null;
+      masked?.dispose();
       if (!g) {
         for (const input of node.inputs) uses.set(input, uses.get(input)! - 1);
         freeNode(node);
         continue;
       }
       // A backward may pass the output gradient straight through; give each such input its own reference.
-      const inputGrads = node.backward(g, node.saved).map((ig) => (ig === g ? g.view(g.shape) : ig));
+      const inputGrads = node.backward(g, node.saved, masked?.masked!.params ?? null).map((ig) =>
+        ig === g ? g.view(g.shape) : ig
+      );
       g.dispose();
       freeNode(node);
       for (let k = 0; k < node.inputs.length; k++) {

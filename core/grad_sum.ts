@@ -9,7 +9,9 @@
  *   (at most one held, and only while other consumers of the tensor have yet to contribute: a held partial keeps
  *   its operands alive, and its view of the output gradient would make that gradient look shared);
  * - parts of one join (the slices of a `chunk`) wait until the gradient is needed and, when they cover the tensor
- *   and nothing else contributed, become the gradient in one step.
+ *   and nothing else contributed, become the gradient in one step;
+ * - a gradient under a dropout mask that is the only contribution reaches an op that applies the mask as it reads it
+ *   (a product's kernel) unmasked: no masked copy.
  *
  * The order of the terms is that of arrival except that a held partial is added after the contribution that follows
  * it (the same value: a + b = b + a in floating point), and joined parts come last.
@@ -32,6 +34,19 @@ export interface PartialGrad {
   dispose(): void;
   /** Set on parts of one input's gradient that may be joined into it in one step (see {@link PartJoin}). */
   join?: PartJoin;
+  /**
+   * Set when the gradient is `grad` under a dropout mask (the kernels' mask parameters `params`): an op whose backward
+   * applies the mask itself as it reads the gradient takes it so (no masked copy), others get it materialized.
+   */
+  masked?: MaskedGrad;
+}
+
+/** A gradient still to be masked by a dropout: `grad` and the dropout kernels' mask parameters. */
+export interface MaskedGrad {
+  /** The unmasked gradient. */
+  grad: Tensor;
+  /** `k0`, `k1`, `thr`, `scale` (kernels/dropout.ts). */
+  params: number[];
 }
 
 /** How parts with the same `key` become one gradient (the slices of one `chunk`). */
@@ -92,12 +107,24 @@ export class GradSum {
       this.#joined.push(g);
       return;
     }
-    if (!this.#sum && !this.#held && this.#hold && more) {
+    // a masked gradient waits even for the last consumer: the op that reads it may apply the mask itself
+    if (!this.#sum && !this.#held && this.#joined.length === 0 && this.#hold && (more || g.masked)) {
       this.#held = g;
       return;
     }
     this.#releaseHeld();
     this.#addPartial(g);
+  }
+
+  /**
+   * The gradient as a masked one when that is all the sum holds (one contribution, still unmasked), else null (then
+   * call {@link GradSum.finish}). The caller owns the returned partial (its `masked.grad`) and disposes it.
+   */
+  takeMasked(): PartialGrad | null {
+    const held = this.#held;
+    if (!held?.masked || this.#sum || this.#joined.length > 0) return null;
+    this.#held = null;
+    return held;
   }
 
   /** The gradient (null when nothing contributed); the sum is empty afterwards and the caller owns the result. */

@@ -2,10 +2,12 @@ import { assert, assertEquals } from "@std/assert";
 import { backward } from "./autograd.ts";
 import { initEngine } from "./engine.ts";
 import { GradSum, type PartialGrad } from "./grad_sum.ts";
+import { dropout, dropoutAdd } from "./ops/dropout.ts";
 import { add, mul, scale } from "./ops/elementwise.ts";
 import { linear } from "./ops/matmul.ts";
 import { rmsNorm } from "./ops/norm.ts";
 import { sum } from "./ops/reduce.ts";
+import { residualRmsNorm } from "./ops/residual_norm.ts";
 import { chunk } from "./ops/slice_concat.ts";
 import { assertClose, randomNormal } from "./testing.ts";
 import { type Tensor, tensor } from "./tensor.ts";
@@ -175,4 +177,67 @@ Deno.test("GradSum: a norm's input gradient is added into the residual's in plac
   assertEquals(both.counts.get("binary_add") ?? 0, 0);
   assertClose(both.out, Float64Array.from(alone.out, (v, i) => v + g3[i]), 1e-6, "norm + residual");
   for (const t of [x0, w, g, r]) t.dispose();
+});
+
+Deno.test("GradSum: a residual dropout's gradient reaches the projection before it unmasked, with the same bits", async () => {
+  // h + dropout(linear(c, W)): c's gradient is (mask ⊙ g)·W, with the mask applied by the product kernel as it reads g
+  // (no dropout dispatch) when W is frozen, and a masked copy for W's own gradient when W trains.
+  const [rows, inF, outF] = [9, 7, 33];
+  const c0 = tensor(f32(randomNormal(rows * inF, 41)), [3, 3, inF]);
+  const h = tensor(f32(randomNormal(rows * outF, 42)), [3, 3, outF]);
+  const w = tensor(f32(randomNormal(outF * inF, 43)), [outF, inF]);
+  const nw = tensor(new Float32Array(outF).fill(1), [outF]);
+  const g = tensor(f32(randomNormal(rows * outF, 44)), [3, 3, outF]);
+  c0.requiresGrad = true;
+  const gradOf = async (fused: boolean, trainW: boolean) => {
+    w.requiresGrad = trainW;
+    const c = scale(c0, 1);
+    const branch = linear(c, w);
+    const out = fused
+      ? residualRmsNorm(h, branch, nw, { dropout: { p: 0.4, seed: 3 } }).normed
+      : rmsNorm(add(h, dropout(branch, 0.4, 3)), nw);
+    const loss = sum(mul(out, g));
+    const counts = dispatchesOf(() => backward(loss));
+    const grads = [await c0.grad!.data(), trainW ? await w.grad!.data() : null];
+    for (const t of [c0, w]) {
+      t.grad?.dispose();
+      t.grad = null;
+    }
+    for (const t of [c, branch, out, loss]) t.dispose();
+    return { grads, counts };
+  };
+  for (const trainW of [false, true]) {
+    const fused = await gradOf(true, trainW);
+    const plain = await gradOf(false, trainW);
+    assertEquals(fused.grads, plain.grads, `W ${trainW ? "trained" : "frozen"}`);
+    assertEquals(fused.counts.get("dropout") ?? 0, trainW ? 1 : 0, JSON.stringify([...fused.counts]));
+    assert([...fused.counts.keys()].some((n) => n.includes("_maskA")), "a masked product ran");
+  }
+  w.requiresGrad = false;
+  for (const t of [c0, h, w, nw, g]) t.dispose();
+});
+
+Deno.test("GradSum: a masked gradient summed with others is masked and added in one dispatch, with the same bits", async () => {
+  const n = 37;
+  const x0 = tensor(f32(randomNormal(n, 51)), [n]);
+  const h = tensor(f32(randomNormal(n, 52)), [n]);
+  const g = tensor(f32(randomNormal(n, 53)), [n]);
+  x0.requiresGrad = true;
+  const gradOf = async (fused: boolean) => {
+    const x = scale(x0, 1);
+    const residual = fused ? dropoutAdd(h, x, 0.5, 9) : add(h, dropout(x, 0.5, 9));
+    // x's other use is computed last: its plain gradient arrives first and the masked one is added into it
+    const loss = add(sum(residual), sum(mul(x, g)));
+    const counts = dispatchesOf(() => backward(loss));
+    const grad = await x0.grad!.data();
+    x0.grad!.dispose();
+    x0.grad = null;
+    for (const t of [x, residual, loss]) t.dispose();
+    return { grad, counts };
+  };
+  const fused = await gradOf(true);
+  assertEquals(fused.grad, (await gradOf(false)).grad);
+  assertEquals(fused.counts.get("dropout_add_into"), 1, JSON.stringify([...fused.counts]));
+  assertEquals(fused.counts.get("binary_add") ?? 0, 0);
+  for (const t of [x0, h, g]) t.dispose();
 });

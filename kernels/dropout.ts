@@ -39,16 +39,7 @@ export function dropoutThreshold(p: number): number {
   return Math.round(p * 2 ** 24);
 }
 
-/**
- * The dropout parameters of the masked kernels for drop probability `p` and `seed`, in {@link DROPOUT_PARAMS} order:
- * the seed's keys, the 24-bit threshold and the scale `1/(1−p)` (0 when `p = 1`). Throws on a bad seed.
- */
-export function dropoutParams(p: number, seed: number): [number, number, number, number] {
-  const keys = dropoutKeys(seed);
-  return [keys[0], keys[1], dropoutThreshold(p), p === 1 ? 0 : 1 / (1 - p)];
-}
-
-/** The uniform parameters a kernel that applies a dropout mask declares (after its own), set by {@link dropoutParams}. */
+/** The uniform parameters of a kernel that applies a dropout mask (after its own): `dropoutParams` in core sets them. */
 export const DROPOUT_PARAMS: [string, ParamType][] = [["k0", "u32"], ["k1", "u32"], ["thr", "u32"], ["scale", "f32"]];
 
 /** WGSL of `mix`, the integer mixer of {@link dropoutMix}, for kernels that apply a dropout mask themselves. */
@@ -63,15 +54,18 @@ fn mix(x: u32) -> u32 {
   return h;
 }`;
 
+/** WGSL expression: the random bits of element `i` (a `u32` in scope), those of {@link dropoutBits}. */
+export const DROPOUT_BITS_WGSL: string = "mix(mix(i + p.k0) ^ p.k1)";
+
 /**
- * WGSL boolean expression: whether element `i` (a `u32` in scope) is kept, `(mix(mix(i + k0) ^ k1) >> 8) ≥ thr`, the
- * mask of {@link dropoutBits} and {@link dropoutThreshold}. Needs {@link MIX_WGSL} and the {@link DROPOUT_PARAMS}.
+ * WGSL boolean expression: whether element `i` (a `u32` in scope) is kept, `(bits >> 8) ≥ thr` with the bits of
+ * {@link DROPOUT_BITS_WGSL}. Needs {@link MIX_WGSL} and the {@link DROPOUT_PARAMS}.
  */
-export const DROPOUT_KEEP_WGSL: string = "(mix(mix(i + p.k0) ^ p.k1) >> 8u) >= p.thr";
+export const DROPOUT_KEEP_WGSL: string = `(${DROPOUT_BITS_WGSL} >> 8u) >= p.thr`;
 
 /**
  * An elementwise kernel that applies the dropout mask of element `i` itself: `ys[i] = <expression>`, where the
- * expression may use `keep` (whether element `i` is kept), `i` and the bindings.
+ * expression may use `bits` (the element's random bits: kept iff `(bits >> 8u) >= p.thr`), `i` and the bindings.
  * Parameters: `n`, the keys `k0`, `k1`, the 24-bit threshold `thr`, `scale`.
  */
 function maskedKernel(name: string, inputs: string[], expression: string): Kernel {
@@ -84,7 +78,7 @@ function maskedKernel(name: string, inputs: string[], expression: string): Kerne
 ${LINEAR_MAIN_WGSL}
   let i = linear_id(wid, nwg, lid.x, ${EW_WG}u);
   if (i >= p.n) { return; }
-  let keep = ${DROPOUT_KEEP_WGSL};
+  let bits = ${DROPOUT_BITS_WGSL};
   ys[i] = ${expression};
 }`,
   };
@@ -96,7 +90,7 @@ ${LINEAR_MAIN_WGSL}
 export const DROPOUT_KERNEL: Kernel = maskedKernel(
   "dropout",
   ["xs"],
-  "select(0.0, xs[i] * p.scale, keep)",
+  "select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr)",
 );
 
 /**
@@ -107,7 +101,17 @@ export const DROPOUT_KERNEL: Kernel = maskedKernel(
 export const DROPOUT_ADD_KERNEL: Kernel = maskedKernel(
   "dropout_add",
   ["rs", "xs"],
-  "rs[i] + select(0.0, xs[i] * p.scale, keep)",
+  "rs[i] + select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr)",
+);
+
+/**
+ * {@link DROPOUT_KERNEL}'s output added in place: `ys[i] = ys[i] + (keep(i) ? xs[i] · scale : 0)` (a masked gradient
+ * summed into another; the value of an `add` after the mask). Same parameters; bindings `xs`, `ys`.
+ */
+export const DROPOUT_ADD_INTO_KERNEL: Kernel = maskedKernel(
+  "dropout_add_into",
+  ["xs"],
+  "ys[i] + select(0.0, xs[i] * p.scale, (bits >> 8u) >= p.thr)",
 );
 
 /**
@@ -117,7 +121,7 @@ export const DROPOUT_ADD_KERNEL: Kernel = maskedKernel(
 export const DROPOUT_MUL_KERNEL: Kernel = maskedKernel(
   "dropout_mul",
   ["xa", "xb"],
-  "select(0.0, (xa[i] * xb[i]) * p.scale, keep)",
+  "select(0.0, (xa[i] * xb[i]) * p.scale, (bits >> 8u) >= p.thr)",
 );
 
 /**
@@ -128,7 +132,7 @@ export const DROPOUT_MUL_KERNEL: Kernel = maskedKernel(
 export const DROPOUT_MUL_GRAD_KERNEL: Kernel = maskedKernel(
   "dropout_mul_grad",
   ["gs", "os"],
-  "select(0.0, gs[i] * p.scale, keep) * os[i]",
+  "select(0.0, gs[i] * p.scale, (bits >> 8u) >= p.thr) * os[i]",
 );
 
 /** Grid for {@link DROPOUT_KERNEL} over `n` elements. */

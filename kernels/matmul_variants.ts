@@ -17,6 +17,7 @@
  * @module
  */
 import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, MAX_GROUPS_PER_DIM, memoKernel } from "./kernel.ts";
+import { MIX_WGSL } from "./dropout.ts";
 import { matmulGrid, matmulKernel } from "./matmul.ts";
 
 /** Block tile of a generated GEMM kernel: BM×BN outputs per workgroup, BK deep, TM×TN outputs per thread. */
@@ -109,6 +110,25 @@ export const GEMM_PARAMS: [string, "u32"][] = [
   ["S", "u32"],
   ["kChunk", "u32"],
 ];
+
+/**
+ * What a product does besides `C = op(A)·op(B)`: `accumulate` adds it to C (`C = C + op(A)·op(B)`, a gradient summed
+ * in place); `maskA` multiplies A by a dropout mask as it is read (the kernel parameters `k0`, `k1`, `thr`, `scale` of
+ * kernels/dropout.ts; element i of A's storage is kept iff its hash clears `thr`), the backward of a dropout before
+ * a product without the masked copy of A. `maskA` needs an A that is not transposed.
+ */
+export interface GemmOptions {
+  /** Add the product to C. */
+  accumulate?: boolean;
+  /** Dropout mask parameters applied to A's elements as they are loaded, or null. */
+  maskA?: number[] | null;
+}
+
+/** Parameters the masked-A GEMM kernels take after the others (the dropout kernels' mask parameters). */
+export const GEMM_MASK_PARAMS: [string, "u32" | "f32"][] = [["k0", "u32"], ["k1", "u32"], ["thr", "u32"], [
+  "scale",
+  "f32",
+]];
 
 /** How one product runs: the variant, the number of K slices (1 unless split-K) and whether it uses vec4 I/O. */
 export interface MatmulChoice {
@@ -282,11 +302,19 @@ export function layoutChoice(choice: MatmulChoice, s: MatmulShape): MatmulChoice
 }
 
 /**
- * The dispatches that compute a product with a given choice; with `accumulate` they add it to C instead of
- * overwriting C (split-K: the reduction adds, the partials are written as usual).
+ * The dispatches that compute a product with a given choice and {@link GemmOptions} (with `accumulate`, split-K's
+ * reduction adds to C; its partials are written as usual).
  */
-export function planMatmul(choice: MatmulChoice, s: MatmulShape, accumulate = false): MatmulPlan {
+export function planMatmul(choice: MatmulChoice, s: MatmulShape, options: GemmOptions = {}): MatmulPlan {
   const { M, N, K, batch, transA, transB, sa, sb, layout } = s;
+  const accumulate = options.accumulate ?? false;
+  const mask = options.maskA ?? null;
+  if (mask) {
+    if (transA) throw new Error("matmul: a dropout mask on A needs an A that is not transposed");
+    if (mask.length !== GEMM_MASK_PARAMS.length) throw new Error("matmul: maskA takes k0, k1, thr, scale");
+    // the baseline kernel has no masked form: its tile in the generated family (the same order of fused multiply-adds)
+    if (choice.variant === "tiled64") choice = { variant: "tile64", splits: 1, vec4: false };
+  }
   if (layout && choice.variant === "tiled64") {
     throw new Error("matmul: the tiled64 kernel has no strided form (use layoutChoice)");
   }
@@ -318,11 +346,11 @@ export function planMatmul(choice: MatmulChoice, s: MatmulShape, accumulate = fa
     transB,
     choice.vec4,
     layout !== undefined,
-    accumulate && S === 1,
+    { accumulate: accumulate && S === 1, maskA: mask },
   );
   const main: MatmulDispatch = {
     kernel,
-    params: [M, N, K, sa, sb, S, kChunk, ...(layout ? layoutParams(layout) : [])],
+    params: [M, N, K, sa, sb, S, kChunk, ...(layout ? layoutParams(layout) : []), ...(mask ?? [])],
     grid: [Math.ceil(N / tile.BN), Math.ceil(M / tile.BM), batch * S],
   };
   if (S === 1) return { main, reduce: null, partialElements: 0 };
@@ -381,8 +409,9 @@ const kernelCache = new Map<string, Kernel>();
  * A generated GEMM kernel: `tile` names the block tile; `vec4` switches global I/O to `vec4` where the layout allows.
  * Writes `C[z]` for workgroup z = b·S + s over K range [s·kChunk, min(K, (s+1)·kChunk)); with S = 1 that is the
  * whole product. `strided` builds the form that takes {@link GEMM_LAYOUT_PARAMS} too (operands and, unless split
- * into K slices, the output strided as {@link MatmulLayout} says; split-K partials stay contiguous). `accumulate`
- * adds the product to C (`C = C + op(A)·op(B)`; only for S = 1: split-K partials must be overwritten).
+ * into K slices, the output strided as {@link MatmulLayout} says; split-K partials stay contiguous). `options`:
+ * see {@link GemmOptions} (`accumulate` only for S = 1: split-K partials must be overwritten; `maskA` adds
+ * {@link GEMM_MASK_PARAMS} after the other parameters).
  */
 export function gemmKernel(
   tile: GemmTileName,
@@ -390,14 +419,16 @@ export function gemmKernel(
   transB: boolean,
   vec4: boolean,
   strided = false,
-  accumulate = false,
+  options: GemmOptions = {},
 ): Kernel {
+  const accumulate = options.accumulate ?? false;
+  const masked = (options.maskA ?? null) !== null;
   const key = `${tile}_${transA ? "t" : "n"}${transB ? "t" : "n"}${vec4 ? "_v4" : ""}${strided ? "_strided" : ""}${
-    accumulate ? "_acc" : ""
-  }`;
+    masked ? "_maskA" : ""
+  }${accumulate ? "_acc" : ""}`;
   let kernel = kernelCache.get(key);
   if (!kernel) {
-    kernel = buildGemm(`matmul_${key}`, GEMM_TILES[tile], transA, transB, vec4, strided, accumulate);
+    kernel = buildGemm(`matmul_${key}`, GEMM_TILES[tile], transA, transB, vec4, strided, accumulate, masked);
     kernelCache.set(key, kernel);
   }
   return kernel;
@@ -421,8 +452,12 @@ function stageOperand(
   checked: boolean,
   offset = "",
   strided = false,
+  masked = false,
 ): string {
   const { BK } = tile;
+  if (masked && natural) throw new Error("stageOperand: a masked operand is read along K (A not transposed)");
+  // element `at` of the operand (through the dropout mask of a masked A)
+  const read = (at: string) => (masked ? `maskedA(${at})` : `${op}[${at}]`);
   const span = op === "A" ? tile.BM : tile.BN; // tile extent along M (A) or N (B)
   const span4 = span / 4;
   const units = (span4 * BK) / threads;
@@ -463,14 +498,16 @@ function stageOperand(
       if (checked) {
         lines.push(`      var v = vec4<f32>(0.0);
       if (gk < kEnd) {
-        if (x < ${limit}) { v.x = ${op}[i]; }
-        if (x + 1u < ${limit}) { v.y = ${op}[i + ${ld}]; }
-        if (x + 2u < ${limit}) { v.z = ${op}[i + 2u * ${ld}]; }
-        if (x + 3u < ${limit}) { v.w = ${op}[i + 3u * ${ld}]; }
+        if (x < ${limit}) { v.x = ${read("i")}; }
+        if (x + 1u < ${limit}) { v.y = ${read(`i + ${ld}`)}; }
+        if (x + 2u < ${limit}) { v.z = ${read(`i + 2u * ${ld}`)}; }
+        if (x + 3u < ${limit}) { v.w = ${read(`i + 3u * ${ld}`)}; }
       }`);
       } else {
         lines.push(
-          `      let v = vec4<f32>(${op}[i], ${op}[i + ${ld}], ${op}[i + 2u * ${ld}], ${op}[i + 3u * ${ld}]);`,
+          `      let v = vec4<f32>(${read("i")}, ${read(`i + ${ld}`)}, ${read(`i + 2u * ${ld}`)}, ${
+            read(`i + 3u * ${ld}`)
+          });`,
         );
       }
     }
@@ -487,8 +524,10 @@ function buildGemm(
   vec4: boolean,
   strided: boolean,
   accumulate: boolean,
+  masked: boolean,
 ): Kernel {
   const { BM, BN, BK, TM, TN } = tile;
+  if (masked && transA) throw new Error(`${name}: a masked A must not be transposed`);
   if (TM % 4 || TN % 4) throw new Error(`${name}: TM and TN must be multiples of 4`);
   const WX = BN / TN;
   const WY = BM / TM;
@@ -561,9 +600,9 @@ function buildGemm(
   const stage = (offA: string, offB: string) =>
     `let fullK = k0 + ${BK}u <= kEnd;
     if (fullM && fullK) {
-      ${stageOperand("A", tile, aNatural, vecA, threads, false, offA, strided)}
+      ${stageOperand("A", tile, aNatural, vecA, threads, false, offA, strided, masked)}
     } else {
-      ${stageOperand("A", tile, aNatural, vecA, threads, true, offA, strided)}
+      ${stageOperand("A", tile, aNatural, vecA, threads, true, offA, strided, masked)}
     }
     if (fullN && fullK) {
       ${stageOperand("B", tile, bNatural, vecB, threads, false, offB, strided)}
@@ -607,9 +646,17 @@ function buildGemm(
       { name: "B", access: "read", elem: elem(vecB) },
       { name: "C", access: "read_write", elem: elem(vec4) },
     ],
-    params: strided ? [...GEMM_PARAMS, ...GEMM_LAYOUT_PARAMS] : GEMM_PARAMS,
+    params: [...GEMM_PARAMS, ...(strided ? GEMM_LAYOUT_PARAMS : []), ...(masked ? GEMM_MASK_PARAMS : [])],
     workgroupSize: [WX, WY, 1],
-    body: `
+    body: `${
+      masked
+        ? `${MIX_WGSL}
+// A's element i, dropped or scaled as the dropout kernel would (kernels/dropout.ts)
+fn maskedA(i: u32) -> f32 {
+  return select(0.0, A[i] * p.scale, (mix(mix(i + p.k0) ^ p.k1) >> 8u) >= p.thr);
+}`
+        : ""
+    }
 var<workgroup> As: array<vec4<f32>, ${buffers * BK * strideA}>;
 var<workgroup> Bs: array<vec4<f32>, ${buffers * BK * strideB}>;
 

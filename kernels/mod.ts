@@ -19,6 +19,7 @@ export * from "./reduce.ts";
 export * from "./softmax.ts";
 export * from "./matmul_variants.ts";
 export * from "./rmsnorm.ts";
+export * from "./residual_norm.ts";
 export * from "./cross_entropy.ts";
 export * from "./pool.ts";
 export * from "./embedding.ts";

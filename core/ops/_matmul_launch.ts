@@ -3,13 +3,13 @@
  * tensors that already exist. Used by `product()` in matmul.ts, by the variant tests and by the benchmark.
  * @module
  */
-import { type MatmulChoice, type MatmulShape, planMatmul } from "@hyperdecoders/kernels";
+import { type GemmOptions, type MatmulChoice, type MatmulShape, planMatmul } from "@hyperdecoders/kernels";
 import { launch } from "../launch.ts";
 import { empty, type Tensor } from "../tensor.ts";
 
 /**
- * Computes `out = op(a) · op(b)` for `shape` with the kernel variant in `choice`; with `accumulate`,
- * `out = out + op(a) · op(b)`.
+ * Computes `out = op(a) · op(b)` for `shape` with the kernel variant in `choice`; `options` add it to `out` or mask
+ * `a` as it is read (see `GemmOptions`).
  */
 export function launchMatmul(
   a: Tensor,
@@ -17,9 +17,9 @@ export function launchMatmul(
   out: Tensor,
   choice: MatmulChoice,
   shape: MatmulShape,
-  accumulate = false,
+  options: GemmOptions = {},
 ): void {
-  const plan = planMatmul(choice, shape, accumulate);
+  const plan = planMatmul(choice, shape, options);
   if (!plan.reduce) {
     launch(plan.main.kernel, [a, b, out], plan.main.params, plan.main.grid);
     return;

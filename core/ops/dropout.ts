@@ -4,20 +4,23 @@
  * @module
  */
 import {
+  DROPOUT_ADD_INTO_KERNEL,
   DROPOUT_ADD_KERNEL,
   DROPOUT_KERNEL,
   DROPOUT_MUL_GRAD_KERNEL,
   DROPOUT_MUL_KERNEL,
   dropoutGrid,
-  dropoutParams,
+  dropoutKeys,
+  dropoutThreshold,
 } from "@hyperdecoders/kernels";
-import { record } from "../autograd.ts";
+import { type PartialGrad, record } from "../autograd.ts";
 import { launch } from "../launch.ts";
 import { empty, type Tensor } from "../tensor.ts";
 import { add, mul, requireF32 } from "./elementwise.ts";
 import { reshape } from "./shape.ts";
 
-function applyMask(x: Tensor, params: number[], what: string): Tensor {
+/** `x` masked and scaled with the kernel parameters of {@link dropoutParams} (the backward of every dropout site). */
+export function applyMask(x: Tensor, params: number[], what: string): Tensor {
   const out = empty(x.shape, "f32", what);
   launch(DROPOUT_KERNEL, [x, out], [x.size, ...params], dropoutGrid(x.size));
   return out;
@@ -32,11 +35,36 @@ function applyMask(x: Tensor, params: number[], what: string): Tensor {
 export function dropout(x: Tensor, p: number, seed: number): Tensor {
   requireF32("dropout", x);
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p} (input ${x.describe()})`);
-  const params = dropoutParams(p, seed);
+  const keys = dropoutKeys(seed);
   if (p === 0) return reshape(x, x.shape);
+  const params = maskParams(keys, p);
   const out = applyMask(x, params, "dropout");
   record("dropout", out, [x], (g) => [applyMask(g, params, "dropout backward")]);
   return out;
+}
+
+function maskParams(keys: [number, number], p: number): number[] {
+  return [keys[0], keys[1], dropoutThreshold(p), p === 1 ? 0 : 1 / (1 - p)];
+}
+
+/**
+ * The gradient `g` under a dropout mask as a contribution (see `MaskedGrad` in core/grad_sum.ts): an op that applies
+ * the mask itself as it reads (a product) takes it unmasked; otherwise it is masked when summed. Holds a view of g.
+ */
+export function maskedGrad(g: Tensor, params: number[]): PartialGrad {
+  const grad = g.view(g.shape);
+  return {
+    materialize: () => applyMask(grad, params, "dropout backward"),
+    addInto: (target) =>
+      launch(DROPOUT_ADD_INTO_KERNEL, [grad, target], [grad.size, ...params], dropoutGrid(grad.size)),
+    dispose: () => grad.dispose(),
+    masked: { grad, params },
+  };
+}
+
+/** The mask parameters the dropout kernels take (`k0`, `k1`, `thr`, `scale`) for probability `p` and `seed`. */
+export function dropoutParams(p: number, seed: number): number[] {
+  return maskParams(dropoutKeys(seed), p);
 }
 
 /**
@@ -49,17 +77,18 @@ export function dropoutAdd(residual: Tensor, x: Tensor, p: number, seed: number)
   if (!(p >= 0 && p <= 1)) {
     throw new Error(`dropoutAdd: probability must be in [0, 1], got ${p} (input ${x.describe()})`);
   }
-  const params = dropoutParams(p, seed);
+  const keys = dropoutKeys(seed);
   if (p === 0) return add(residual, x);
   const same = residual.rank === x.rank && residual.shape.every((d, i) => d === x.shape[i]);
   if (!same) return add(residual, dropout(x, p, seed));
+  const params = maskParams(keys, p);
   const out = empty(x.shape, "f32", "dropoutAdd");
   launch(DROPOUT_ADD_KERNEL, [residual, x, out], [x.size, ...params], dropoutGrid(x.size));
   record(
     "dropoutAdd",
     out,
     [residual, x],
-    (g) => [g, x.requiresGrad ? applyMask(g, params, "dropout backward") : null],
+    (g) => [g, x.requiresGrad ? maskedGrad(g, params) : null],
   );
   return out;
 }
@@ -74,10 +103,10 @@ export function dropoutMul(a: Tensor, b: Tensor, p: number, seed: number): Tenso
   if (!(p >= 0 && p <= 1)) {
     throw new Error(`dropoutMul: probability must be in [0, 1], got ${p} (input ${a.describe()})`);
   }
-  const mask = dropoutParams(p, seed);
+  const keys = dropoutKeys(seed);
   const same = a.rank === b.rank && a.shape.every((d, i) => d === b.shape[i]);
   if (p === 0 || !same) return dropout(mul(a, b), p, seed);
-  const params = [a.size, ...mask];
+  const params = [a.size, ...maskParams(keys, p)];
   const out = empty(a.shape, "f32", "dropoutMul");
   launch(DROPOUT_MUL_KERNEL, [a, b, out], params, dropoutGrid(a.size));
   record("dropoutMul", out, [a, b], (g, [sa, sb]) => {

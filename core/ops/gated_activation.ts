@@ -3,15 +3,11 @@
  * backward for both input gradients.
  * @module
  */
-import {
-  dropoutParams,
-  gatedActivationGradKernel,
-  gatedActivationGrid,
-  gatedActivationKernel,
-} from "@hyperdecoders/kernels";
+import { gatedActivationGradKernel, gatedActivationGrid, gatedActivationKernel } from "@hyperdecoders/kernels";
 import { record } from "../autograd.ts";
 import { launch } from "../launch.ts";
 import { empty, type Tensor } from "../tensor.ts";
+import { dropoutParams } from "./dropout.ts";
 import { requireF32, sameShape } from "./elementwise.ts";
 
 /** The activations {@link gatedActivation} applies to the gate. */

@@ -134,7 +134,7 @@ Deno.test("headMatmul: every kernel variant (split-K, vec4) writes the strided l
       // the variants the rules pick also add into C in place (C₀ = 1 everywhere)
       for (const accumulate of ["tile64", "big128", "splitk"].includes(choice.variant) ? [false, true] : [false]) {
         const out = accumulate ? tensor(new Float32Array(B * M * H * N).fill(1), [B, M, H * N]) : empty([B, M, H * N]);
-        launchMatmul(a, b, out, choice, shape, accumulate);
+        launchMatmul(a, b, out, choice, shape, { accumulate });
         const got = (await out.data()) as Float32Array;
         out.dispose();
         for (let i = 0; i < got.length; i++) {

@@ -5,8 +5,10 @@
  */
 import { type PartialGrad, record } from "../autograd.ts";
 import { empty, fmtShape, type Tensor } from "../tensor.ts";
+import type { GemmOptions } from "@hyperdecoders/kernels";
 import { launchMatmul } from "./_matmul_launch.ts";
 import { matmulChoiceFor } from "./matmul_tune.ts";
+import { applyMask } from "./dropout.ts";
 import { requireF32, sumTo } from "./elementwise.ts";
 
 /** Options of {@link matmul}. */
@@ -60,10 +62,10 @@ function plan(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Plan {
   return { batchShape: batchShape as number[], batch, M, N, K, sa: ra > 2 ? M * K : 0, sb: rb > 2 ? K * N : 0 };
 }
 
-function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, options: GemmOptions = {}): Tensor {
   const pl = planChecked(a, b, transA, transB);
   const out = empty([...pl.batchShape, pl.M, pl.N], "f32", "matmul");
-  launchPlanned(a, b, out, pl, transA, transB, false);
+  launchPlanned(a, b, out, pl, transA, transB, options);
   return out;
 }
 
@@ -81,27 +83,34 @@ function launchPlanned(
   pl: Plan,
   transA: boolean,
   transB: boolean,
-  accumulate: boolean,
+  options: GemmOptions,
 ): void {
   const shape = { M: pl.M, N: pl.N, K: pl.K, batch: pl.batch, transA, transB, sa: pl.sa, sb: pl.sb };
-  launchMatmul(a, b, out, matmulChoiceFor(shape), shape, accumulate);
+  launchMatmul(a, b, out, matmulChoiceFor(shape), shape, options);
 }
 
 /**
  * `op(a) · op(b)` as a gradient contribution ({@link PartialGrad}): the product kernel writes it as a new tensor, or
  * adds it in place into a gradient summed so far (no separate add). Holds its own references to `a` and `b`.
+ * `maskA`: `a` is a gradient still to be masked by a dropout (the mask is applied as the kernel reads it).
  */
-function productPart(a: Tensor, b: Tensor, transA: boolean, transB: boolean): PartialGrad {
+function productPart(
+  a: Tensor,
+  b: Tensor,
+  transA: boolean,
+  transB: boolean,
+  maskA: number[] | null = null,
+): PartialGrad {
   const av = a.view(a.shape);
   const bv = b.view(b.shape);
   return {
-    materialize: () => product(av, bv, transA, transB),
+    materialize: () => product(av, bv, transA, transB, { maskA }),
     addInto: (target) => {
       const pl = planChecked(av, bv, transA, transB);
       if (target.size !== pl.batch * pl.M * pl.N) {
         throw new Error(`matmul backward: gradient ${target.describe()} does not match the product's ${pl.M}×${pl.N}`);
       }
-      launchPlanned(av, bv, target, pl, transA, transB, true);
+      launchPlanned(av, bv, target, pl, transA, transB, { accumulate: true, maskA });
     },
     dispose: () => {
       av.dispose();
@@ -167,7 +176,8 @@ function weightGrad(a: Tensor, g: Tensor, transA: boolean, transB: boolean): Ten
 /**
  * `x · Wᵀ` for a PyTorch-layout weight `W` [out, in], over any leading axes of `x` [..., in]: one product over the
  * rows of x, recorded as one node, so that x's gradient (`g · W`) is a contribution the product kernel adds in place
- * into x's other gradients (x is typically normed hidden states feeding several projections).
+ * into x's other gradients (x is typically normed hidden states feeding several projections). When y feeds a residual
+ * dropout only, its gradient arrives unmasked and the product applies the mask as it reads it.
  */
 export function linear(x: Tensor, weight: Tensor): Tensor {
   if (weight.rank !== 2) throw new Error(`linear: weight must be [out, in], got ${weight.describe()}`);
@@ -183,19 +193,29 @@ export function linear(x: Tensor, weight: Tensor): Tensor {
   flat.dispose();
   const y = y2.view([...x.shape.slice(0, -1), outF]);
   y2.dispose();
-  record("linear", y, [x, weight], (g, [sx, sw]) => {
-    const g2 = g.view([rows, outF]);
-    const x2 = sx.view([rows, inF]);
-    try {
-      // the products matmul's backward computes for [rows, in] · [out, in]ᵀ
-      return [
-        x.requiresGrad ? productPart(g2, sw, false, false) : null,
-        weight.requiresGrad ? productPart(g2, x2, true, false) : null,
-      ];
-    } finally {
-      g2.dispose();
-      x2.dispose();
-    }
-  }, [x, weight]);
+  record(
+    "linear",
+    y,
+    [x, weight],
+    (g, [sx, sw], mask) => {
+      const g2 = g.view([rows, outF]);
+      const x2 = sx.view([rows, inF]);
+      // the weight's gradient reads g transposed, which the masked kernels do not: it gets the masked copy
+      const gw = mask && weight.requiresGrad ? applyMask(g2, mask, "linear backward (masked gradient)") : null;
+      try {
+        // the products matmul's backward computes for [rows, in] · [out, in]ᵀ (x's reads g through the mask, if any)
+        return [
+          x.requiresGrad ? productPart(g2, sw, false, false, mask ?? null) : null,
+          weight.requiresGrad ? productPart(gw ?? g2, x2, true, false) : null,
+        ];
+      } finally {
+        g2.dispose();
+        x2.dispose();
+        gw?.dispose();
+      }
+    },
+    [x, weight],
+    { acceptsMask: true },
+  );
   return y;
 }

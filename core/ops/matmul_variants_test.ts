@@ -1,6 +1,9 @@
 import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import {
   chooseMatmul,
+  dropoutBits,
+  dropoutKeys,
+  dropoutThreshold,
   MATMUL_VARIANTS,
   type MatmulChoice,
   matmulFits,
@@ -52,6 +55,21 @@ function operands(c: Case, transA: boolean, transB: boolean, seed: number): [Ref
   const bShape = c.batch && !c.sharedB ? [batch, ...bMat] : bMat;
   const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
   return [ref(randomNormal(size(aShape), seed), aShape), ref(randomNormal(size(bShape), seed + 1), bShape)];
+}
+
+/** Mask parameters of a dropout with p = 0.3, seed 7 (kernels/dropout.ts). */
+const MASK_P = 0.3;
+const MASK = [...dropoutKeys(7), dropoutThreshold(MASK_P), Math.fround(1 / (1 - MASK_P))];
+
+/** `a` with the kernels' dropout mask applied to element i of its storage. */
+function maskedOperand(a: RefTensor): RefTensor {
+  const keys = dropoutKeys(7);
+  const scale = Math.fround(1 / (1 - MASK_P));
+  const data = Float64Array.from(
+    a.data,
+    (v, i) => (dropoutBits(i, keys) >>> 8) >= dropoutThreshold(MASK_P) ? Math.fround(Math.fround(v) * scale) : 0,
+  );
+  return { shape: a.shape, data };
 }
 
 // The float64 products are shared by every variant's test (the large one dominates the file's run time).
@@ -108,9 +126,17 @@ for (const variant of MATMUL_VARIANTS) {
             // accumulating form (a gradient summed in place): C = C₀ + op(A)·op(B)
             const c0 = randomNormal(expected.data.length, index + 99);
             const acc = tensor(c0, expected.shape);
-            launchMatmul(a, b, acc, choice, shape, true);
+            launchMatmul(a, b, acc, choice, shape, { accumulate: true });
             assertClose(await acc.data(), expected.data.map((v, i) => v + c0[i]), 1e-4, `${what}, accumulating`);
             acc.dispose();
+          }
+          if (c.M * c.N * c.K < 1e6 && !transA) {
+            // A read through a dropout mask (a residual dropout's gradient, masked by the product that reads it)
+            const masked = maskedOperand(ra);
+            const out2 = empty(expected.shape);
+            launchMatmul(a, b, out2, choice, shape, { maskA: MASK });
+            assertClose(await out2.data(), refMatmul(masked, rb, transA, transB).data, 1e-4, `${what}, masked A`);
+            out2.dispose();
           }
         }
         a.dispose();
@@ -123,12 +149,12 @@ for (const variant of MATMUL_VARIANTS) {
 
 Deno.test("accumulating plans: split-K writes its partials and adds in the reduction; a whole product adds in place", () => {
   const shape = { M: 5, N: 3, K: 40, batch: 2, transA: false, transB: false, sa: 200, sb: 120 };
-  const split = planMatmul({ variant: "splitk", splits: 3, vec4: false }, shape, true);
+  const split = planMatmul({ variant: "splitk", splits: 3, vec4: false }, shape, { accumulate: true });
   assert(split.reduce);
   assert(!split.main.kernel.name.endsWith("_acc"), "partials are overwritten, never accumulated");
   assert(split.reduce.kernel.name.endsWith("_acc"));
   for (const variant of ["tiled64", "tile64", "big128"] as const) {
-    const whole = planMatmul({ variant, splits: 1, vec4: false }, shape, true);
+    const whole = planMatmul({ variant, splits: 1, vec4: false }, shape, { accumulate: true });
     assertEquals(whole.reduce, null);
     assert(whole.main.kernel.name.endsWith("_acc"), `${variant}: ${whole.main.kernel.name}`);
     assert(!planMatmul({ variant, splits: 1, vec4: false }, shape).main.kernel.name.endsWith("_acc"));

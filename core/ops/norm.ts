@@ -33,6 +33,16 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
   const out = empty(x.shape, "f32", "rmsNorm");
   const rstd = empty([rows], "f32", "rmsNorm (1/rms per row)");
   launch(RMSNORM_KERNEL, [x, weight, out, rstd], [rows, D, eps], rowGrid(rows));
+  recordRmsNorm(out, x, weight, rstd, rows, D);
+  rstd.dispose();
+  return out;
+}
+
+/**
+ * Records `out = rmsNorm(x, weight)` computed with per-row `rstd` (by {@link rmsNorm} or a kernel that fuses it):
+ * x's gradient is added in place into its other gradients (x is also the residual stream).
+ */
+export function recordRmsNorm(out: Tensor, x: Tensor, weight: Tensor, rstd: Tensor, rows: number, D: number): void {
   record("rmsNorm", out, [x, weight], (g, [sx, sw, sr]) => {
     let dx: PartialGrad | null = null;
     if (x.requiresGrad) {
@@ -52,8 +62,6 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
     }
     return [dx, weight.requiresGrad ? weightGrad(sx, sr, g, rows, D) : null];
   }, [x, weight, rstd]);
-  rstd.dispose();
-  return out;
 }
 
 /** Σ over rows of g·x·rstd: per-segment partials of 32 columns × 8 row lanes, then a column sum when segmented. */

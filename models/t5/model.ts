@@ -24,6 +24,7 @@ import {
   linear,
   relu,
   reshape,
+  residualRmsNorm,
   rmsNorm,
   scale,
   scope,
@@ -202,6 +203,15 @@ class DropoutSites {
   }
 }
 
+/** The residual stream after a sub-layer and its RMSNorm for the next one. */
+type Residual = { sum: Tensor; normed: Tensor };
+
+/** Drops a sub-layer's input once the next one is built (the tape keeps what its backward reads). */
+function disposeResidual(r: Residual): void {
+  r.sum.dispose();
+  r.normed.dispose();
+}
+
 /** A T5 encoder–decoder with its weights as named tensors (Hugging Face names). */
 export class T5Model implements EncoderDecoder {
   /** The configuration. */
@@ -302,12 +312,36 @@ export class T5Model implements EncoderDecoder {
     return linear(hidden, this.param(`${prefix}.DenseReluDense.wo.weight`));
   }
 
-  #ffSublayer(prefix: string, layer: number, h: Tensor, drop: DropoutSites, hook?: FeedForwardHook): Tensor {
-    const normed = rmsNorm(h, this.param(`${prefix}.layer_norm.weight`), this.config.layerNormEpsilon);
-    let out = drop.addTo(h, this.#feedForward(prefix, normed, drop));
-    const adapter = hook?.(layer, h, normed);
-    if (adapter) out = add(out, adapter);
-    return out;
+  /**
+   * The feed-forward sub-layer on the residual stream `h` and its norm `normed`: returns the new stream and its norm
+   * under `nextNorm` (the next sub-layer's, or the stack's final norm), the hook's branch added to the residual.
+   */
+  #ffSublayer(
+    prefix: string,
+    layer: number,
+    h: Tensor,
+    normed: Tensor,
+    nextNorm: string,
+    drop: DropoutSites,
+    hook?: FeedForwardHook,
+  ): Residual {
+    // the adapter first: its gradients then arrive after the feed-forward's output has taken its masked one (the
+    // mask is applied by the output projection's kernel, see `linear`), so they are added into h's in place
+    const adapter = hook?.(layer, h, normed) ?? null;
+    const ff = this.#feedForward(prefix, normed, drop);
+    return this.#residual(h, ff, nextNorm, drop, adapter);
+  }
+
+  /**
+   * `h + dropout(branch) (+ extra)` and its RMSNorm under the weight `nextNorm`, in one dispatch (the residual
+   * connection of a sub-layer and the norm the next one reads; the same values as the three ops).
+   */
+  #residual(h: Tensor, branch: Tensor, nextNorm: string, drop: DropoutSites, extra: Tensor | null = null): Residual {
+    return residualRmsNorm(h, branch, this.param(nextNorm), {
+      dropout: drop.site(),
+      extra,
+      eps: this.config.layerNormEpsilon,
+    });
   }
 
   /** Encoder: ids [B, S] i32 and mask [B, S] (1 = token) → final hidden states [B, S, D]. */
@@ -315,7 +349,7 @@ export class T5Model implements EncoderDecoder {
     const c = this.config;
     const drop = new DropoutSites(c.dropoutRate, options.seed ?? 0, options.training ?? false);
     const [, length] = inputIds.shape;
-    let h = drop.apply(embedding(this.param("shared.weight"), inputIds));
+    const h = drop.apply(embedding(this.param("shared.weight"), inputIds));
     const bias = relativePositionBias(
       this.param("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"),
       length,
@@ -324,22 +358,39 @@ export class T5Model implements EncoderDecoder {
       this.#buckets,
     );
     const hook = options.projectionHook;
+    const norm = (i: number, sub: number) =>
+      i < c.numLayers ? `encoder.block.${i}.layer.${sub}.layer_norm.weight` : "encoder.final_layer_norm.weight";
+    // the residual stream and its norm for the sub-layer about to read it (each residual add computes the next norm)
+    let r: Residual = { sum: h, normed: rmsNorm(h, this.param(norm(0, 0)), c.layerNormEpsilon) };
     for (let i = 0; i < c.numLayers; i++) {
       const prefix = `encoder.block.${i}.layer.0`;
       const site: ProjectionSite = { stack: "encoder", layer: i, attention: "self" };
-      const x = h;
-      h = scope(() => {
-        const normed = rmsNorm(x, this.param(`${prefix}.layer_norm.weight`), c.layerNormEpsilon);
-        const { k, v } = this.projectKV(`${prefix}.SelfAttention`, normed, site, hook);
-        return drop.addTo(
-          x,
-          this.#attend(`${prefix}.SelfAttention`, normed, k, v, bias, attentionMask, false, drop, site, hook),
+      const x = r;
+      r = scope(() => {
+        const { k, v } = this.projectKV(`${prefix}.SelfAttention`, x.normed, site, hook);
+        const attended = this.#attend(
+          `${prefix}.SelfAttention`,
+          x.normed,
+          k,
+          v,
+          bias,
+          attentionMask,
+          false,
+          drop,
+          site,
+          hook,
         );
+        return this.#residual(x.sum, attended, norm(i, 1), drop);
       });
-      const y = h;
-      h = scope(() => this.#ffSublayer(`encoder.block.${i}.layer.1`, i, y, drop, options.encoderHook));
+      disposeResidual(x);
+      const y = r;
+      r = scope(() =>
+        this.#ffSublayer(`encoder.block.${i}.layer.1`, i, y.sum, y.normed, norm(i + 1, 0), drop, options.encoderHook)
+      );
+      disposeResidual(y);
     }
-    return drop.apply(rmsNorm(h, this.param("encoder.final_layer_norm.weight"), c.layerNormEpsilon));
+    r.sum.dispose();
+    return drop.apply(r.normed);
   }
 
   /**
@@ -376,7 +427,7 @@ export class T5Model implements EncoderDecoder {
     const drop = new DropoutSites(c.dropoutRate, (options.seed ?? 0) + 1_000_003, options.training ?? false);
     const [, length] = decoderIds.shape;
     const past = cache?.length ?? 0;
-    let h = drop.apply(embedding(this.param("shared.weight"), decoderIds));
+    const h = drop.apply(embedding(this.param("shared.weight"), decoderIds));
     const bias = relativePositionBias(
       this.param("decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"),
       length,
@@ -390,15 +441,17 @@ export class T5Model implements EncoderDecoder {
       this.#buckets,
     );
     const hook = options.projectionHook;
+    const norm = (i: number, sub: number) =>
+      i < c.numDecoderLayers ? `decoder.block.${i}.layer.${sub}.layer_norm.weight` : "decoder.final_layer_norm.weight";
+    let r: Residual = { sum: h, normed: rmsNorm(h, this.param(norm(0, 0)), c.layerNormEpsilon) };
     for (let i = 0; i < c.numDecoderLayers; i++) {
       const selfPrefix = `decoder.block.${i}.layer.0`;
       const selfSite: ProjectionSite = { stack: "decoder", layer: i, attention: "self" };
       const crossSite: ProjectionSite = { stack: "decoder", layer: i, attention: "cross" };
       const layerCache = cache?.layers[i];
-      const x = h;
-      h = scope(() => {
-        const normed = rmsNorm(x, this.param(`${selfPrefix}.layer_norm.weight`), c.layerNormEpsilon);
-        let { k, v } = this.projectKV(`${selfPrefix}.SelfAttention`, normed, selfSite, hook);
+      const x = r;
+      r = scope(() => {
+        let { k, v } = this.projectKV(`${selfPrefix}.SelfAttention`, x.normed, selfSite, hook);
         if (layerCache) {
           if (layerCache.selfK && layerCache.selfV) {
             const [oldK, oldV] = [layerCache.selfK, layerCache.selfV];
@@ -410,15 +463,24 @@ export class T5Model implements EncoderDecoder {
           layerCache.selfK = keep(k);
           layerCache.selfV = keep(v);
         }
-        return drop.addTo(
-          x,
-          this.#attend(`${selfPrefix}.SelfAttention`, normed, k, v, bias, null, true, drop, selfSite, hook),
+        const attended = this.#attend(
+          `${selfPrefix}.SelfAttention`,
+          x.normed,
+          k,
+          v,
+          bias,
+          null,
+          true,
+          drop,
+          selfSite,
+          hook,
         );
+        return this.#residual(x.sum, attended, norm(i, 1), drop);
       });
+      disposeResidual(x);
       const crossPrefix = `decoder.block.${i}.layer.1`;
-      const y = h;
-      h = scope(() => {
-        const normedX = rmsNorm(y, this.param(`${crossPrefix}.layer_norm.weight`), c.layerNormEpsilon);
+      const y = r;
+      r = scope(() => {
         let ck: Tensor, cv: Tensor;
         if (layerCache) {
           ck = layerCache.crossK;
@@ -426,27 +488,30 @@ export class T5Model implements EncoderDecoder {
         } else {
           ({ k: ck, v: cv } = this.projectKV(`${crossPrefix}.EncDecAttention`, encoderOut, crossSite, hook));
         }
-        return drop.addTo(
-          y,
-          this.#attend(
-            `${crossPrefix}.EncDecAttention`,
-            normedX,
-            ck,
-            cv,
-            null,
-            encoderMask,
-            false,
-            drop,
-            crossSite,
-            hook,
-          ),
+        const attended = this.#attend(
+          `${crossPrefix}.EncDecAttention`,
+          y.normed,
+          ck,
+          cv,
+          null,
+          encoderMask,
+          false,
+          drop,
+          crossSite,
+          hook,
         );
+        return this.#residual(y.sum, attended, norm(i, 2), drop);
       });
-      const z = h;
-      h = scope(() => this.#ffSublayer(`decoder.block.${i}.layer.2`, i, z, drop, options.decoderHook));
+      disposeResidual(y);
+      const z = r;
+      r = scope(() =>
+        this.#ffSublayer(`decoder.block.${i}.layer.2`, i, z.sum, z.normed, norm(i + 1, 0), drop, options.decoderHook)
+      );
+      disposeResidual(z);
     }
     if (cache) cache.length = past + length;
-    return drop.apply(rmsNorm(h, this.param("decoder.final_layer_norm.weight"), c.layerNormEpsilon));
+    r.sum.dispose();
+    return drop.apply(r.normed);
   }
 
   /** LM head: decoder output [B, T, D] → logits [B, T, V] (scaled by D^-0.5 first when the config says so). */
