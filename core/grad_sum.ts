@@ -57,6 +57,22 @@ export interface PartJoin {
   combine(parts: PartialGrad[]): Tensor | null;
 }
 
+let inPlace = true;
+
+/**
+ * Runs `fn` with gradient contributions summed by separate adds rather than in place (tests: the in-place sums may
+ * round differently where the shader compiler folds the add into the producing kernel's arithmetic).
+ */
+export function withSeparateGradientAdds<T>(fn: () => T): T {
+  const before = inPlace;
+  inPlace = false;
+  try {
+    return fn();
+  } finally {
+    inPlace = before;
+  }
+}
+
 /** Whether a contribution is a {@link PartialGrad}. */
 export function isPartial(g: Tensor | PartialGrad): g is PartialGrad {
   return typeof (g as PartialGrad).addInto === "function";
@@ -183,7 +199,7 @@ export class GradSum {
     try {
       if (!this.#sum) {
         this.#sum = keep(this.#shaped(part.materialize()));
-      } else if (!this.#sum.sharesStorage) {
+      } else if (!this.#sum.sharesStorage && inPlace) {
         part.addInto(this.#sum);
       } else {
         const t = this.#shaped(part.materialize());

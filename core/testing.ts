@@ -7,6 +7,7 @@
 export { checkOp, type OpCase } from "./_op_check.ts";
 export { ref, refSumTo, type RefTensor } from "./reference/ref_tensor.ts";
 export { FINFO_F32_MIN, refAttentionSoftmax, refSoftmaxRowsGrad } from "./reference/attention.ts";
+export { withSeparateGradientAdds } from "./grad_sum.ts";
 
 import { mulberry32 } from "@hyperdecoders/kernels/random";
 
