@@ -128,16 +128,18 @@ export function backward(output: Tensor, grad?: Tensor): void {
       const node = nodes[i];
       const sum = grads.get(node.output);
       grads.delete(node.output);
-      const masked = node.acceptsMask ? sum?.takeMasked() ?? null : null;
-      const g = masked ? masked.masked!.grad.view(masked.masked!.grad.shape) : sum?.finish() ?? null;
-      masked?.dispose();
+      // an op that applies a dropout mask itself gets a masked gradient unmasked, with the mask's parameters
+      const part = node.acceptsMask ? sum?.takeMasked() ?? null : null;
+      const mask = part?.masked ?? null;
+      const g = mask ? mask.grad.view(mask.grad.shape) : sum?.finish() ?? null;
+      part?.dispose();
       if (!g) {
         for (const input of node.inputs) uses.set(input, uses.get(input)! - 1);
         freeNode(node);
         continue;
       }
       // A backward may pass the output gradient straight through; give each such input its own reference.
-      const inputGrads = node.backward(g, node.saved, masked?.masked!.params ?? null).map((ig) =>
+      const inputGrads = node.backward(g, node.saved, mask?.params ?? null).map((ig) =>
         ig === g ? g.view(g.shape) : ig
       );
       g.dispose();
