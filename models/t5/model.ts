@@ -203,6 +203,22 @@ class DropoutSites {
   }
 }
 
+/** What an attention sub-layer needs besides its input and keys/values. */
+interface AttentionArgs {
+  /** Relative-position bias [1, H, Lq, Lk], or null. */
+  bias: Tensor | null;
+  /** Key padding mask [B, Lk] (1 = token), or null. */
+  keyMask: Tensor | null;
+  /** Whether position i attends to positions ≤ i only. */
+  causal: boolean;
+  /** The pass's dropout sites. */
+  drop: DropoutSites;
+  /** Where the projections are, for the hook. */
+  site: ProjectionSite;
+  /** Extra branches of the projections, if any. */
+  hook?: ProjectionHook;
+}
+
 /** The residual stream after a sub-layer and its RMSNorm for the next one. */
 type Residual = { sum: Tensor; normed: Tensor };
 
@@ -275,18 +291,9 @@ export class T5Model implements EncoderDecoder {
     return { k: this.#project(prefix, "k", x, site, hook), v: this.#project(prefix, "v", x, site, hook) };
   }
 
-  #attend(
-    prefix: string,
-    xq: Tensor,
-    k: Tensor,
-    v: Tensor,
-    bias: Tensor | null,
-    keyMask: Tensor | null,
-    causal: boolean,
-    drop: DropoutSites,
-    site: ProjectionSite,
-    hook?: ProjectionHook,
-  ): Tensor {
+  /** Attention of `xq` (a normed stream) over keys and values `k`, `v`, through the output projection. */
+  #attend(prefix: string, xq: Tensor, k: Tensor, v: Tensor, a: AttentionArgs): Tensor {
+    const { bias, keyMask, causal, drop, site, hook } = a;
     const heads = this.config.numHeads;
     const q = this.#project(prefix, "q", xq, site, hook);
     // scores = Q·Kᵀ per head, without 1/√d scaling (folded into T5's query init); heads read in place
@@ -295,6 +302,11 @@ export class T5Model implements EncoderDecoder {
     // context = P·V per head, written straight into the merged [B, Lq, H·d_kv] layout
     const ctx = headMatmul(probs, v, { heads, bHeads: true, outHeads: true });
     return this.#project(prefix, "o", ctx, site, hook);
+  }
+
+  /** An attention sub-layer on the stream `x`: returns the new stream and its norm under `nextNorm`. */
+  #attentionSublayer(prefix: string, x: Residual, k: Tensor, v: Tensor, a: AttentionArgs, nextNorm: string): Residual {
+    return this.#residual(x.sum, this.#attend(prefix, x.normed, k, v, a), nextNorm, a.drop);
   }
 
   #feedForward(prefix: string, x: Tensor, drop: DropoutSites): Tensor {
@@ -368,19 +380,8 @@ export class T5Model implements EncoderDecoder {
       const x = r;
       r = scope(() => {
         const { k, v } = this.projectKV(`${prefix}.SelfAttention`, x.normed, site, hook);
-        const attended = this.#attend(
-          `${prefix}.SelfAttention`,
-          x.normed,
-          k,
-          v,
-          bias,
-          attentionMask,
-          false,
-          drop,
-          site,
-          hook,
-        );
-        return this.#residual(x.sum, attended, norm(i, 1), drop);
+        const a = { bias, keyMask: attentionMask, causal: false, drop, site, hook };
+        return this.#attentionSublayer(`${prefix}.SelfAttention`, x, k, v, a, norm(i, 1));
       });
       disposeResidual(x);
       const y = r;
@@ -463,19 +464,8 @@ export class T5Model implements EncoderDecoder {
           layerCache.selfK = keep(k);
           layerCache.selfV = keep(v);
         }
-        const attended = this.#attend(
-          `${selfPrefix}.SelfAttention`,
-          x.normed,
-          k,
-          v,
-          bias,
-          null,
-          true,
-          drop,
-          selfSite,
-          hook,
-        );
-        return this.#residual(x.sum, attended, norm(i, 1), drop);
+        const a = { bias, keyMask: null, causal: true, drop, site: selfSite, hook };
+        return this.#attentionSublayer(`${selfPrefix}.SelfAttention`, x, k, v, a, norm(i, 1));
       });
       disposeResidual(x);
       const crossPrefix = `decoder.block.${i}.layer.1`;
@@ -488,19 +478,8 @@ export class T5Model implements EncoderDecoder {
         } else {
           ({ k: ck, v: cv } = this.projectKV(`${crossPrefix}.EncDecAttention`, encoderOut, crossSite, hook));
         }
-        const attended = this.#attend(
-          `${crossPrefix}.EncDecAttention`,
-          y.normed,
-          ck,
-          cv,
-          null,
-          encoderMask,
-          false,
-          drop,
-          crossSite,
-          hook,
-        );
-        return this.#residual(y.sum, attended, norm(i, 2), drop);
+        const a = { bias: null, keyMask: encoderMask, causal: false, drop, site: crossSite, hook };
+        return this.#attentionSublayer(`${crossPrefix}.EncDecAttention`, y, ck, cv, a, norm(i, 2));
       });
       disposeResidual(y);
       const z = r;
