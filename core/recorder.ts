@@ -48,6 +48,24 @@ const SLOT_BYTES = 256;
 const RING_SLOTS = 4096;
 const MAX_BIND_GROUPS = 32768;
 
+/** GPU time of one kernel's dispatches in a {@link Recorder.profile}. */
+export interface KernelTime {
+  /** The kernel's name. */
+  kernel: string;
+  /** Its dispatches. */
+  dispatches: number;
+  /** Their GPU time in ms (each in a compute pass of its own, begin to end timestamps). */
+  ms: number;
+}
+
+/** Dispatches per timestamp query set of a profile (two queries each; 4096 queries is WebGPU's most per set). */
+const PROFILE_SET = 2048;
+
+interface ProfileState {
+  sets: GPUQuerySet[];
+  names: string[];
+}
+
 /** Records dispatches into one command encoder per flush. */
 export class Recorder {
   #device: GPUDevice;
@@ -68,6 +86,7 @@ export class Recorder {
   #epoch = 0;
   #timestamps: GPUComputePassTimestampWrites | null = null;
   #timedPasses = 0;
+  #profiling: ProfileState | null = null;
   /** Dispatches after which the recorder submits on its own. */
   dispatchBudget = 4096;
   /** Counters since creation. */
@@ -224,6 +243,8 @@ export class Recorder {
       else this.#ringU32[base + i] = params[i];
     }
     const group = this.#bindGroupFor(p, buffers);
+    const profiling = this.#profiling;
+    if (profiling) this.#profilePass(profiling, kernel.name);
     const pass = this.#ensurePass();
     if (p.pipeline !== this.#lastPipeline) {
       pass.setPipeline(p.pipeline);
@@ -236,6 +257,70 @@ export class Recorder {
     this.#pending++;
     p.dispatches++;
     this.stats.dispatches++;
+    if (profiling) this.#endPass();
+  }
+
+  /** Closes the open pass and arms timestamps around the next one, the pass of the dispatch `name` of a profile. */
+  #profilePass(state: ProfileState, name: string): void {
+    this.#endPass();
+    const k = state.names.length;
+    const set = Math.floor(k / PROFILE_SET);
+    if (set === state.sets.length) {
+      state.sets.push(this.#device.createQuerySet({ type: "timestamp", count: 2 * PROFILE_SET }));
+    }
+    const slot = 2 * (k % PROFILE_SET);
+    this.#timestamps = { querySet: state.sets[set], beginningOfPassWriteIndex: slot, endOfPassWriteIndex: slot + 1 };
+    state.names.push(name);
+  }
+
+  /**
+   * Where the GPU time of `encode()`'s dispatches goes: each dispatch runs in a compute pass of its own with
+   * timestamps at its start and end, and the times are summed by kernel name, largest first. The passes serialise
+   * the dispatches (no overlap between them), so the sum is an upper bound of the work's GPU time; the shares are what
+   * a profile is for. Null when the device lacks `timestamp-query` or in {@link Recorder.dryRun}.
+   */
+  async profile(encode: () => void): Promise<KernelTime[] | null> {
+    if (!this.#device.features.has("timestamp-query") || this.dryRun) return null;
+    this.flush();
+    const state: ProfileState = { sets: [], names: [] };
+    this.#profiling = state;
+    try {
+      encode();
+    } finally {
+      this.#profiling = null;
+      this.#timestamps = null;
+    }
+    const n = state.names.length;
+    if (n === 0) return [];
+    const bytes = n * 16;
+    const resolved = this.#device.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
+    try {
+      const encoder = this.#endPass();
+      state.sets.forEach((set, i) => {
+        const count = Math.min(PROFILE_SET, n - i * PROFILE_SET);
+        encoder.resolveQuerySet(set, 0, 2 * count, resolved, i * PROFILE_SET * 16);
+      });
+      this.#pending++;
+      const stamps = new BigUint64Array(await this.read(resolved, 0, bytes));
+      const byKernel = new Map<string, KernelTime>();
+      for (let k = 0; k < n; k++) {
+        const ms = Number(stamps[2 * k + 1] - stamps[2 * k]) / 1e6;
+        const row = byKernel.get(state.names[k]);
+        if (row) {
+          row.dispatches++;
+          row.ms += ms;
+        } else {
+          byKernel.set(state.names[k], { kernel: state.names[k], dispatches: 1, ms });
+        }
+      }
+      return [...byKernel.values()].sort((a, b) => b.ms - a.ms);
+    } finally {
+      resolved.destroy();
+      for (const set of state.sets) set.destroy();
+    }
   }
 
   /**

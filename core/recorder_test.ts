@@ -103,3 +103,45 @@ Deno.test("recorder: dryRun finishes command buffers without submitting them (no
   assertEquals(Array.from(await t.data()), [7, 7, 7], "after dryRun the recorder submits again");
   t.dispose();
 });
+
+Deno.test("recorder: profile times each dispatch in its own pass and sums by kernel; results are unchanged", async () => {
+  const recorder = getEngine().recorder;
+  const a = tensor(randomNormal(64 * 64, 1), [64, 64]);
+  const b = tensor(randomNormal(64 * 64, 2), [64, 64]);
+  const outs: Tensor[] = [];
+  const before = recorder.dispatchCounts();
+  // more dispatches than one query set holds would need 2048; three kernels, several dispatches each
+  const profile = await recorder.profile(() => {
+    for (let i = 0; i < 5; i++) outs.push(add(matmul(a, b), a), tanh(b));
+  });
+  if (profile === null) {
+    assert(!getEngine().gpu.features.includes("timestamp-query"), "null only without timestamp queries");
+  } else {
+    const counted = new Map<string, number>();
+    for (const [name, n] of recorder.dispatchCounts()) {
+      const d = n - (before.get(name) ?? 0);
+      if (d > 0) counted.set(name, d);
+    }
+    assertEquals(new Map(profile.map((r) => [r.kernel, r.dispatches])), counted, "every dispatch profiled, by kernel");
+    assert(profile.every((r) => r.ms >= 0 && Number.isFinite(r.ms)), JSON.stringify(profile));
+    assert(profile.some((r) => r.ms > 0), "some GPU time measured");
+    for (let k = 1; k < profile.length; k++) assert(profile[k - 1].ms >= profile[k].ms, "largest first");
+  }
+  const plain = add(matmul(a, b), a);
+  assertEquals(await outs[0].data(), await plain.data(), "a profiled dispatch computes the same values");
+  for (const t of [a, b, plain, ...outs]) t.dispose();
+});
+
+Deno.test("recorder: a profile longer than one query set (2048 dispatches) times every dispatch", async () => {
+  const x = tensor([1, 2, 3, 4], [4]);
+  const outs: Tensor[] = [];
+  const profile = await getEngine().recorder.profile(() => {
+    for (let i = 0; i < 2100; i++) outs.push(add(x, x));
+  });
+  if (profile !== null) {
+    assertEquals(profile.map((r) => [r.kernel, r.dispatches]), [["binary_add", 2100]]);
+    assert(profile[0].ms > 0);
+  }
+  assertEquals(Array.from(await outs[2099].data()), [2, 4, 6, 8]);
+  for (const t of [x, ...outs]) t.dispose();
+});

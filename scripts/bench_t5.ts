@@ -137,6 +137,12 @@ export interface StepReport {
   final_loss: number | null;
   /** Pipelines and bind groups of the first (cold) step. */
   first_step: { ms: number; pipelines: number; bind_groups: number; dispatches: number };
+  /**
+   * Where one more step's GPU time goes (`Recorder.profile`: every dispatch in a pass of its own between timestamps,
+   * summed by kernel, largest first; the passes serialise the dispatches, so `total_ms` bounds the step's GPU time
+   * from above); null when encode-only or the adapter lacks timestamp queries.
+   */
+  gpu_profile: { total_ms: number; kernels: { kernel: string; dispatches: number; ms: number }[] } | null;
 }
 
 /** Decoding numbers of one model. */
@@ -419,7 +425,15 @@ async function benchSteps(
     await settle();
     const wall = performance.now() - t0;
     const d = diff(before, statsNow());
+    const byKernel = perStep(countsBefore, recorder.dispatchCounts(), timed);
     const finalLoss = execute ? await last!.item() : null;
+    const kernels = execute ? await recorder.profile(() => swap(timedStep(model, opt, batch, 200).loss)) : null;
+    const gpuProfile = kernels
+      ? {
+        total_ms: round(kernels.reduce((t, k) => t + k.ms, 0)),
+        kernels: kernels.map((k) => ({ kernel: k.kernel, dispatches: k.dispatches, ms: round(k.ms, 4) })),
+      }
+      : null;
     const ms = wall / timed;
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const report: StepReport = {
@@ -435,7 +449,7 @@ async function benchSteps(
       submit_ms: round(mean(submit)),
       cpu_ms: round(mean(encode) + mean(submit)),
       dispatches: round(d.dispatches / timed),
-      dispatches_by_kernel: perStep(countsBefore, recorder.dispatchCounts(), timed),
+      dispatches_by_kernel: byKernel,
       submits: round((execute ? d.submits : d.dropped) / timed),
       pipelines_created: round(d.pipelines / timed),
       bind_groups_created: round(d.bindGroups / timed),
@@ -447,6 +461,7 @@ async function benchSteps(
       pool_bytes_after: engine.pool.liveBytes + engine.pool.pooledBytes,
       final_loss: finalLoss === null ? null : round(finalLoss, 6),
       first_step: first,
+      gpu_profile: gpuProfile,
     };
     log(
       `${method} ${shape.batch}×${shape.source}×${shape.target}${execute ? "" : " (encode only)"}: ` +

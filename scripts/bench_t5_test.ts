@@ -52,6 +52,18 @@ Deno.test("benchT5: executed and encode-only steps report consistent per-step co
   assert(Number.isFinite(hyper.final_loss!), "the loss is read at the end");
   assertStrictEquals(hyperDry.dispatches, hyper.dispatches, "the dry run encodes the very same step");
   assertEquals(hyperDry.ms_per_step, null);
+  // where the dispatches and the GPU time go: every kernel of the step, the same counts both ways
+  assertEquals(Object.values(hyper.dispatches_by_kernel).reduce((a, b) => a + b, 0), hyper.dispatches);
+  assertEquals(hyperDry.gpu_profile, null, "nothing runs in a dry run");
+  if (getEngine().gpu.features.includes("timestamp-query")) {
+    const profile = hyper.gpu_profile!;
+    assertEquals(
+      Object.fromEntries(profile.kernels.map((k) => [k.kernel, k.dispatches])),
+      hyper.dispatches_by_kernel,
+      "the profiled step dispatches what the timed steps did",
+    );
+    assert(profile.total_ms > 0);
+  }
   assertEquals(hyper.submits, 1, "one submit per step");
   assertEquals(hyperDry.pipelines_created, 0);
   assertEquals(hyperDry.bind_groups_created, 0, "warm steps create no bind groups");

@@ -10,7 +10,8 @@
 #    T5 v1.1 small/base training steps, hyperdecoder and full fine-tuning, MRQA shape, greedy decoding);
 # 3. the test suite, with the time left (TOTAL_BUDGET seconds for the whole script, default 560);
 # and prints a short table last: adapter, 4096³ GFLOP/s, T5-base step ms and tokens/s against PyTorch's 112 ms, peak
-# memory against PyTorch's 5.1 GB, parity, tests. Environment: OUT (default /tmp/gpu_check), BENCH_ARGS (e.g.
+# memory against PyTorch's 5.1 GB, where a T5-base step's GPU time goes (the 12 costliest kernels by timestamp
+# queries) beside its CPU encode and submit times, parity, tests. Environment: OUT (default /tmp/gpu_check), BENCH_ARGS (e.g.
 # --quick), TUNE_TIMEOUT (default 120), BENCH_TIMEOUT (default 330), RULES_TIMEOUT (default 90), PARITY_TIMEOUT (per model, default 90), TEST_TIMEOUT (default: what is left).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -134,6 +135,15 @@ if (!r) {
             : "";
           row(key, `${fmt(s.ms_per_step, 4)} ms/step, ${fmt(s.source_tokens_per_s, 4)} tok/s, peak ` +
             `${gb(s.peak_live_bytes)}, ${s.dispatches} dispatches, ${s.submits} submits${vs}`);
+          const p = s.gpu_profile;
+          if (p && c.name === "base") {
+            // where the GPU time goes (each dispatch timed in a pass of its own; the sum bounds the step from above)
+            row(`  GPU profile`, `${fmt(p.total_ms, 4)} ms in ${p.kernels.length} kernels; CPU encode ` +
+              `${fmt(s.js_encode_ms, 3)} ms + submit ${fmt(s.submit_ms, 3)} ms`);
+            for (const k of p.kernels.slice(0, 12)) {
+              row(`    ${k.kernel}`, `${fmt(k.ms, 3)} ms (${fmt((100 * k.ms) / p.total_ms, 2)} %), ${k.dispatches} dispatches`);
+            }
+          }
         } else {
           row(key, `CPU ${fmt(s.cpu_ms, 3)} ms (encode ${fmt(s.js_encode_ms, 3)} + finish ${fmt(s.submit_ms, 3)}), ` +
             `${s.dispatches} dispatches, ${s.bind_groups_created} bind groups/step, peak ${gb(s.peak_live_bytes)}`);
