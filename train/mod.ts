@@ -36,6 +36,7 @@ export type {
   Engine,
   GradNode,
   Kernel,
+  KernelTime,
   ParamType,
   PooledBuffer,
   Recorder,
