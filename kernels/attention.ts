@@ -3,7 +3,7 @@
  * per row) and its backward, and the relative-position bias gather with its two-stage deterministic backward.
  * @module
  */
-import { MIX_WGSL } from "./dropout.ts";
+import { DROPOUT_KEEP_WGSL, DROPOUT_PARAMS, MIX_WGSL } from "./dropout.ts";
 import { EW_WG } from "./elementwise.ts";
 import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, MAX_GROUPS_PER_DIM } from "./kernel.ts";
 
@@ -38,10 +38,9 @@ fn reduce_sum(v: f32, l: u32) -> f32 {
   return r;
 }`;
 
-const DROPOUT_PARAMS: [string, "u32" | "f32"][] = [["k0", "u32"], ["k1", "u32"], ["thr", "u32"], ["scale", "f32"]];
 const KEEP_WGSL = `${MIX_WGSL}
-fn keep(k: u32) -> bool {
-  return (mix(mix(k + p.k0) ^ p.k1) >> 8u) >= p.thr;
+fn keep(i: u32) -> bool {
+  return ${DROPOUT_KEEP_WGSL};
 }`;
 
 /**

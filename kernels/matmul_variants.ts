@@ -16,8 +16,16 @@
  * output's N and, when A is transposed, M divisible by 4), and otherwise gathers four scalars per `vec4`.
  * @module
  */
-import { grid1d, type Kernel, LINEAR_ID_WGSL, LINEAR_MAIN_WGSL, MAX_GROUPS_PER_DIM, memoKernel } from "./kernel.ts";
-import { MIX_WGSL } from "./dropout.ts";
+import {
+  grid1d,
+  type Kernel,
+  LINEAR_ID_WGSL,
+  LINEAR_MAIN_WGSL,
+  MAX_GROUPS_PER_DIM,
+  memoKernel,
+  type ParamType,
+} from "./kernel.ts";
+import { DROPOUT_KEEP_WGSL, DROPOUT_PARAMS, MIX_WGSL } from "./dropout.ts";
 import { matmulGrid, matmulKernel } from "./matmul.ts";
 
 /** Block tile of a generated GEMM kernel: BM×BN outputs per workgroup, BK deep, TM×TN outputs per thread. */
@@ -125,10 +133,7 @@ export interface GemmOptions {
 }
 
 /** Parameters the masked-A GEMM kernels take after the others (the dropout kernels' mask parameters). */
-export const GEMM_MASK_PARAMS: [string, "u32" | "f32"][] = [["k0", "u32"], ["k1", "u32"], ["thr", "u32"], [
-  "scale",
-  "f32",
-]];
+export const GEMM_MASK_PARAMS: [string, ParamType][] = DROPOUT_PARAMS;
 
 /** How one product runs: the variant, the number of K slices (1 unless split-K) and whether it uses vec4 I/O. */
 export interface MatmulChoice {
@@ -653,7 +658,7 @@ function buildGemm(
         ? `${MIX_WGSL}
 // A's element i, dropped or scaled as the dropout kernel would (kernels/dropout.ts)
 fn maskedA(i: u32) -> f32 {
-  return select(0.0, A[i] * p.scale, (mix(mix(i + p.k0) ^ p.k1) >> 8u) >= p.thr);
+  return select(0.0, A[i] * p.scale, ${DROPOUT_KEEP_WGSL});
 }`
         : ""
     }

@@ -5,7 +5,7 @@
  * `rmsnorm`. The arithmetic is theirs: `rs + select(0, xs·scale, keep)`, then `+ es`, then {@link RMSNORM_KERNEL}'s.
  * @module
  */
-import { MIX_WGSL } from "./dropout.ts";
+import { DROPOUT_KEEP_WGSL, DROPOUT_PARAMS, MIX_WGSL } from "./dropout.ts";
 import { type Kernel, LINEAR_MAIN_WGSL, memoKernel } from "./kernel.ts";
 import { ROW_WG, WG_REDUCE_WGSL } from "./reduce.ts";
 
@@ -16,7 +16,7 @@ import { ROW_WG, WG_REDUCE_WGSL } from "./reduce.ts";
  */
 export function residualNormKernel(dropout: boolean, extra: boolean): Kernel {
   return memoKernel(`residual_norm:${dropout}:${extra}`, () => {
-    const branch = dropout ? "select(0.0, xs[i] * p.scale, (mix(mix(i + p.k0) ^ p.k1) >> 8u) >= p.thr)" : "xs[i]";
+    const branch = dropout ? `select(0.0, xs[i] * p.scale, ${DROPOUT_KEEP_WGSL})` : "xs[i]";
     return {
       name: `residual${dropout ? "_dropout" : ""}${extra ? "_add" : ""}_rmsnorm`,
       bindings: [
@@ -32,9 +32,7 @@ export function residualNormKernel(dropout: boolean, extra: boolean): Kernel {
         ["rows", "u32"],
         ["cols", "u32"],
         ["eps", "f32"],
-        ...(dropout
-          ? [["k0", "u32"], ["k1", "u32"], ["thr", "u32"], ["scale", "f32"]] as [string, "u32" | "f32"][]
-          : []),
+        ...(dropout ? DROPOUT_PARAMS : []),
       ],
       workgroupSize: [ROW_WG, 1, 1],
       body: `${WG_REDUCE_WGSL}${dropout ? MIX_WGSL : ""}
