@@ -17,7 +17,7 @@
  * it (the same value: a + b = b + a in floating point), and joined parts come last.
  * @module
  */
-import { add } from "./ops/elementwise.ts";
+import { add, sameShape } from "./ops/elementwise.ts";
 import { keep } from "./scope.ts";
 import type { Tensor } from "./tensor.ts";
 
@@ -180,8 +180,7 @@ export class GradSum {
   }
 
   #shaped(t: Tensor): Tensor {
-    const same = t.shape.length === this.#shape.length && t.shape.every((d, i) => d === this.#shape[i]);
-    if (same) return t;
+    if (sameShape(t.shape, this.#shape)) return t;
     const v = t.view(this.#shape);
     t.dispose();
     return v;

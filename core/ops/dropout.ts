@@ -16,7 +16,7 @@ import {
 import { type PartialGrad, record } from "../autograd.ts";
 import { launch } from "../launch.ts";
 import { empty, type Tensor } from "../tensor.ts";
-import { add, mul, requireF32 } from "./elementwise.ts";
+import { add, mul, requireF32, sameShape } from "./elementwise.ts";
 import { reshape } from "./shape.ts";
 
 /** `x` masked and scaled with the kernel parameters of {@link dropoutParams} (the backward of every dropout site). */
@@ -79,8 +79,7 @@ export function dropoutAdd(residual: Tensor, x: Tensor, p: number, seed: number)
   }
   const keys = dropoutKeys(seed);
   if (p === 0) return add(residual, x);
-  const same = residual.rank === x.rank && residual.shape.every((d, i) => d === x.shape[i]);
-  if (!same) return add(residual, dropout(x, p, seed));
+  if (!sameShape(residual.shape, x.shape)) return add(residual, dropout(x, p, seed));
   const params = maskParams(keys, p);
   const out = empty(x.shape, "f32", "dropoutAdd");
   launch(DROPOUT_ADD_KERNEL, [residual, x, out], [x.size, ...params], dropoutGrid(x.size));
@@ -104,8 +103,7 @@ export function dropoutMul(a: Tensor, b: Tensor, p: number, seed: number): Tenso
     throw new Error(`dropoutMul: probability must be in [0, 1], got ${p} (input ${a.describe()})`);
   }
   const keys = dropoutKeys(seed);
-  const same = a.rank === b.rank && a.shape.every((d, i) => d === b.shape[i]);
-  if (p === 0 || !same) return dropout(mul(a, b), p, seed);
+  if (p === 0 || !sameShape(a.shape, b.shape)) return dropout(mul(a, b), p, seed);
   const params = [a.size, ...maskParams(keys, p)];
   const out = empty(a.shape, "f32", "dropoutMul");
   launch(DROPOUT_MUL_KERNEL, [a, b, out], params, dropoutGrid(a.size));

@@ -9,7 +9,7 @@ import { record } from "../autograd.ts";
 import { launch } from "../launch.ts";
 import { empty, type Tensor } from "../tensor.ts";
 import { dropoutParams, maskedGrad } from "./dropout.ts";
-import { requireF32 } from "./elementwise.ts";
+import { requireF32, sameShape } from "./elementwise.ts";
 import { recordRmsNorm } from "./norm.ts";
 
 /** Options of {@link residualRmsNorm}. */
@@ -36,8 +36,7 @@ export function residualRmsNorm(
   const extra = options.extra ?? null;
   const eps = options.eps ?? 1e-6;
   requireF32("residualRmsNorm", residual, branch, weight, ...(extra ? [extra] : []));
-  const same = (t: Tensor) => t.rank === residual.rank && t.shape.every((d, i) => d === residual.shape[i]);
-  if (!same(branch) || (extra && !same(extra))) {
+  if (!sameShape(branch.shape, residual.shape) || (extra && !sameShape(extra.shape, residual.shape))) {
     throw new Error(
       `residualRmsNorm: residual ${residual.describe()}, branch ${branch.describe()}` +
         `${extra ? ` and extra ${extra.describe()}` : ""} must have one shape`,
@@ -50,10 +49,11 @@ export function residualRmsNorm(
     );
   }
   if (!(eps >= 0)) throw new Error(`residualRmsNorm: eps must be a number ≥ 0, got ${eps}`);
-  const drop = options.dropout && options.dropout.p > 0 ? options.dropout : null;
-  if (drop && !(drop.p <= 1)) {
-    throw new Error(`residualRmsNorm: dropout probability must be in [0, 1], got ${drop.p}`);
+  const site = options.dropout ?? null;
+  if (site && !(site.p >= 0 && site.p <= 1)) {
+    throw new Error(`residualRmsNorm: dropout probability must be in [0, 1], got ${site.p}`);
   }
+  const drop = site && site.p > 0 ? site : null;
   const mask = drop ? dropoutParams(drop.p, drop.seed) : [];
   const rows = D === 0 ? 0 : residual.size / D;
   const sum = empty(residual.shape, "f32", "residualRmsNorm (sum)");

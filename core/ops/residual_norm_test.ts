@@ -112,5 +112,11 @@ Deno.test("residualRmsNorm: mismatched shapes and weights are named", () => {
   const w = tensor(new Float32Array(3), [3]);
   assertMatch(assertThrows(() => residualRmsNorm(a, b, w), Error).message, /branch \[3, 2\].*must have one shape/);
   assertMatch(assertThrows(() => residualRmsNorm(a, a, b), Error).message, /weight \[3, 2\].*must be \[D\]/);
+  for (const p of [Number.NaN, -0.1, 1.5]) {
+    assertMatch(
+      assertThrows(() => residualRmsNorm(a, a, w, { dropout: { p, seed: 1 } }), Error).message,
+      /dropout probability must be in \[0, 1\]/,
+    );
+  }
   for (const t of [a, b, w]) t.dispose();
 });

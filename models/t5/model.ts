@@ -15,7 +15,6 @@ import {
   crossEntropy,
   type CrossEntropyOptions,
   dropout,
-  dropoutAdd,
   embedding,
   gatedActivation,
   geluNew,
@@ -188,18 +187,13 @@ class DropoutSites {
   #next = 0;
   constructor(readonly p: number, readonly seed: number, readonly on: boolean) {}
   apply(x: Tensor): Tensor {
-    if (!this.on || this.p === 0) return x;
-    return dropout(x, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
+    const site = this.site();
+    return site ? dropout(x, site.p, site.seed) : x;
   }
   /** The next site's dropout for an op that applies it itself (as `apply` would: same seed), or null when off. */
   site(): { p: number; seed: number } | null {
     if (!this.on || this.p === 0) return null;
     return { p: this.p, seed: (this.seed * 7919 + this.#next++ * 104729) >>> 0 };
-  }
-  /** `h + apply(x)`, fused into one dispatch (the same seed sequence, the same values). */
-  addTo(h: Tensor, x: Tensor): Tensor {
-    if (!this.on || this.p === 0) return add(h, x);
-    return dropoutAdd(h, x, this.p, (this.seed * 7919 + this.#next++ * 104729) >>> 0);
   }
 }
 
